@@ -1,0 +1,240 @@
+//! Diagnostics: every error names its file, line and column and carries the
+//! offending source line, so the binary can render it with a caret under the
+//! exact place.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+
+/// A byte range inside one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// One loaded source file. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user should see it.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    /// Byte offset of the start of each line.
+    line_starts: Arc<[usize]>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (columns count characters, a tab counts as one).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+
+    /// Build an error located at `span`.
+    pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self, span, message.into(), None)
+    }
+}
+
+/// One problem in a definition file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", display_path(.path))]
+pub struct Diagnostic {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The whole line the error is on, as written.
+    pub line_text: String,
+    pub help: Option<String>,
+    src: NamedSource<Arc<str>>,
+    span: SourceSpan,
+}
+
+fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+impl Diagnostic {
+    fn new(file: &SourceFile, span: Span, message: String, help: Option<String>) -> Self {
+        let (line, column) = file.line_col(span.start);
+        let len = span.end.saturating_sub(span.start);
+        Diagnostic {
+            path: file.path.clone(),
+            line,
+            column,
+            line_text: file.line_text(line).to_string(),
+            message,
+            help,
+            src: NamedSource::new(display_path(&file.path), file.text.clone()),
+            span: SourceSpan::new(span.start.into(), len),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl miette::Diagnostic for Diagnostic {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some("here".into()), self.span),
+        )))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+/// Every problem found in a set of definition files, in file order.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", summary(.0))]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+fn summary(all: &[Diagnostic]) -> String {
+    match all {
+        [one] => one.to_string(),
+        many => format!("{} errors in the definition files", many.len()),
+    }
+}
+
+impl Diagnostics {
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sort by position so reports read top to bottom.
+    pub fn sorted(mut self) -> Self {
+        self.0
+            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        self.0.dedup_by(|a, b| {
+            a.path == b.path && a.line == b.line && a.column == b.column && a.message == b.message
+        });
+        self
+    }
+}
+
+impl miette::Diagnostic for Diagnostics {
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.0.len() == 1 {
+            return None;
+        }
+        Some(Box::new(
+            self.0.iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match self.0.as_slice() {
+            [one] => one.source_code(),
+            _ => None,
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        match self.0.as_slice() {
+            [one] => one.labels(),
+            _ => None,
+        }
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self.0.as_slice() {
+            [one] => one.help(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let f = SourceFile::new("a.api", "ab\n\tµx y\n");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        // tab and µ count as one column each.
+        let y = f.text.find('y').unwrap();
+        assert_eq!(f.line_col(y), (2, 5));
+        assert_eq!(f.line_text(2), "\tµx y");
+    }
+
+    #[test]
+    fn error_carries_position_and_line() {
+        let f = SourceFile::new("dir/a.api", "type A {\n  B Foo\n}\n");
+        let at = f.text.find("Foo").unwrap();
+        let d = f.error(Span::new(at, at + 3), "unresolved type `Foo`");
+        assert_eq!(d.to_string(), "dir/a.api:2:5: unresolved type `Foo`");
+        assert_eq!(d.line_text, "  B Foo");
+    }
+}
