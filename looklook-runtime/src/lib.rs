@@ -1,1 +1,13 @@
+//! looklook-runtime: what every looklook-generated service links.
+//!
+//! - [`config`]: YAML config files with `${ENV}` expansion and overrides.
+//! - [`errors`]: business codes and the one error type handlers return.
+//! - [`http`]: server bootstrap, request binding, the response envelope, JWT.
+//! - [`telemetry`]: logging and Prometheus metrics.
 
+pub mod config;
+pub mod errors;
+pub mod http;
+pub mod telemetry;
+
+pub use errors::{Error, Result, codes};

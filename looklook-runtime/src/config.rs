@@ -1,0 +1,294 @@
+//! Configuration files: YAML, with `${VAR}` / `${VAR:-default}` expanded from
+//! the environment, then overridden by `LOOKLOOK_<KEY>__<SUBKEY>` variables.
+//! Keys are PascalCase, as in go-zero configs.
+//!
+//! Errors name the file and the key (or line) that is wrong.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_yaml_ng::Value;
+
+/// The prefix of environment variables that override config keys.
+pub const ENV_PREFIX: &str = "LOOKLOOK_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}: environment variable `{var}` is not set (write `${{{var}:-default}}` to give a default)"
+    )]
+    MissingEnv {
+        path: PathBuf,
+        line: usize,
+        var: String,
+    },
+    #[error("{path}: not valid YAML: {source}")]
+    Yaml {
+        path: PathBuf,
+        source: serde_yaml_ng::Error,
+    },
+    #[error("{path}: bad value for `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+/// Load and deserialize a config file, applying the process environment.
+pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, ConfigError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_str(path, &text, |k| std::env::var(k).ok(), std::env::vars())
+}
+
+/// Parse config text. `env` looks variables up for `${...}`; `overrides` are
+/// the environment's `(name, value)` pairs, of which those starting with
+/// [`ENV_PREFIX`] override keys.
+pub fn from_str<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    env: impl Fn(&str) -> Option<String>,
+    overrides: impl IntoIterator<Item = (String, String)>,
+) -> Result<T, ConfigError> {
+    let expanded = expand(path, text, &env)?;
+    let mut value: Value =
+        serde_yaml_ng::from_str(&expanded).map_err(|source| ConfigError::Yaml {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if value.is_null() {
+        value = Value::Mapping(Default::default());
+    }
+    let mut overrides: Vec<_> = overrides
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(ENV_PREFIX)?.to_string(), v)))
+        .collect();
+    overrides.sort();
+    for (key, raw) in overrides {
+        let parsed: Value = serde_yaml_ng::from_str(&raw).unwrap_or(Value::String(raw));
+        set_path(&mut value, &key.split("__").collect::<Vec<_>>(), parsed);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
+}
+
+/// Replace `${VAR}` and `${VAR:-default}`.
+fn expand(
+    path: &Path,
+    text: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let inner = &rest[start + 2..start + len];
+        let (var, default) = match inner.split_once(":-") {
+            Some((v, d)) => (v, Some(d)),
+            None => (inner, None),
+        };
+        match (env(var), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(d),
+            (None, None) => {
+                let line = text[..text.len() - rest.len() + start]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                return Err(ConfigError::MissingEnv {
+                    path: path.to_path_buf(),
+                    line,
+                    var: var.to_string(),
+                });
+            }
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Set `path` in a mapping. `ACCESS_SECRET` matches an existing key
+/// `AccessSecret` (case and underscores aside), or is added as `AccessSecret`.
+fn set_path(value: &mut Value, path: &[&str], new: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *value = new;
+        return;
+    };
+    if !value.is_mapping() {
+        *value = Value::Mapping(Default::default());
+    }
+    let map = value.as_mapping_mut().expect("just made a mapping");
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    let existing = map
+        .keys()
+        .find(|k| k.as_str().is_some_and(|s| squash(s) == squash(first)))
+        .cloned();
+    let key = existing.unwrap_or_else(|| Value::String(pascal_case(first)));
+    let slot = map.entry(key).or_insert(Value::Null);
+    set_path(slot, rest, new);
+}
+
+fn pascal_case(s: &str) -> String {
+    s.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| {
+                f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect()
+}
+
+/// What every HTTP service needs: its name, where to listen, logging and metrics.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestConf {
+    pub name: String,
+    #[serde(default = "default_host")]
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub log: LogConf,
+    /// Where to serve Prometheus metrics; none when absent.
+    #[serde(default)]
+    pub prometheus: Option<PrometheusConf>,
+}
+
+fn default_host() -> String {
+    "0.0.0.0".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConf {
+    /// `json` (one object a line, for the log pipeline) or `plain`.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+    /// A tracing filter: `info`, `debug`, `warn,my_crate=debug`.
+    #[serde(default = "default_level")]
+    pub level: String,
+}
+
+impl Default for LogConf {
+    fn default() -> Self {
+        LogConf {
+            encoding: default_encoding(),
+            level: default_level(),
+        }
+    }
+}
+
+fn default_encoding() -> String {
+    "plain".into()
+}
+
+fn default_level() -> String {
+    "info".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrometheusConf {
+    #[serde(default = "default_host")]
+    pub host: String,
+    pub port: u16,
+    #[serde(default = "default_metrics_path")]
+    pub path: String,
+}
+
+fn default_metrics_path() -> String {
+    "/metrics".into()
+}
+
+/// The JWT section named by `@server(jwt: Auth)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JwtAuth {
+    pub access_secret: String,
+    /// Token lifetime in seconds.
+    #[serde(default = "default_expire")]
+    pub access_expire: i64,
+}
+
+fn default_expire() -> i64 {
+    86400
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Conf {
+        #[serde(flatten)]
+        rest: RestConf,
+        auth: JwtAuth,
+    }
+
+    fn parse(text: &str, vars: &[(&str, &str)]) -> Result<Conf, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = vars.clone();
+        from_str(
+            Path::new("etc/a.yaml"),
+            text,
+            move |k| lookup.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+            vars,
+        )
+    }
+
+    #[test]
+    fn expands_env_and_applies_overrides() {
+        let c = parse(
+            "Name: a\nPort: ${PORT:-8080}\nAuth:\n  AccessSecret: ${SECRET}\nPrometheus:\n  Port: 9100\n",
+            &[("SECRET", "s3"), ("LOOKLOOK_PROMETHEUS__PORT", "9200"), ("LOOKLOOK_LOG__ENCODING", "json"), ("LOOKLOOK_AUTH__ACCESS_EXPIRE", "60")],
+        )
+        .unwrap();
+        assert_eq!(c.rest.port, 8080);
+        assert_eq!(c.auth.access_secret, "s3");
+        assert_eq!(c.auth.access_expire, 60);
+        assert_eq!(c.rest.prometheus.unwrap().port, 9200);
+        assert_eq!(c.rest.log.encoding, "json");
+        assert_eq!(c.rest.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn errors_name_the_key_or_line() {
+        let e = parse("Name: a\n\nPort: ${NOPE}\n", &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "etc/a.yaml:3: environment variable `NOPE` is not set (write `${NOPE:-default}` to give a default)"
+        );
+        let e = parse(
+            "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\n  AccessExpire: soon\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "etc/a.yaml: bad value for `Auth.AccessExpire`: invalid type: string \"soon\", expected i64"
+        );
+    }
+}

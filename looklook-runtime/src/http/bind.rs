@@ -1,0 +1,362 @@
+//! Request binding, driven by a table the generator writes for each request
+//! type: each field says where it comes from (path, query or form, header,
+//! JSON body), how to read it, and what to check.
+//!
+//! Path, query and header values are text; they are converted to the
+//! field's kind, defaults are filled in, `options=` and `range=` are checked,
+//! and the result is deserialized into the request type. Any failure is a
+//! 100002 "bad parameter" error that says which field and why.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Where a field is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Json,
+    /// The query string, or a form-encoded body.
+    Form,
+    Path,
+    Header,
+}
+
+/// How a field's text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Int,
+    Uint,
+    Float,
+    String,
+    /// A nested struct, list, map or any JSON value: passed to serde as is.
+    Any,
+}
+
+/// Numeric bounds: `Range::new().ge(1.0).lt(100.0)` is `[1:100)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+}
+
+impl Range {
+    pub const fn new() -> Self {
+        Range {
+            min: None,
+            max: None,
+        }
+    }
+    pub const fn ge(mut self, v: f64) -> Self {
+        self.min = Some((v, true));
+        self
+    }
+    pub const fn gt(mut self, v: f64) -> Self {
+        self.min = Some((v, false));
+        self
+    }
+    pub const fn le(mut self, v: f64) -> Self {
+        self.max = Some((v, true));
+        self
+    }
+    pub const fn lt(mut self, v: f64) -> Self {
+        self.max = Some((v, false));
+        self
+    }
+
+    fn contains(&self, v: f64) -> bool {
+        let above = match self.min {
+            Some((m, true)) => v >= m,
+            Some((m, false)) => v > m,
+            None => true,
+        };
+        let below = match self.max {
+            Some((m, true)) => v <= m,
+            Some((m, false)) => v < m,
+            None => true,
+        };
+        above && below
+    }
+}
+
+impl Default for Range {
+    fn default() -> Self {
+        Range::new()
+    }
+}
+
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (open, lo) = match self.min {
+            Some((v, true)) => ('[', v.to_string()),
+            Some((v, false)) => ('(', v.to_string()),
+            None => ('(', String::new()),
+        };
+        let (close, hi) = match self.max {
+            Some((v, true)) => (']', v.to_string()),
+            Some((v, false)) => (')', v.to_string()),
+            None => (')', String::new()),
+        };
+        write!(f, "{open}{lo}:{hi}{close}")
+    }
+}
+
+/// One field of a request type, as the binder sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub key: &'static str,
+    pub source: Source,
+    pub kind: Kind,
+    pub optional: bool,
+    pub default: Option<&'static str>,
+    pub options: &'static [&'static str],
+    pub range: Option<Range>,
+}
+
+impl Field {
+    const fn new(key: &'static str, source: Source, kind: Kind) -> Self {
+        Field {
+            key,
+            source,
+            kind,
+            optional: false,
+            default: None,
+            options: &[],
+            range: None,
+        }
+    }
+    pub const fn json(key: &'static str, kind: Kind) -> Self {
+        Field::new(key, Source::Json, kind)
+    }
+    pub const fn form(key: &'static str, kind: Kind) -> Self {
+        Field::new(key, Source::Form, kind)
+    }
+    pub const fn path(key: &'static str, kind: Kind) -> Self {
+        Field::new(key, Source::Path, kind)
+    }
+    pub const fn header(key: &'static str, kind: Kind) -> Self {
+        Field::new(key, Source::Header, kind)
+    }
+    pub const fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+    pub const fn default(mut self, v: &'static str) -> Self {
+        self.default = Some(v);
+        self
+    }
+    pub const fn options(mut self, v: &'static [&'static str]) -> Self {
+        self.options = v;
+        self
+    }
+    pub const fn range(mut self, r: Range) -> Self {
+        self.range = Some(r);
+        self
+    }
+
+    /// Nothing to do but what serde does already.
+    const fn plain_json(&self) -> bool {
+        matches!(self.source, Source::Json)
+            && self.default.is_none()
+            && self.options.is_empty()
+            && self.range.is_none()
+    }
+}
+
+/// The binding table of a request type; the generator writes it.
+pub trait BindFields {
+    const FIELDS: &'static [Field];
+}
+
+/// An extractor that binds a request type from every part of the request.
+pub struct Bind<T>(pub T);
+
+impl<S, T> FromRequest<S> for Bind<T>
+where
+    S: Send + Sync,
+    T: BindFields + DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let form_body = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        // Fast path: a pure JSON body with nothing to check beyond serde.
+        if !form_body && T::FIELDS.iter().all(Field::plain_json) {
+            let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(|e| Error::bad_param(e.body_text()))?;
+            let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+                b"{}"
+            } else {
+                &bytes
+            };
+            return serde_json::from_slice(body)
+                .map(Bind)
+                .map_err(Error::bad_param);
+        }
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| Error::bad_param(e.body_text()))?;
+
+        let mut json = Map::new();
+        let mut form: Vec<(String, String)> = Vec::new();
+        if let Some(q) = parts.uri.query() {
+            form = serde_urlencoded::from_str(q).map_err(Error::bad_param)?;
+        }
+        if form_body {
+            let more: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).map_err(Error::bad_param)?;
+            form.extend(more);
+        } else if T::FIELDS.iter().any(|f| f.source == Source::Json)
+            && !bytes.iter().all(u8::is_ascii_whitespace)
+        {
+            match serde_json::from_slice(&bytes).map_err(Error::bad_param)? {
+                Value::Object(map) => json = map,
+                _ => return Err(Error::bad_param("the body must be a JSON object")),
+            }
+        }
+        let path: Vec<(String, String)> = if T::FIELDS.iter().any(|f| f.source == Source::Path) {
+            RawPathParams::from_request_parts(&mut parts, state)
+                .await
+                .map_err(|e| Error::bad_param(e.body_text()))?
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let mut out = Map::with_capacity(T::FIELDS.len());
+        for f in T::FIELDS {
+            let value = match f.source {
+                Source::Json => json.remove(f.key).filter(|v| !v.is_null()),
+                Source::Form => text(
+                    f,
+                    form.iter()
+                        .find(|(k, _)| k == f.key)
+                        .map(|(_, v)| v.as_str()),
+                )?,
+                Source::Path => text(
+                    f,
+                    path.iter()
+                        .find(|(k, _)| k == f.key)
+                        .map(|(_, v)| v.as_str()),
+                )?,
+                Source::Header => {
+                    let v = parts.headers.get(f.key).map(|v| {
+                        v.to_str().map_err(|_| {
+                            Error::bad_param(format!("header `{}` is not text", f.key))
+                        })
+                    });
+                    text(f, v.transpose()?)?
+                }
+            };
+            let value = match (value, f.default) {
+                (Some(v), _) => v,
+                (None, Some(d)) => parse_text(f, d)?,
+                (None, None) if f.optional => continue,
+                (None, None) => return Err(Error::bad_param(format!("`{}` is required", f.key))),
+            };
+            check(f, &value)?;
+            out.insert(f.key.to_string(), value);
+        }
+        serde_json::from_value(Value::Object(out))
+            .map(Bind)
+            .map_err(Error::bad_param)
+    }
+}
+
+/// A text value (query, path, header) read as the field's kind.
+fn text(f: &Field, raw: Option<&str>) -> Result<Option<Value>, Error> {
+    raw.map(|r| parse_text(f, r)).transpose()
+}
+
+fn parse_text(f: &Field, raw: &str) -> Result<Value, Error> {
+    let bad = |what: &str| Error::bad_param(format!("`{}` must be {what}, got `{raw}`", f.key));
+    Ok(match f.kind {
+        Kind::Bool => match raw {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => return Err(bad("true or false")),
+        },
+        Kind::Int => raw.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
+        Kind::Uint => raw
+            .parse::<u64>()
+            .map_err(|_| bad("a non-negative integer"))?
+            .into(),
+        Kind::Float => {
+            let v = raw.parse::<f64>().map_err(|_| bad("a number"))?;
+            serde_json::Number::from_f64(v)
+                .map(Value::Number)
+                .ok_or_else(|| bad("a finite number"))?
+        }
+        Kind::String => Value::String(raw.to_string()),
+        Kind::Any => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
+    })
+}
+
+/// `options=` and `range=`.
+fn check(f: &Field, v: &Value) -> Result<(), Error> {
+    if !f.options.is_empty() {
+        let s = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if !f.options.contains(&s.as_str()) {
+            return Err(Error::bad_param(format!(
+                "`{}` must be one of {}, got `{s}`",
+                f.key,
+                f.options.join(", ")
+            )));
+        }
+    }
+    if let Some(r) = f.range {
+        let n = v
+            .as_f64()
+            .ok_or_else(|| Error::bad_param(format!("`{}` must be a number", f.key)))?;
+        if !r.contains(n) {
+            return Err(Error::bad_param(format!(
+                "`{}` must be in {r}, got {n}",
+                f.key
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_bracket_rules() {
+        let r = Range::new().ge(1.0).lt(10.0);
+        assert!(r.contains(1.0) && r.contains(9.9));
+        assert!(!r.contains(0.9) && !r.contains(10.0));
+        assert_eq!(r.to_string(), "[1:10)");
+        assert!(Range::new().gt(0.0).contains(1e9));
+    }
+
+    #[test]
+    fn text_values_take_the_field_kind() {
+        let f = Field::form("n", Kind::Int);
+        assert_eq!(parse_text(&f, "42").unwrap(), Value::from(42));
+        let e = parse_text(&f, "x").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "bad parameter: `n` must be an integer, got `x`"
+        );
+        let f = Field::form("s", Kind::String).options(&["a", "b"]);
+        assert!(check(&f, &Value::from("a")).is_ok());
+        assert!(check(&f, &Value::from("c")).is_err());
+    }
+}
