@@ -2,5 +2,14 @@
 //!
 //! The binary (`src/main.rs`) only turns command-line flags into option
 //! structs and calls into this library; nothing here prints or exits.
+//!
+//! - [`apidsl`]: the `.api` language (parse, check, format).
+//! - [`codegen`]: pure generators from checked models to file plans.
+//! - [`writer`]: applies a file plan, keeping user-owned files safe.
+//! - [`generate`]: the `looklook gen` operations tying them together.
 
 pub mod apidsl;
+pub mod codegen;
+pub mod generate;
+pub mod rustfmt;
+pub mod writer;

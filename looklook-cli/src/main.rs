@@ -1,1 +1,52 @@
-fn main() {}
+//! The `looklook` binary: parse flags, run one command, print its output,
+//! and turn errors into a report and exit status 1.
+
+mod cli;
+mod commands;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{ApiCommand, Cli, Command, GenCommand};
+use looklook::generate::GenError;
+
+fn main() -> ExitCode {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Api(ApiCommand::Check(a)) => commands::api::check(a),
+        Command::Api(ApiCommand::Fmt(a)) => commands::api::fmt(a),
+        Command::Gen(GenCommand::Api(a)) => commands::gen_api::run(a),
+        Command::Completions(a) => commands::completions::run(a),
+    };
+    match result {
+        Ok(out) => {
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Definition errors keep their diagnostics (file, line, snippet); the rest
+/// are plain messages.
+pub(crate) fn error(e: GenError) -> miette::Report {
+    match e {
+        GenError::Definition(d) => miette::Report::new(d),
+        other => miette::miette!("{other}"),
+    }
+}

@@ -41,6 +41,25 @@ pub enum ConfigError {
     },
 }
 
+/// The config file named by `-f PATH` (or `-f=PATH`, `--config PATH`) on the
+/// command line, else `default`.
+pub fn path_from_args(default: &str) -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "-f" || a == "--config" {
+            if let Some(p) = args.next() {
+                return PathBuf::from(p);
+            }
+        } else if let Some(p) = a
+            .strip_prefix("-f=")
+            .or_else(|| a.strip_prefix("--config="))
+        {
+            return PathBuf::from(p);
+        }
+    }
+    PathBuf::from(default)
+}
+
 /// Load and deserialize a config file, applying the process environment.
 pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, ConfigError> {
     let path = path.as_ref();

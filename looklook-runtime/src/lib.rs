@@ -11,3 +11,9 @@ pub mod http;
 pub mod telemetry;
 
 pub use errors::{Error, Result, codes};
+
+/// For `#[serde(skip_serializing_if = "looklook_runtime::is_default")]`: leave
+/// out zero numbers and `false`, as Go's `omitempty` does.
+pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}

@@ -1,0 +1,6 @@
+//! One module per command: turn flags into options, call one library
+//! function, and hand back what to print.
+
+pub mod api;
+pub mod completions;
+pub mod gen_api;

@@ -1,0 +1,118 @@
+//! The `looklook gen` operations: read definitions, generate, write.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::apidsl::{self, Diagnostics};
+use crate::codegen::{self, api::ApiOptions};
+use crate::rustfmt;
+use crate::writer::{self, Report, WriteError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error(transparent)]
+    Definition(#[from] Diagnostics),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("cannot resolve {path}: {source}")]
+    Path {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct GenApiOptions {
+    pub api_file: PathBuf,
+    pub out_dir: PathBuf,
+    /// Where `looklook-runtime` is; found by walking up from the output
+    /// directory when not given, else a crates.io dependency.
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook gen api`: an axum crate from an `.api` file.
+pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
+    let spec = apidsl::load_spec(&opts.api_file)?;
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let mut plan = codegen::api::generate(
+        &spec,
+        &ApiOptions {
+            runtime_dependency: runtime,
+        },
+    );
+    let formatted = rustfmt::format_plan(&mut plan);
+    let mut report = writer::apply(&plan, &out_dir)?;
+    if let Err(e) = formatted {
+        report.notes.push(e.to_string());
+    }
+    Ok(report)
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, GenError> {
+    let abs = std::path::absolute(p).map_err(|source| GenError::Path {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    // Resolve `..` lexically: the directory may not exist yet.
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// The TOML value of the runtime dependency for a crate in `crate_dir`.
+fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<String, GenError> {
+    let found = match given {
+        Some(p) => Some(absolute(p)?),
+        None => crate_dir
+            .ancestors()
+            .map(|a| a.join("looklook-runtime"))
+            .find(|c| c.join("Cargo.toml").is_file()),
+    };
+    Ok(match found {
+        Some(path) => {
+            let rel = relative(crate_dir, &path);
+            format!("{{ path = \"{}\" }}", rel.display())
+        }
+        None => format!("\"{}\"", codegen::api::versions::RUNTIME),
+    })
+}
+
+/// `to` as seen from `from`; both absolute.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/a/b/c"), Path::new("/a/x")),
+            PathBuf::from("../../x")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/x")),
+            PathBuf::from("x")
+        );
+    }
+}
