@@ -13,6 +13,8 @@ pub enum GenError {
     Definition(#[from] Diagnostics),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("{0}: no service to generate: declare a `service name-api {{ ... }}` block")]
+    NoService(PathBuf),
     #[error("cannot resolve {path}: {source}")]
     Path {
         path: PathBuf,
@@ -32,6 +34,9 @@ pub struct GenApiOptions {
 /// `looklook gen api`: an axum crate from an `.api` file.
 pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     let spec = apidsl::load_spec(&opts.api_file)?;
+    if spec.groups.is_empty() {
+        return Err(GenError::NoService(opts.api_file.clone()));
+    }
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let mut plan = codegen::api::generate(

@@ -104,45 +104,60 @@ pub fn from_str<T: DeserializeOwned>(
     })
 }
 
-/// Replace `${VAR}` and `${VAR:-default}`.
+/// Replace `${VAR}` and `${VAR:-default}`, outside YAML comments.
 fn expand(
     path: &Path,
     text: &str,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let Some(len) = rest[start..].find('}') else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let inner = &rest[start + 2..start + len];
-        let (var, default) = match inner.split_once(":-") {
-            Some((v, d)) => (v, Some(d)),
-            None => (inner, None),
-        };
-        match (env(var), default) {
-            (Some(v), _) => out.push_str(&v),
-            (None, Some(d)) => out.push_str(d),
-            (None, None) => {
-                let line = text[..text.len() - rest.len() + start]
-                    .matches('\n')
-                    .count()
-                    + 1;
-                return Err(ConfigError::MissingEnv {
-                    path: path.to_path_buf(),
-                    line,
-                    var: var.to_string(),
-                });
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let (code, comment) = line.split_at(comment_start(line));
+        let mut rest = code;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            out.push_str(&rest[..start]);
+            let inner = &rest[start + 2..start + len];
+            let (var, default) = match inner.split_once(":-") {
+                Some((v, d)) => (v, Some(d)),
+                None => (inner, None),
+            };
+            match (env(var), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => {
+                    return Err(ConfigError::MissingEnv {
+                        path: path.to_path_buf(),
+                        line: n + 1,
+                        var: var.to_string(),
+                    });
+                }
             }
+            rest = &rest[start + len + 1..];
         }
-        rest = &rest[start + len + 1..];
+        out.push_str(rest);
+        out.push_str(comment);
     }
-    out.push_str(rest);
     Ok(out)
+}
+
+/// Where a YAML comment starts on a line: a `#` at the start or after a
+/// blank, outside quotes.
+fn comment_start(line: &str) -> usize {
+    let mut quote = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if prev.is_whitespace() => return i,
+            _ => {}
+        }
+        prev = c;
+    }
+    line.len()
 }
 
 /// Set `path` in a mapping. `ACCESS_SECRET` matches an existing key
@@ -281,7 +296,7 @@ mod tests {
     #[test]
     fn expands_env_and_applies_overrides() {
         let c = parse(
-            "Name: a\nPort: ${PORT:-8080}\nAuth:\n  AccessSecret: ${SECRET}\nPrometheus:\n  Port: 9100\n",
+            "# ${NOT_EXPANDED} in comments\nName: a # or ${THIS}\nPort: ${PORT:-8080}\nAuth:\n  AccessSecret: ${SECRET}\nPrometheus:\n  Port: 9100\n",
             &[("SECRET", "s3"), ("LOOKLOOK_PROMETHEUS__PORT", "9200"), ("LOOKLOOK_LOG__ENCODING", "json"), ("LOOKLOOK_AUTH__ACCESS_EXPIRE", "60")],
         )
         .unwrap();

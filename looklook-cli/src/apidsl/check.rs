@@ -27,10 +27,10 @@ pub fn load(
     read: &dyn Fn(&Path) -> io::Result<String>,
 ) -> Result<Vec<Parsed>, Diagnostics> {
     let text = read(path).map_err(|e| {
-        let f = SourceFile::new(path, "");
-        Diagnostics(vec![
-            f.error(Span::default(), format!("cannot read the file: {e}")),
-        ])
+        Diagnostics(vec![Diagnostic::file(
+            path,
+            format!("cannot read the file: {e}"),
+        )])
     })?;
     let mut loader = Loader {
         read,
@@ -354,11 +354,19 @@ impl<'a> Checker<'a> {
     }
 
     fn unresolved(&mut self, fi: usize, span: Span, name: &str) {
+        // The closest declared name, if it is close enough to be a typo.
         let near = self
             .declared
             .keys()
-            .find(|k| k.eq_ignore_ascii_case(name))
-            .cloned();
+            .map(|k| {
+                (
+                    strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()),
+                    k,
+                )
+            })
+            .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+            .min()
+            .map(|(_, k)| k.clone());
         match near {
             Some(n) => self.err_help(
                 fi,
@@ -700,9 +708,7 @@ impl<'a> Checker<'a> {
                     }
                     Some(_) => {}
                 }
-                let Some(mut group) = self.group(block, fi) else {
-                    continue;
-                };
+                let mut group = self.group(block, fi);
                 for route in &block.routes {
                     let Some(handler) = &route.handler else {
                         continue;
@@ -772,22 +778,15 @@ impl<'a> Checker<'a> {
                 groups.push(group);
             }
         }
-        let name = match name {
-            Some((n, ..)) => n,
-            None => {
-                let first = &files[0].source;
-                self.errors.push(first.error(
-                    Span::default(),
-                    "missing service: declare at least one `service name-api { ... }` block",
-                ));
-                String::new()
-            }
-        };
+        // A file of types only is fine to check; generating needs a service.
+        let name = name.map(|(n, ..)| n).unwrap_or_default();
         groups.sort_by(|a: &Group, b: &Group| (&a.dir, &a.prefix).cmp(&(&b.dir, &b.prefix)));
         (name.trim_end_matches("-api").to_string(), groups)
     }
 
-    fn group(&mut self, block: &ast::ServiceBlock, fi: usize) -> Option<Group> {
+    /// The group of a service block; bad `@server` values are reported and
+    /// left out, so the block's routes are still checked.
+    fn group(&mut self, block: &ast::ServiceBlock, fi: usize) -> Group {
         let mut g = Group {
             dir: Vec::new(),
             prefix: String::new(),
@@ -797,7 +796,6 @@ impl<'a> Checker<'a> {
             max_bytes: None,
             routes: Vec::new(),
         };
-        let mut ok = true;
         let pairs = block.server.iter().flat_map(|s| &s.pairs);
         let mut seen = HashSet::new();
         for pair in pairs {
@@ -812,7 +810,6 @@ impl<'a> Checker<'a> {
                     pair.key.span,
                     format!("`{key}` is set twice in this @server"),
                 );
-                ok = false;
                 continue;
             }
             let bad = |this: &mut Self, what: &str| {
@@ -822,12 +819,10 @@ impl<'a> Checker<'a> {
                     format!("bad value `{v}` for `{key}`"),
                     what.to_string(),
                 );
-                false
             };
-            ok &= match key {
+            match key {
                 "jwt" if is_ident(v) => {
                     g.jwt = Some(v.to_string());
-                    true
                 }
                 "jwt" => bad(
                     self,
@@ -839,8 +834,7 @@ impl<'a> Checker<'a> {
                             is_ident(&s.replace('-', "_")) && !GO_KEYWORDS.contains(&s)
                         }) =>
                 {
-                    g.dir = v.split('/').map(|s| snake_case(s)).collect();
-                    true
+                    g.dir = v.split('/').map(snake_case).collect();
                 }
                 "group" => bad(
                     self,
@@ -849,7 +843,6 @@ impl<'a> Checker<'a> {
                 "prefix" => match clean_prefix(v) {
                     Some(p) => {
                         g.prefix = p;
-                        true
                     }
                     None => bad(self, "a prefix is a path like `/v1` or `/api/v2`"),
                 },
@@ -857,7 +850,6 @@ impl<'a> Checker<'a> {
                     let names: Vec<_> = v.split(',').map(str::trim).collect();
                     if names.iter().all(|n| is_ident(n)) {
                         g.middleware = names.into_iter().map(String::from).collect();
-                        true
                     } else {
                         bad(
                             self,
@@ -868,7 +860,6 @@ impl<'a> Checker<'a> {
                 "timeout" => match parse_duration(v) {
                     Some(d) => {
                         g.timeout = Some(d);
-                        true
                     }
                     None => bad(
                         self,
@@ -878,7 +869,6 @@ impl<'a> Checker<'a> {
                 "maxBytes" => match v.parse::<u64>() {
                     Ok(n) => {
                         g.max_bytes = Some(n);
-                        true
                     }
                     Err(_) => bad(self, "maxBytes is a number of bytes, like `1048576`"),
                 },
@@ -888,13 +878,12 @@ impl<'a> Checker<'a> {
                         pair.key.span,
                         format!("`{key}` is not supported by looklook"),
                     );
-                    false
                 }
                 // Free-form keys (summary, tags, ...) are documentation only.
-                _ => true,
-            };
+                _ => {}
+            }
         }
-        ok.then_some(g)
+        g
     }
 
     fn route(&mut self, route: &ast::Route, handler: &ast::Ident, fi: usize) -> Option<RouteDef> {
@@ -1280,7 +1269,7 @@ service one-api {
   get /a ([]A)
 }
 service two-api {
-  @handler h
+  @handler k
   get /q/:key (Q)
 }
 "#,
@@ -1292,6 +1281,7 @@ service two-api {
                 "x.api:1:12: unresolved type `Missing`",
                 "x.api:2:6: duplicate type `A`",
                 "x.api:4:20: bad value `soon` for `timeout`",
+                "x.api:7:10: the request body must be a struct, not an array",
                 "x.api:9:9: several service names: `one-api` and `two-api`",
                 "x.api:11:7: `Q` binds path parameter `id`, but this path has no `:id`",
             ]

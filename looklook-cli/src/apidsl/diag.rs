@@ -89,7 +89,7 @@ impl SourceFile {
 
 /// One problem in a definition file.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", display_path(.path))]
+#[error("{}", self.headline())]
 pub struct Diagnostic {
     pub path: PathBuf,
     pub line: usize,
@@ -98,7 +98,8 @@ pub struct Diagnostic {
     /// The whole line the error is on, as written.
     pub line_text: String,
     pub help: Option<String>,
-    src: NamedSource<Arc<str>>,
+    /// `None` when the file itself could not be read.
+    src: Option<NamedSource<Arc<str>>>,
     span: SourceSpan,
 }
 
@@ -117,8 +118,38 @@ impl Diagnostic {
             line_text: file.line_text(line).to_string(),
             message,
             help,
-            src: NamedSource::new(display_path(&file.path), file.text.clone()),
+            src: Some(NamedSource::new(
+                display_path(&file.path),
+                file.text.clone(),
+            )),
             span: SourceSpan::new(span.start.into(), len),
+        }
+    }
+
+    /// A problem with a file as a whole, such as one that cannot be read.
+    pub fn file(path: &Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            line_text: String::new(),
+            help: None,
+            src: None,
+            span: SourceSpan::new(0.into(), 0),
+        }
+    }
+
+    fn headline(&self) -> String {
+        match self.line {
+            0 => format!("{}: {}", display_path(&self.path), self.message),
+            _ => format!(
+                "{}:{}:{}: {}",
+                display_path(&self.path),
+                self.line,
+                self.column,
+                self.message
+            ),
         }
     }
 
@@ -130,10 +161,11 @@ impl Diagnostic {
 
 impl miette::Diagnostic for Diagnostic {
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.src.as_ref()?;
         Some(Box::new(std::iter::once(
             miette::LabeledSpan::new_with_span(Some("here".into()), self.span),
         )))

@@ -19,6 +19,9 @@ pub enum Tok {
     AtDoc,
     AtHandler,
     AtServer,
+    /// A misspelt annotation (already reported); the parser reads it as the
+    /// annotation the context expects, so one typo makes one error.
+    AtUnknown,
     /// The exact sequence `interface{}`.
     Interface,
     /// `...`
@@ -38,6 +41,7 @@ impl Tok {
             Tok::AtDoc => "`@doc`".into(),
             Tok::AtHandler => "`@handler`".into(),
             Tok::AtServer => "`@server`".into(),
+            Tok::AtUnknown => "an annotation".into(),
             Tok::Interface => "`interface{}`".into(),
             Tok::Ellipsis => "`...`".into(),
             Tok::Punct(c) => format!("`{c}`"),
@@ -148,6 +152,12 @@ pub fn lex(file: &SourceFile) -> Lexed {
                             file.error(Span::new(start, start + 1), "unterminated string")
                                 .with_help(format!("close it with {close} on the same line")),
                         );
+                        // Still a string, so the parser goes on without a second error.
+                        out.tokens.push(Token {
+                            kind: if close == '"' { Tok::Str } else { Tok::RawStr },
+                            span: Span::new(start, end),
+                            line,
+                        });
                         line += count_lines(start, end);
                         i = end;
                     }
@@ -161,12 +171,13 @@ pub fn lex(file: &SourceFile) -> Lexed {
                     "server" => Some(Tok::AtServer),
                     _ => None,
                 };
+                out.tokens.push(Token {
+                    kind: kind.unwrap_or(Tok::AtUnknown),
+                    span: Span::new(start, end),
+                    line,
+                });
                 match kind {
-                    Some(kind) => out.tokens.push(Token {
-                        kind,
-                        span: Span::new(start, end),
-                        line,
-                    }),
+                    Some(_) => {}
                     None => out.errors.push(
                         file.error(
                             Span::new(start, end.max(start + 1)),

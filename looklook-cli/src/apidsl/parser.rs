@@ -365,7 +365,7 @@ impl<'a> Parser<'a> {
                     grouped,
                 });
             }
-            (Tok::Ident, "service") | (Tok::AtServer, _) => {
+            (Tok::Ident, "service") | (Tok::AtServer | Tok::AtUnknown, _) => {
                 let block = self.service(comments)?;
                 f.services.push(block);
                 f.order.push(Stmt::Service(f.services.len() - 1));
@@ -555,7 +555,8 @@ impl<'a> Parser<'a> {
 
     fn service(&mut self, comments: Comments) -> PResult<ServiceBlock> {
         let start = self.peek().span;
-        let server = if let Some(at) = self.eat(Tok::AtServer) {
+        let server = if let Some(at) = self.eat(Tok::AtServer).or_else(|| self.eat(Tok::AtUnknown))
+        {
             Some(self.server_annotation(at)?)
         } else {
             None
@@ -680,18 +681,25 @@ impl<'a> Parser<'a> {
 
     fn route(&mut self, comments: Comments) -> PResult<Route> {
         let start = self.peek().span;
-        let doc = if self.eat(Tok::AtDoc).is_some() {
-            Some(if self.eat(Tok::Punct('(')).is_some() {
-                let pairs = self.key_values()?;
-                self.expect(Tok::Punct(')'))?;
-                Doc::Pairs(pairs)
+        // A misspelt annotation stands for the one its shape fits.
+        let typo_doc =
+            self.at(Tok::AtUnknown) && matches!(self.peek_at(1).kind, Tok::Str | Tok::Punct('('));
+        let doc =
+            if self.eat(Tok::AtDoc).is_some() || (typo_doc && self.eat(Tok::AtUnknown).is_some()) {
+                Some(if self.eat(Tok::Punct('(')).is_some() {
+                    let pairs = self.key_values()?;
+                    self.expect(Tok::Punct(')'))?;
+                    Doc::Pairs(pairs)
+                } else {
+                    Doc::Text(self.string("a documentation string or `(`")?)
+                })
             } else {
-                Doc::Text(self.string("a documentation string or `(`")?)
-            })
-        } else {
-            None
-        };
-        let handler = match self.eat(Tok::AtHandler) {
+                None
+            };
+        let handler = match self
+            .eat(Tok::AtHandler)
+            .or_else(|| self.eat(Tok::AtUnknown))
+        {
             Some(_) => Some(self.ident("the handler name")?),
             None => None,
         };

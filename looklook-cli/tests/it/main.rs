@@ -1,0 +1,9 @@
+//! Integration tests of the looklook CLI and library, in one test binary to
+//! keep builds short.
+
+mod cli;
+mod corpus;
+mod fuzz;
+mod serve;
+mod snapshots;
+mod support;
