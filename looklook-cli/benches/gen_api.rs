@@ -1,1 +1,105 @@
-fn main() {}
+//! Generation time of `looklook gen api`, stage by stage, on the bookstore
+//! sample and on a generated 20-route file.
+//!
+//! Run: `cargo bench -p looklook-cli --bench gen_api`. Prints the median and
+//! the 90th percentile of each stage over many runs.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use looklook::apidsl;
+use looklook::codegen::api::{ApiOptions, generate};
+use looklook::generate::{GenApiOptions, gen_api};
+
+fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
+    f(); // warm up
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[runs / 2];
+    let p90 = times[runs * 9 / 10];
+    println!(
+        "{name:<48} median {:>9.3} ms   p90 {:>9.3} ms   ({runs} runs)",
+        ms(median),
+        ms(p90)
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// An `.api` file with `routes` routes, each with its own request and
+/// response type, spread over four groups.
+fn synthetic(routes: usize) -> String {
+    let mut s = String::from("syntax = \"v1\"\n\n");
+    for i in 0..routes {
+        s.push_str(&format!(
+            "type Req{i} {{\n\tId int64 `path:\"id\"`\n\tPage int64 `form:\"page,default=1,range=[1:]\"`\n\tName string `json:\"name,optional\"`\n\tKind string `json:\"kind,options=a|b\"`\n}}\n\ntype Resp{i} {{\n\tId int64 `json:\"id\"`\n\tItems []string `json:\"items\"`\n}}\n\n"
+        ));
+    }
+    for g in 0..4 {
+        s.push_str(&format!(
+            "@server (\n\tgroup: g{g}\n\tprefix: /v1\n\tjwt: Auth\n)\nservice bench-api {{\n"
+        ));
+        for i in (g..routes).step_by(4) {
+            s.push_str(&format!(
+                "\t@handler h{i}\n\tpost /g{g}/r{i}/:id (Req{i}) returns (Resp{i})\n\n"
+            ));
+        }
+        s.push_str("}\n\n");
+    }
+    s
+}
+
+fn bench_file(label: &str, api: &Path, runs: usize) {
+    let spec = apidsl::load_spec(api).unwrap();
+    let routes: usize = spec.groups.iter().map(|g| g.routes.len()).sum();
+    println!("\n{label}: {routes} routes, {} types", spec.types.len());
+    let opts = ApiOptions {
+        runtime_dependency: "\"0.1\"".into(),
+    };
+    measure("parse + check (with imports)", runs, || {
+        black_box(apidsl::load_spec(api).unwrap());
+    });
+    measure("generate (pure, no formatting)", runs, || {
+        black_box(generate(&spec, &opts));
+    });
+    let plan = generate(&spec, &opts);
+    measure("rustfmt over the generated .rs files", runs / 4, || {
+        let mut p = plan.clone();
+        looklook::rustfmt::format_plan(&mut p, looklook::rustfmt::needs_rustfmt).unwrap();
+        black_box(p);
+    });
+    let out = tempfile::tempdir().unwrap();
+    let gen_opts = |dir: PathBuf| GenApiOptions {
+        api_file: api.to_path_buf(),
+        out_dir: dir,
+        runtime_path: None,
+    };
+    let mut n = 0;
+    measure("whole `gen api` into a new directory", runs / 4, || {
+        n += 1;
+        black_box(gen_api(&gen_opts(out.path().join(format!("fresh-{n}")))).unwrap());
+    });
+    let again = out.path().join("again");
+    gen_api(&gen_opts(again.clone())).unwrap();
+    measure("whole `gen api` again, nothing changed", runs / 4, || {
+        black_box(gen_api(&gen_opts(again.clone())).unwrap());
+    });
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/bookstore.api");
+    bench_file("examples/sample/bookstore.api", &root, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bench.api");
+    std::fs::write(&file, synthetic(20)).unwrap();
+    bench_file("synthetic 20-route file", &file, 200);
+}

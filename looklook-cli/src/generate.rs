@@ -45,7 +45,7 @@ pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
             runtime_dependency: runtime,
         },
     );
-    let formatted = rustfmt::format_plan(&mut plan);
+    let formatted = rustfmt::format_plan(&mut plan, rustfmt::needs_rustfmt);
     let mut report = writer::apply(&plan, &out_dir)?;
     if let Err(e) = formatted {
         report.notes.push(e.to_string());

@@ -197,7 +197,15 @@ pub fn generate(spec: &Spec, opts: &ApiOptions) -> FilePlan {
                 render(&MiddlewareRs {
                     header: SCAFFOLDED_HEADER,
                     name: m,
-                    function: ident_text(&f),
+                    signature: layout_fn(
+                        &format!("pub async fn {}", ident_text(&f)),
+                        &[
+                            "State(svc): State<ServiceContext>".into(),
+                            "req: Request".into(),
+                            "next: Next".into(),
+                        ],
+                        "Response",
+                    ),
                 }),
             );
         }
@@ -208,7 +216,12 @@ pub fn generate(spec: &Spec, opts: &ApiOptions) -> FilePlan {
 fn render(t: &impl Template) -> String {
     // The templates are compiled in; rendering them only fails on a broken
     // `Display` impl, which plain strings do not have.
-    t.render().expect("rendering a compiled template")
+    let mut text = t.render().expect("rendering a compiled template");
+    // askama drops the template's final line break; files end with one.
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 fn mod_path(root: &str, dir: &[String]) -> String {
@@ -315,7 +328,7 @@ struct ModIndex<'a> {
 struct MiddlewareRs<'a> {
     header: &'a str,
     name: &'a str,
-    function: String,
+    signature: String,
 }
 
 #[derive(Template)]
@@ -807,8 +820,9 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
         ("svc", "&ServiceContext".to_string()),
         ("ctx", "&RequestCtx".to_string()),
     ];
+    let mut types: Vec<&str> = Vec::new();
     if let Some(req) = &route.request {
-        imports.push(format!("crate::types::{req}"));
+        types.push(req);
         params.push(("req", req.clone()));
     }
     let (out, stub) = match &route.response {
@@ -816,19 +830,24 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
         Some(r) => (r.name.clone(), format!("{}::default()", r.name)),
         None => ("()".to_string(), "()".to_string()),
     };
-    if let Some(r) = &route.response
-        && route.request.as_deref() != Some(r.name.as_str())
-    {
-        imports.push(format!("crate::types::{}", r.name));
+    if let Some(r) = &route.response {
+        types.push(&r.name);
+    }
+    types.sort();
+    types.dedup();
+    match types.as_slice() {
+        [] => {}
+        [one] => imports.push(format!("crate::types::{one}")),
+        many => imports.push(format!("crate::types::{{{}}}", many.join(", "))),
     }
     let function = ident_text(&names.function);
-    let signature = format!(
-        "pub async fn {function}({}) -> Result<{out}> {{",
-        params
+    let signature = layout_fn(
+        &format!("pub async fn {function}"),
+        &params
             .iter()
             .map(|(n, t)| format!("{n}: {t}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect::<Vec<_>>(),
+        &format!("Result<{out}>"),
     );
     let uses = format!(
         "let _ = ({});",
@@ -854,6 +873,22 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
         output: format!("Result<{out}>"),
     };
     (contents, sig)
+}
+
+/// A function head in rustfmt's layout: on one line when it fits in 100
+/// columns, else one parameter a line. Scaffolded files are not run through
+/// rustfmt, so they must come out this way.
+fn layout_fn(head: &str, params: &[String], ret: &str) -> String {
+    let one_line = format!("{head}({}) -> {ret} {{", params.join(", "));
+    if one_line.len() <= 100 {
+        return one_line;
+    }
+    let mut s = format!("{head}(\n");
+    for p in params {
+        s.push_str(&format!("    {p},\n"));
+    }
+    s.push_str(&format!(") -> {ret} {{"));
+    s
 }
 
 #[cfg(test)]

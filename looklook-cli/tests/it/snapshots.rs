@@ -16,8 +16,20 @@ fn bookstore_sample() {
             runtime_dependency: "{ path = \"../looklook-runtime\" }".into(),
         },
     );
-    looklook::rustfmt::format_plan(&mut plan).unwrap();
+    looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();
     assert!(plan.files.len() > 30);
+    // Scaffolded files skip rustfmt for speed, so their templates must
+    // already be in rustfmt's layout: formatting everything changes nothing.
+    let mut all = plan.clone();
+    looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
+    for (a, b) in plan.files.iter().zip(&all.files) {
+        assert_eq!(
+            a.contents,
+            b.contents,
+            "{} is not in rustfmt's layout",
+            a.path.display()
+        );
+    }
     for file in &plan.files {
         let name = file.path.display().to_string().replace('/', "__");
         if name.ends_with(".rs") {
