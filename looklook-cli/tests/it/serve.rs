@@ -252,6 +252,34 @@ async fn call(client: &reqwest::Client, req: reqwest::RequestBuilder) -> (u16, V
     )
 }
 
+/// Generated crates pass `cargo clippy -- -D warnings` as they come: the
+/// full sample (JWT, middleware, groups) and the smallest one.
+#[test]
+fn generated_crates_are_clippy_clean() {
+    for sample in ["bookstore", "echo"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let crate_dir = tmp.path().join(format!("{sample}-api"));
+        gen_api(&GenApiOptions {
+            api_file: examples().join(format!("sample/{sample}.api")),
+            out_dir: crate_dir.clone(),
+            runtime_path: Some(workspace().join("looklook-runtime")),
+        })
+        .unwrap();
+        fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
+        let out = Command::new(env!("CARGO"))
+            .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
+            .current_dir(&crate_dir)
+            .env("CARGO_TARGET_DIR", workspace().join("target/it-crates"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sample}: clippy failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_service_builds_serves_and_survives_regeneration() {
     let tmp = tempfile::tempdir().unwrap();

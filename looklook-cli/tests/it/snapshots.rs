@@ -7,9 +7,9 @@ use looklook::codegen::api::{ApiOptions, generate};
 
 use crate::support::examples;
 
-#[test]
-fn bookstore_sample() {
-    let spec = apidsl::load_spec(&examples().join("sample/bookstore.api")).unwrap();
+/// The plan `gen api` writes for a sample, formatted as the command does.
+pub fn sample_plan(name: &str) -> looklook::codegen::FilePlan {
+    let spec = apidsl::load_spec(&examples().join(format!("sample/{name}.api"))).unwrap();
     let mut plan = generate(
         &spec,
         &ApiOptions {
@@ -17,26 +17,33 @@ fn bookstore_sample() {
         },
     );
     looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();
-    assert!(plan.files.len() > 30);
-    // Scaffolded files skip rustfmt for speed, so their templates must
-    // already be in rustfmt's layout: formatting everything changes nothing.
-    let mut all = plan.clone();
-    looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
-    for (a, b) in plan.files.iter().zip(&all.files) {
-        assert_eq!(
-            a.contents,
-            b.contents,
-            "{} is not in rustfmt's layout",
-            a.path.display()
-        );
-    }
-    for file in &plan.files {
-        let name = file.path.display().to_string().replace('/', "__");
-        if name.ends_with(".rs") {
-            syn::parse_file(&file.contents)
-                .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+    plan
+}
+
+#[test]
+fn every_generated_file_of_the_samples() {
+    for sample in ["bookstore", "echo"] {
+        let plan = sample_plan(sample);
+        // Scaffolded files skip rustfmt for speed, so their templates must
+        // already be in rustfmt's layout: formatting everything changes nothing.
+        let mut all = plan.clone();
+        looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
+        for (a, b) in plan.files.iter().zip(&all.files) {
+            assert_eq!(
+                a.contents,
+                b.contents,
+                "{} is not in rustfmt's layout",
+                a.path.display()
+            );
         }
-        insta::assert_snapshot!(format!("bookstore__{name}"), file.contents);
+        for file in &plan.files {
+            let name = file.path.display().to_string().replace('/', "__");
+            if name.ends_with(".rs") {
+                syn::parse_file(&file.contents)
+                    .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+            }
+            insta::assert_snapshot!(format!("{sample}__{name}"), file.contents);
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::CONTENT_TYPE;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -189,8 +189,14 @@ where
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        // Fast path: a pure JSON body with nothing to check beyond serde.
-        if !form_body && T::FIELDS.iter().all(Field::plain_json) {
+        // Fast path: a JSON body and nothing to fill in. Check the fields
+        // that have rules on a shallow, borrowed parse, then let serde build
+        // the type straight from the bytes.
+        if !form_body
+            && T::FIELDS
+                .iter()
+                .all(|f| f.source == Source::Json && f.default.is_none())
+        {
             let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
                 .await
                 .map_err(|e| Error::bad_param(e.body_text()))?;
@@ -199,6 +205,7 @@ where
             } else {
                 &bytes
             };
+            check_json_rules::<T>(body)?;
             return serde_json::from_slice(body)
                 .map(Bind)
                 .map_err(Error::bad_param);
@@ -235,7 +242,8 @@ where
             Vec::new()
         };
 
-        let mut out = Map::with_capacity(T::FIELDS.len());
+        // Fill and check the fields in the parsed body itself; what is not a
+        // field of the type is left for serde to ignore.
         for f in T::FIELDS {
             let value = match f.source {
                 Source::Json => json.remove(f.key).filter(|v| !v.is_null()),
@@ -267,11 +275,91 @@ where
                 (None, None) => return Err(Error::bad_param(format!("`{}` is required", f.key))),
             };
             check(f, &value)?;
-            out.insert(f.key.to_string(), value);
+            json.insert(f.key.to_string(), value);
         }
-        serde_json::from_value(Value::Object(out))
+        serde_json::from_value(Value::Object(json))
             .map(Bind)
             .map_err(Error::bad_param)
+    }
+}
+
+/// `options=`, `range=` and required fields of a JSON body, checked in one
+/// pass that keeps only the fields with rules and skips the rest.
+fn check_json_rules<T: BindFields>(body: &[u8]) -> Result<(), Error> {
+    if T::FIELDS.iter().all(Field::plain_json) {
+        return Ok(());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    // Not an object, or broken JSON: serde says what is wrong.
+    let found = RuleFields(T::FIELDS)
+        .deserialize(&mut de)
+        .map_err(Error::bad_param)?;
+    for f in T::FIELDS.iter().filter(|f| !f.plain_json()) {
+        match found.iter().find(|(k, _)| *k == f.key) {
+            Some((_, v)) if !v.is_null() => check(f, v)?,
+            _ if f.optional => {}
+            _ => return Err(Error::bad_param(format!("`{}` is required", f.key))),
+        }
+    }
+    Ok(())
+}
+
+/// Visits a JSON object and returns the values of the fields that have rules.
+struct RuleFields(&'static [Field]);
+
+impl<'de> DeserializeSeed<'de> for RuleFields {
+    type Value = Vec<(&'static str, Value)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RuleFields {
+    type Value = Vec<(&'static str, Value)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key_seed(RuleKey(self.0))? {
+            match key {
+                Some(key) => out.push((key, map.next_value()?)),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A key of the body, as the rule field it names (if any), without copying it.
+struct RuleKey(&'static [Field]);
+
+impl<'de> DeserializeSeed<'de> for RuleKey {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RuleKey {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .iter()
+            .find(|f| f.key == v && !f.plain_json())
+            .map(|f| f.key))
     }
 }
 

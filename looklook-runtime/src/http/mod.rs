@@ -48,11 +48,20 @@ pub type ApiResult<T> = crate::Result<Envelope<T>>;
 /// on routes behind `jwt:`.
 #[derive(Debug, Clone, Default)]
 pub struct RequestCtx {
-    pub request_id: String,
+    request_id: Option<axum::http::HeaderValue>,
     pub claims: Option<jwt::Claims>,
 }
 
 impl RequestCtx {
+    /// The `x-request-id` of this request (set by the server when the
+    /// client sent none): put it in logs to follow a request around.
+    pub fn request_id(&self) -> &str {
+        self.request_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     /// The `jwtUserId` claim, on routes behind `jwt:`.
     pub fn user_id(&self) -> Option<i64> {
         self.claims.as_ref().map(|c| c.user_id)
@@ -64,12 +73,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(RequestCtx {
-            request_id: parts
-                .headers
-                .get(server::REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string(),
+            request_id: parts.headers.get(server::REQUEST_ID).cloned(),
             claims: parts.extensions.get::<jwt::Claims>().cloned(),
         })
     }

@@ -2,17 +2,21 @@
 //! request ids, access logs, Prometheus metrics, `/healthz` and graceful
 //! shutdown on SIGINT or SIGTERM.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderName;
-use axum::middleware::{self, Next};
+use axum::http::{HeaderName, Method};
 use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower::{Layer, Service};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::RestConf;
@@ -25,46 +29,109 @@ pub fn app(router: Router) -> Router {
     telemetry::prometheus();
     router
         .route("/healthz", get(|| async { "ok" }))
-        .layer(middleware::from_fn(observe))
+        .layer(ObserveLayer)
         // Outermost: every request gets an id before anything logs it.
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// One access-log line and two metrics per request.
-async fn observe(req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_string();
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let resp = next.run(req).await;
-    let secs = start.elapsed().as_secs_f64();
-    let status = resp.status().as_u16().to_string();
+/// One access-log line and two metrics per request. A tower layer rather
+/// than `from_fn`: it runs on every request, and this way costs one
+/// allocation instead of a boxed service clone and a boxed future.
+#[derive(Clone, Copy)]
+struct ObserveLayer;
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            handles: Arc::default(),
+        }
+    }
+}
+
+/// axum applies a layer to each route on its own, so each `Observe` sees
+/// one route and keeps that route's metric handles by method and status.
+#[derive(Clone)]
+struct Observe<S> {
+    inner: S,
+    handles: Arc<RwLock<Vec<(Method, u16, Handles)>>>,
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let start = Instant::now();
+        let method = req.method().clone();
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        // Build the log line's fields only when it will be written.
+        let request_id = tracing::enabled!(target: "access", tracing::Level::INFO)
+            .then(|| req.headers().get(&REQUEST_ID).cloned())
+            .flatten();
+        let response = self.inner.call(req);
+        let cache = self.handles.clone();
+        Box::pin(async move {
+            let resp = response.await?;
+            let secs = start.elapsed().as_secs_f64();
+            let status = resp.status().as_u16();
+            let route = route.as_ref().map_or("unmatched", |r| r.as_str());
+            let (count, latency) = metric_handles(&cache, route, &method, status);
+            count.increment(1);
+            latency.record(secs);
+            if let Some(id) = request_id {
+                let request_id = id.to_str().unwrap_or_default();
+                tracing::info!(target: "access", %method, route, status, latency_ms = secs * 1e3, request_id);
+            }
+            Ok(resp)
+        })
+    }
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
+
+/// The request counter and latency histogram of a route, by method and
+/// status; looked up in the registry once and kept: building labelled keys
+/// on every request costs more than a small handler.
+fn metric_handles(
+    cache: &RwLock<Vec<(Method, u16, Handles)>>,
+    route: &str,
+    method: &Method,
+    status: u16,
+) -> Handles {
+    let find = |list: &[(Method, u16, Handles)]| {
+        list.iter()
+            .find(|(m, s, _)| m == method && *s == status)
+            .map(|(_, _, h)| h.clone())
+    };
+    if let Some(h) = cache.read().ok().and_then(|c| find(&c)) {
+        return h;
+    }
     let labels = [
         ("method", method.to_string()),
-        ("route", route.clone()),
-        ("status", status.clone()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
     ];
-    metrics::counter!("http_server_requests_total", &labels).increment(1);
-    metrics::histogram!("http_server_request_duration_seconds", &labels).record(secs);
-    tracing::info!(
-        target: "access",
-        %method,
-        route,
-        status,
-        latency_ms = secs * 1e3,
-        request_id,
+    let handles = (
+        metrics::counter!("http_server_requests_total", &labels),
+        metrics::histogram!("http_server_request_duration_seconds", &labels),
     );
-    resp
+    if let Ok(mut c) = cache.write() {
+        c.push((method.clone(), status, handles.clone()));
+    }
+    handles
 }
 
 /// Serve until SIGINT or SIGTERM: the service on `Host:Port`, and metrics on

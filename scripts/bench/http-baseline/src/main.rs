@@ -17,6 +17,13 @@ struct EchoReq {
 }
 
 #[derive(Serialize)]
+struct Envelope<T> {
+    code: u32,
+    msg: &'static str,
+    data: T,
+}
+
+#[derive(Serialize)]
 struct EchoResp {
     greeting: String,
     count: i64,
@@ -33,7 +40,12 @@ async fn echo(Json(req): Json<EchoReq>) -> Response {
         count: req.count * 2,
         tags: req.tags.unwrap_or_default(),
     };
-    Json(json!({"code": 200, "msg": "OK", "data": data})).into_response()
+    Json(Envelope {
+        code: 200,
+        msg: "OK",
+        data,
+    })
+    .into_response()
 }
 
 #[tokio::main]
