@@ -128,40 +128,33 @@ pub fn lex(file: &SourceFile) -> Lexed {
             },
             '"' | '`' => {
                 let close = c;
+                let kind = if close == '"' { Tok::Str } else { Tok::RawStr };
                 let body = &src[i + 1..];
                 // A plain string ends at the line break; a raw string may span lines.
-                let end = body.find(|ch: char| ch == close || (close == '"' && ch == '\n'));
-                match end {
-                    Some(n) if body[n..].starts_with(close) => {
-                        let end = i + 1 + n + 1;
-                        out.tokens.push(Token {
-                            kind: if close == '"' { Tok::Str } else { Tok::RawStr },
-                            span: Span::new(start, end),
-                            line,
-                        });
-                        line += count_lines(start, end);
-                        i = end;
-                    }
-                    _ => {
-                        let end = if close == '"' {
-                            i + 1 + end.unwrap_or(body.len())
-                        } else {
-                            src.len()
-                        };
-                        out.errors.push(
-                            file.error(Span::new(start, start + 1), "unterminated string")
-                                .with_help(format!("close it with {close} on the same line")),
-                        );
-                        // Still a string, so the parser goes on without a second error.
-                        out.tokens.push(Token {
-                            kind: if close == '"' { Tok::Str } else { Tok::RawStr },
-                            span: Span::new(start, end),
-                            line,
-                        });
-                        line += count_lines(start, end);
-                        i = end;
-                    }
+                let stop = body
+                    .find(|ch: char| ch == close || (close == '"' && ch == '\n'))
+                    .unwrap_or(body.len());
+                let terminated = body[stop..].starts_with(close);
+                let end = i + 1 + stop + usize::from(terminated);
+                if !terminated {
+                    let help = match close {
+                        '"' => "close it with \" on the same line",
+                        _ => "close it with `",
+                    };
+                    out.errors.push(
+                        file.error(Span::new(start, start + 1), "unterminated string")
+                            .with_help(help),
+                    );
                 }
+                // Unterminated, it is still a string: the parser goes on
+                // without a second error.
+                out.tokens.push(Token {
+                    kind,
+                    span: Span::new(start, end),
+                    line,
+                });
+                line += count_lines(start, end);
+                i = end;
             }
             '@' => {
                 let end = i + 1 + ident_len(&src[i + 1..]);
