@@ -11,5 +11,6 @@
 pub mod apidsl;
 pub mod codegen;
 pub mod generate;
+pub mod proto;
 pub mod rustfmt;
 pub mod writer;

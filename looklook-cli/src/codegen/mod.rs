@@ -2,6 +2,7 @@
 //! never touch the disk; `crate::writer` applies a plan.
 
 pub mod api;
+pub mod rpc;
 
 use std::path::PathBuf;
 
@@ -66,7 +67,7 @@ impl FilePlan {
             .find(|f| f.path == std::path::Path::new(path))
     }
 
-    fn finish(mut self) -> Self {
+    pub(crate) fn finish(mut self) -> Self {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self
     }

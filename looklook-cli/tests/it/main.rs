@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod fuzz;
+mod rpc;
 mod serve;
 mod snapshots;
 mod support;
