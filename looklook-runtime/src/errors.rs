@@ -88,6 +88,20 @@ impl Error {
         self
     }
 
+    /// Whether an internal cause is attached (and so only logged).
+    pub fn has_cause(&self) -> bool {
+        self.cause.is_some()
+    }
+
+    /// Log the error where it is answered: the cause in full when there is
+    /// one, else the refusal.
+    pub(crate) fn log(&self) {
+        match &self.cause {
+            Some(cause) => tracing::error!(code = self.code, error = %format!("{cause:#}"), "request failed"),
+            None => tracing::info!(code = self.code, msg = %self.msg, "request refused"),
+        }
+    }
+
     pub fn code_value(&self) -> u32 {
         self.code
     }
@@ -134,12 +148,7 @@ struct ErrorBody<'a> {
 /// clients expect; the cause, if any, is logged here.
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        match &self.cause {
-            Some(cause) => {
-                tracing::error!(code = self.code, error = %format!("{cause:#}"), "request failed")
-            }
-            None => tracing::info!(code = self.code, msg = %self.msg, "request refused"),
-        }
+        self.log();
         let body = ErrorBody {
             code: self.code,
             msg: &self.msg,

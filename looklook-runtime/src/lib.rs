@@ -3,11 +3,14 @@
 //! - [`config`]: YAML config files with `${ENV}` expansion and overrides.
 //! - [`errors`]: business codes and the one error type handlers return.
 //! - [`http`]: server bootstrap, request binding, the response envelope, JWT.
+//! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
 //! - [`telemetry`]: logging and Prometheus metrics.
 
 pub mod config;
 pub mod errors;
 pub mod http;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod telemetry;
 
 pub use errors::{Error, Result, codes};

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogConf;
+use crate::config::{LogConf, PrometheusConf};
 
 /// Install the global log subscriber. `RUST_LOG`, when set, wins over the
 /// configured level. Calling it twice is harmless.
@@ -41,4 +41,22 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let _ = metrics::set_global_recorder(recorder);
         handle
     })
+}
+
+/// Serve the Prometheus text format on its own port, in the background.
+pub async fn serve_metrics(conf: &PrometheusConf) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((conf.host.as_str(), conf.port))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {}:{}: {e}", conf.host, conf.port))?;
+    tracing::info!(addr = %listener.local_addr()?, path = conf.path, "serving metrics");
+    let router = axum::Router::new().route(
+        &conf.path,
+        axum::routing::get(|| async { prometheus().render() }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    });
+    Ok(())
 }

@@ -53,6 +53,14 @@ pub struct RequestCtx {
 }
 
 impl RequestCtx {
+    /// A context for work that did not come in over HTTP (a gRPC call, a job).
+    pub fn with_request_id(id: &str) -> Self {
+        RequestCtx {
+            request_id: axum::http::HeaderValue::from_str(id).ok(),
+            claims: None,
+        }
+    }
+
     /// The `x-request-id` of this request (set by the server when the
     /// client sent none): put it in logs to follow a request around.
     pub fn request_id(&self) -> &str {

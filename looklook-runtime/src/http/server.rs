@@ -142,20 +142,7 @@ pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", conf.host, conf.port))?;
     if let Some(p) = &conf.prometheus {
-        let metrics = TcpListener::bind((p.host.as_str(), p.port))
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!("cannot listen for metrics on {}:{}: {e}", p.host, p.port)
-            })?;
-        let path = p.path.clone();
-        tracing::info!(addr = %metrics.local_addr()?, path, "serving metrics");
-        tokio::spawn(async move {
-            let router =
-                Router::new().route(&path, get(|| async { telemetry::prometheus().render() }));
-            if let Err(e) = axum::serve(metrics, router).await {
-                tracing::error!(error = %e, "metrics server stopped");
-            }
-        });
+        telemetry::serve_metrics(p).await?;
     }
     tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving");
     serve_with_shutdown(listener, router, shutdown_signal()).await?;

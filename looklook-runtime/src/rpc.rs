@@ -1,0 +1,289 @@
+//! The gRPC half of the runtime (feature `rpc`): what generated RPC crates
+//! call.
+//!
+//! - [`serve`] starts a service with `grpc.health.v1` health, server
+//!   reflection, metrics and a log line per call, and graceful shutdown.
+//! - Business errors cross the wire: the server puts the looklook code in
+//!   the `x-looklook-code` metadata, and [`Error::from_status`] on the client
+//!   turns it back into the same [`Error`], so an API service answers with
+//!   the same `{code,msg}`.
+//! - [`channel`] builds a client channel from config: several endpoints are
+//!   load-balanced, connections are made lazily (a caller may start before
+//!   the service it calls), and every call has a deadline.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::metadata::MetadataValue;
+use tonic::service::Routes;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request, Status};
+use tower::{Layer, Service};
+
+use crate::config::{LogConf, PrometheusConf};
+use crate::http::RequestCtx;
+use crate::{Error, codes, telemetry};
+
+pub use tokio_stream::Stream;
+pub use tonic::Streaming;
+
+/// What a streaming method returns: any stream of messages or errors.
+pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+const CODE_KEY: &str = "x-looklook-code";
+const REQUEST_ID_KEY: &str = "x-request-id";
+
+/// What every gRPC service needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RpcServerConf {
+    pub name: String,
+    /// `host:port`, such as `0.0.0.0:2004`.
+    pub listen_on: String,
+    #[serde(default)]
+    pub log: LogConf,
+    #[serde(default)]
+    pub prometheus: Option<PrometheusConf>,
+    /// Per-call time limit in milliseconds; none when 0.
+    #[serde(default)]
+    pub timeout: u64,
+}
+
+/// How to reach a gRPC service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RpcClientConf {
+    /// `host:port` of each instance; calls are balanced over them.
+    pub endpoints: Vec<String>,
+    /// Deadline of each call in milliseconds.
+    #[serde(default = "default_client_timeout")]
+    pub timeout: u64,
+}
+
+fn default_client_timeout() -> u64 {
+    2000
+}
+
+/// Serve `routes` until SIGINT or SIGTERM, with health (every name in
+/// `services` reported serving) and reflection over `descriptors`.
+pub async fn serve(
+    conf: &RpcServerConf,
+    routes: Routes,
+    services: &[&str],
+    descriptors: &[u8],
+) -> anyhow::Result<()> {
+    telemetry::init_logging(&conf.log);
+    let listener = TcpListener::bind(&conf.listen_on)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", conf.listen_on))?;
+    if let Some(p) = &conf.prometheus {
+        telemetry::serve_metrics(p).await?;
+    }
+    tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving gRPC");
+    serve_with_shutdown(conf, listener, routes, services, descriptors, crate::http::shutdown_signal()).await?;
+    tracing::info!(service = conf.name, "stopped");
+    Ok(())
+}
+
+/// [`serve`] on a bound listener until `shutdown` resolves.
+pub async fn serve_with_shutdown(
+    conf: &RpcServerConf,
+    listener: TcpListener,
+    routes: Routes,
+    services: &[&str],
+    descriptors: &[u8],
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    telemetry::prometheus();
+    let (health, health_service) = tonic_health::server::health_reporter();
+    for name in services {
+        health
+            .set_service_status(*name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(descriptors)
+        .build_v1()?;
+    let mut builder = tonic::transport::Server::builder();
+    if conf.timeout > 0 {
+        builder = builder.timeout(Duration::from_millis(conf.timeout));
+    }
+    builder
+        .layer(ObserveLayer)
+        .add_routes(routes.add_service(health_service).add_service(reflection))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+/// The request id and claims of a call, for the logic: the caller's
+/// `x-request-id` metadata, or a new id.
+pub fn ctx<T>(request: &Request<T>) -> RequestCtx {
+    let id = request
+        .metadata()
+        .get(REQUEST_ID_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    RequestCtx::with_request_id(&id)
+}
+
+/// A request carrying the caller's request id, for a client call.
+pub fn request<T>(ctx: &RequestCtx, message: T) -> Request<T> {
+    let mut r = Request::new(message);
+    if let Ok(v) = MetadataValue::try_from(ctx.request_id())
+        && !ctx.request_id().is_empty()
+    {
+        r.metadata_mut().insert(REQUEST_ID_KEY, v);
+    }
+    r
+}
+
+/// A client channel for `conf`: lazy, with a deadline on every call, and
+/// balanced when there are several endpoints.
+pub fn channel(conf: &RpcClientConf) -> Result<Channel, Error> {
+    let timeout = Duration::from_millis(conf.timeout);
+    let endpoints = conf
+        .endpoints
+        .iter()
+        .map(|e| {
+            let uri = if e.contains("://") { e.clone() } else { format!("http://{e}") };
+            Endpoint::from_shared(uri)
+                .map(|ep| ep.timeout(timeout).connect_timeout(timeout))
+                .map_err(|err| Error::internal(codes::SERVER_COMMON_ERROR, anyhow::anyhow!("bad endpoint `{e}`: {err}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    match endpoints.len() {
+        0 => Err(Error::internal(codes::SERVER_COMMON_ERROR, anyhow::anyhow!("no endpoints configured"))),
+        1 => Ok(endpoints[0].connect_lazy()),
+        _ => Ok(Channel::balance_list(endpoints.into_iter())),
+    }
+}
+
+/// A business error leaves the server with its code in the metadata; an
+/// internal one leaves as `Internal` with the details logged, not sent.
+impl From<Error> for Status {
+    fn from(e: Error) -> Status {
+        let code = e.code_value();
+        let grpc = match code {
+            codes::REQUEST_PARAM_ERROR => Code::InvalidArgument,
+            codes::TOKEN_EXPIRE_ERROR => Code::Unauthenticated,
+            _ if e.has_cause() => Code::Internal,
+            _ => Code::Unknown,
+        };
+        e.log();
+        let mut status = Status::new(grpc, e.message());
+        if let Ok(v) = MetadataValue::try_from(code.to_string()) {
+            status.metadata_mut().insert(CODE_KEY, v);
+        }
+        status
+    }
+}
+
+impl Error {
+    /// The business error a server sent, or an internal error (100001) for
+    /// anything else: a dead server, a deadline, a status without a code.
+    pub fn from_status(status: Status) -> Error {
+        let code = status
+            .metadata()
+            .get(CODE_KEY)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u32>().ok());
+        match code {
+            Some(code) => Error::new(code, status.message().to_string()),
+            None => Error::internal(codes::SERVER_COMMON_ERROR, status),
+        }
+    }
+}
+
+/// Per call: a log line and two metrics, by method and gRPC status code.
+/// The code is read from the response headers, where tonic puts it for
+/// unary errors; calls without one there ended `OK` or failed mid-stream.
+#[derive(Clone, Copy)]
+struct ObserveLayer;
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe { inner }
+    }
+}
+
+#[derive(Clone)]
+struct Observe<S> {
+    inner: S,
+}
+
+impl<S, B, R> Service<axum::http::Request<B>> for Observe<S>
+where
+    S: Service<axum::http::Request<B>, Response = axum::http::Response<R>, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let start = Instant::now();
+        let method = req.uri().path().to_string();
+        let response = self.inner.call(req);
+        Box::pin(async move {
+            let resp = response.await?;
+            let secs = start.elapsed().as_secs_f64();
+            let code = resp
+                .headers()
+                .get("grpc-status")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i32>().ok())
+                .unwrap_or(0);
+            let code = format!("{:?}", Code::from_i32(code));
+            let labels = [("method", method.clone()), ("code", code.clone())];
+            metrics::counter!("grpc_server_handled_total", &labels).increment(1);
+            metrics::histogram!("grpc_server_handling_seconds", &labels).record(secs);
+            tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
+            Ok(resp)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_errors_survive_the_wire() {
+        let status = Status::from(Error::new(100005, "the database is busy"));
+        assert_eq!(status.code(), Code::Unknown);
+        let back = Error::from_status(status);
+        assert_eq!((back.code_value(), back.message()), (100005, "the database is busy"));
+
+        let status = Status::from(Error::bad_param("`sn` is empty"));
+        assert_eq!(status.code(), Code::InvalidArgument);
+
+        let status = Status::from(Error::from(std::io::Error::other("disk on fire")));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("disk"), "internal details stay on the server");
+
+        let lost = Error::from_status(Status::unavailable("connection refused"));
+        assert_eq!(lost.code_value(), codes::SERVER_COMMON_ERROR);
+    }
+
+    #[test]
+    fn request_ids_travel_in_metadata() {
+        let ctx = RequestCtx::with_request_id("abc-123");
+        let r = request(&ctx, ());
+        assert_eq!(super::ctx(&r).request_id(), "abc-123");
+        assert!(!super::ctx(&Request::new(())).request_id().is_empty(), "a new id when none came");
+    }
+}
