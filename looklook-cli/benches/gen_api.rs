@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use looklook::apidsl;
-use looklook::codegen::api::{ApiOptions, generate};
+use looklook::codegen::CrateOptions;
+use looklook::codegen::api::generate;
 use looklook::generate::{GenApiOptions, gen_api};
 
 fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
@@ -62,7 +63,7 @@ fn bench_file(label: &str, api: &Path, runs: usize) {
     let spec = apidsl::load_spec(api).unwrap();
     let routes: usize = spec.groups.iter().map(|g| g.routes.len()).sum();
     println!("\n{label}: {routes} routes, {} types", spec.types.len());
-    let opts = ApiOptions {
+    let opts = CrateOptions {
         runtime_dependency: "\"0.1\"".into(),
     };
     measure("parse + check (with imports)", runs, || {

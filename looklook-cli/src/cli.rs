@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 /// definitions.
 #[derive(Debug, Parser)]
 #[command(name = "looklook", version, propagate_version = true)]
-#[command(after_help = "Start with `looklook gen api service.api -o service-api`.")]
+#[command(
+    after_help = "Start with `looklook gen api service.api -o service-api`\nor `looklook gen rpc service.proto -o service-rpc`."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -60,6 +62,28 @@ pub enum GenCommand {
     /// middleware, config, main) are created once and then left to you. New
     /// routes add new logic files and their `pub mod` lines.
     Api(GenApiArgs),
+    /// A tonic gRPC service crate, with typed clients, from a .proto file.
+    ///
+    /// The .proto is compiled by protox: no protoc is needed, and the crate
+    /// has no build script (the message and service code is in src/pb/).
+    /// Logic files are yours; new methods add new ones.
+    Rpc(GenRpcArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenRpcArgs {
+    /// The .proto file; the crate is named after it (`user.proto` → `user-rpc`).
+    pub file: PathBuf,
+    /// The crate's directory (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Another directory to look up imports in (after the file's own).
+    #[arg(long = "include", short = 'I', value_name = "DIR")]
+    pub includes: Vec<PathBuf>,
+    /// Path to looklook-runtime; found by looking up from DIR when omitted,
+    /// else taken from crates.io.
+    #[arg(long, value_name = "PATH")]
+    pub runtime_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::apidsl::{self, Diagnostics};
-use crate::codegen::{self, api::ApiOptions};
+use crate::codegen::{self, CrateOptions};
 use crate::rustfmt;
 use crate::writer::{self, Report, WriteError};
 
@@ -15,6 +15,10 @@ pub enum GenError {
     Write(#[from] WriteError),
     #[error("{0}: no service to generate: declare a `service name-api {{ ... }}` block")]
     NoService(PathBuf),
+    #[error("{0}: no service to generate: declare a `service Name {{ rpc ... }}`")]
+    NoRpcService(PathBuf),
+    #[error("prost could not generate code: {0}")]
+    Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
     Path {
         path: PathBuf,
@@ -31,6 +35,50 @@ pub struct GenApiOptions {
     pub runtime_path: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone)]
+pub struct GenRpcOptions {
+    pub proto_file: PathBuf,
+    /// Where imports are looked up, after the file's own directory.
+    pub includes: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook gen rpc`: a tonic crate from a `.proto` file, named after the
+/// file (`usercenter.proto` → `usercenter-rpc`).
+pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
+    let proto = crate::proto::compile(&opts.proto_file, &opts.includes)?;
+    if proto.services.is_empty() {
+        return Err(GenError::NoRpcService(opts.proto_file.clone()));
+    }
+    let name = opts
+        .proto_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace('_', "-"))
+        .unwrap_or_else(|| "service".into());
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let mut plan = codegen::rpc::generate(
+        &proto,
+        &name,
+        &CrateOptions {
+            runtime_dependency: runtime,
+        },
+    )
+    .map_err(GenError::Codegen)?;
+    write(&mut plan, &out_dir)
+}
+
+/// Format, then write all or nothing.
+fn write(plan: &mut codegen::FilePlan, out_dir: &Path) -> Result<Report, GenError> {
+    let formatted = rustfmt::format_plan(plan, rustfmt::needs_rustfmt);
+    let mut report = writer::apply(plan, out_dir)?;
+    if let Err(e) = formatted {
+        report.notes.push(e.to_string());
+    }
+    Ok(report)
+}
+
 /// `looklook gen api`: an axum crate from an `.api` file.
 pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     let spec = apidsl::load_spec(&opts.api_file)?;
@@ -41,16 +89,11 @@ pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let mut plan = codegen::api::generate(
         &spec,
-        &ApiOptions {
+        &CrateOptions {
             runtime_dependency: runtime,
         },
     );
-    let formatted = rustfmt::format_plan(&mut plan, rustfmt::needs_rustfmt);
-    let mut report = writer::apply(&plan, &out_dir)?;
-    if let Err(e) = formatted {
-        report.notes.push(e.to_string());
-    }
-    Ok(report)
+    write(&mut plan, &out_dir)
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, GenError> {

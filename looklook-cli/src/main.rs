@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Api(ApiCommand::Check(a)) => commands::api::check(a),
         Command::Api(ApiCommand::Fmt(a)) => commands::api::fmt(a),
         Command::Gen(GenCommand::Api(a)) => commands::gen_api::run(a),
+        Command::Gen(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
         Command::Completions(a) => commands::completions::run(a),
     };
     match result {

@@ -84,9 +84,11 @@ pub fn needs_rustfmt(file: &PlannedFile) -> bool {
     file.owner == Owner::Generated && !declares_modules(&file.contents)
 }
 
+/// `mod x;` lines: rustfmt would go and format `x.rs` as well. (Inline
+/// modules, `mod x { ... }`, are fine.)
 fn declares_modules(src: &str) -> bool {
     src.lines()
-        .any(|l| l.starts_with("mod ") || l.starts_with("pub mod "))
+        .any(|l| (l.starts_with("mod ") || l.starts_with("pub mod ")) && l.ends_with(';'))
 }
 
 fn strip_dir(text: &str, dir: &Path) -> String {

@@ -97,7 +97,9 @@ impl Error {
     /// one, else the refusal.
     pub(crate) fn log(&self) {
         match &self.cause {
-            Some(cause) => tracing::error!(code = self.code, error = %format!("{cause:#}"), "request failed"),
+            Some(cause) => {
+                tracing::error!(code = self.code, error = %format!("{cause:#}"), "request failed")
+            }
             None => tracing::info!(code = self.code, msg = %self.msg, "request refused"),
         }
     }

@@ -36,6 +36,11 @@ pub use tonic::Streaming;
 /// What a streaming method returns: any stream of messages or errors.
 pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
+/// A stream that ends at once: what a streaming method's stub returns.
+pub fn empty_stream<T: Send + 'static>() -> BoxStream<T> {
+    Box::pin(tokio_stream::empty())
+}
+
 const CODE_KEY: &str = "x-looklook-code";
 const REQUEST_ID_KEY: &str = "x-request-id";
 
@@ -86,7 +91,15 @@ pub async fn serve(
         telemetry::serve_metrics(p).await?;
     }
     tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving gRPC");
-    serve_with_shutdown(conf, listener, routes, services, descriptors, crate::http::shutdown_signal()).await?;
+    serve_with_shutdown(
+        conf,
+        listener,
+        routes,
+        services,
+        descriptors,
+        crate::http::shutdown_signal(),
+    )
+    .await?;
     tracing::info!(service = conf.name, "stopped");
     Ok(())
 }
@@ -109,6 +122,7 @@ pub async fn serve_with_shutdown(
     }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(descriptors)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let mut builder = tonic::transport::Server::builder();
     if conf.timeout > 0 {
@@ -153,14 +167,26 @@ pub fn channel(conf: &RpcClientConf) -> Result<Channel, Error> {
         .endpoints
         .iter()
         .map(|e| {
-            let uri = if e.contains("://") { e.clone() } else { format!("http://{e}") };
+            let uri = if e.contains("://") {
+                e.clone()
+            } else {
+                format!("http://{e}")
+            };
             Endpoint::from_shared(uri)
                 .map(|ep| ep.timeout(timeout).connect_timeout(timeout))
-                .map_err(|err| Error::internal(codes::SERVER_COMMON_ERROR, anyhow::anyhow!("bad endpoint `{e}`: {err}")))
+                .map_err(|err| {
+                    Error::internal(
+                        codes::SERVER_COMMON_ERROR,
+                        anyhow::anyhow!("bad endpoint `{e}`: {err}"),
+                    )
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     match endpoints.len() {
-        0 => Err(Error::internal(codes::SERVER_COMMON_ERROR, anyhow::anyhow!("no endpoints configured"))),
+        0 => Err(Error::internal(
+            codes::SERVER_COMMON_ERROR,
+            anyhow::anyhow!("no endpoints configured"),
+        )),
         1 => Ok(endpoints[0].connect_lazy()),
         _ => Ok(Channel::balance_list(endpoints.into_iter())),
     }
@@ -266,14 +292,20 @@ mod tests {
         let status = Status::from(Error::new(100005, "the database is busy"));
         assert_eq!(status.code(), Code::Unknown);
         let back = Error::from_status(status);
-        assert_eq!((back.code_value(), back.message()), (100005, "the database is busy"));
+        assert_eq!(
+            (back.code_value(), back.message()),
+            (100005, "the database is busy")
+        );
 
         let status = Status::from(Error::bad_param("`sn` is empty"));
         assert_eq!(status.code(), Code::InvalidArgument);
 
         let status = Status::from(Error::from(std::io::Error::other("disk on fire")));
         assert_eq!(status.code(), Code::Internal);
-        assert!(!status.message().contains("disk"), "internal details stay on the server");
+        assert!(
+            !status.message().contains("disk"),
+            "internal details stay on the server"
+        );
 
         let lost = Error::from_status(Status::unavailable("connection refused"));
         assert_eq!(lost.code_value(), codes::SERVER_COMMON_ERROR);
@@ -284,6 +316,9 @@ mod tests {
         let ctx = RequestCtx::with_request_id("abc-123");
         let r = request(&ctx, ());
         assert_eq!(super::ctx(&r).request_id(), "abc-123");
-        assert!(!super::ctx(&Request::new(())).request_id().is_empty(), "a new id when none came");
+        assert!(
+            !super::ctx(&Request::new(())).request_id().is_empty(),
+            "a new id when none came"
+        );
     }
 }

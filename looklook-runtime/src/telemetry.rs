@@ -47,7 +47,13 @@ pub fn prometheus() -> &'static PrometheusHandle {
 pub async fn serve_metrics(conf: &PrometheusConf) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind((conf.host.as_str(), conf.port))
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {}:{}: {e}", conf.host, conf.port))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen for metrics on {}:{}: {e}",
+                conf.host,
+                conf.port
+            )
+        })?;
     tracing::info!(addr = %listener.local_addr()?, path = conf.path, "serving metrics");
     let router = axum::Router::new().route(
         &conf.path,

@@ -10,7 +10,9 @@ use askama::Template;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{FilePlan, Owner, SCAFFOLDED_HEADER, Signature, ident, ident_text, rust_file};
+use super::{
+    CrateOptions, FilePlan, Owner, SCAFFOLDED_HEADER, Signature, ident, ident_text, rust_file,
+};
 use crate::apidsl::check::{snake_case, strip_handler_suffix};
 use crate::apidsl::spec::{FieldDef, Group, RouteDef, Scalar, Source, Spec, Ty, TypeDef};
 
@@ -25,13 +27,6 @@ pub mod versions {
     pub const TRACING: &str = "0.1";
     pub const ANYHOW: &str = "1";
     pub const RUNTIME: &str = "0.1";
-}
-
-#[derive(Debug, Clone)]
-pub struct ApiOptions {
-    /// The TOML value of the `looklook-runtime` dependency:
-    /// `{ path = "../looklook-runtime" }` or `"0.1"`.
-    pub runtime_dependency: String,
 }
 
 /// The names one route's files and functions use.
@@ -68,7 +63,7 @@ impl RouteNames {
     }
 }
 
-pub fn generate(spec: &Spec, opts: &ApiOptions) -> FilePlan {
+pub fn generate(spec: &Spec, opts: &CrateOptions) -> FilePlan {
     let mut plan = FilePlan::default();
     let crate_name = format!("{}-api", spec.name);
     let jwt_sections: BTreeSet<&str> = spec
@@ -213,7 +208,7 @@ pub fn generate(spec: &Spec, opts: &ApiOptions) -> FilePlan {
     plan.finish()
 }
 
-fn render(t: &impl Template) -> String {
+pub(super) fn render(t: &impl Template) -> String {
     // The templates are compiled in; rendering them only fails on a broken
     // `Display` impl, which plain strings do not have.
     let mut text = t.render().expect("rendering a compiled template");
@@ -224,7 +219,7 @@ fn render(t: &impl Template) -> String {
     text
 }
 
-fn mod_path(root: &str, dir: &[String]) -> String {
+pub(super) fn mod_path(root: &str, dir: &[String]) -> String {
     if dir.is_empty() {
         format!("{root}/mod.rs")
     } else {
@@ -234,10 +229,10 @@ fn mod_path(root: &str, dir: &[String]) -> String {
 
 /// Which modules each directory declares: `[] → {admin, login}`, `[admin] → {user}`.
 #[derive(Default)]
-struct ModTree(BTreeMap<Vec<String>, BTreeSet<String>>);
+pub(super) struct ModTree(pub(super) BTreeMap<Vec<String>, BTreeSet<String>>);
 
 impl ModTree {
-    fn insert(&mut self, dir: &[String], leaf: &str) {
+    pub(super) fn insert(&mut self, dir: &[String], leaf: &str) {
         for i in 0..dir.len() {
             self.0
                 .entry(dir[..i].to_vec())
@@ -311,16 +306,16 @@ struct ConfigRs<'a> {
 
 #[derive(Template)]
 #[template(path = "api/svc.rs.askama", escape = "none")]
-struct SvcRs<'a> {
-    header: &'a str,
+pub(super) struct SvcRs<'a> {
+    pub(super) header: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "mod_index.rs.askama", escape = "none")]
-struct ModIndex<'a> {
-    header: &'a str,
-    doc: &'a str,
-    mods: Vec<String>,
+pub(super) struct ModIndex<'a> {
+    pub(super) header: &'a str,
+    pub(super) doc: &'a str,
+    pub(super) mods: Vec<String>,
 }
 
 #[derive(Template)]
@@ -878,7 +873,7 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
 /// A function head in rustfmt's layout: on one line when it fits in 100
 /// columns, else one parameter a line. Scaffolded files are not run through
 /// rustfmt, so they must come out this way.
-fn layout_fn(head: &str, params: &[String], ret: &str) -> String {
+pub(super) fn layout_fn(head: &str, params: &[String], ret: &str) -> String {
     let one_line = format!("{head}({}) -> {ret} {{", params.join(", "));
     if one_line.len() <= 100 {
         return one_line;

@@ -4,3 +4,4 @@
 pub mod api;
 pub mod completions;
 pub mod gen_api;
+pub mod gen_rpc;

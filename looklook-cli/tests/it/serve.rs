@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use looklook::generate::{GenApiOptions, gen_api};
+use looklook::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
 use serde_json::{Value, json};
 
 use crate::support::{examples, workspace};
@@ -253,18 +253,33 @@ async fn call(client: &reqwest::Client, req: reqwest::RequestBuilder) -> (u16, V
 }
 
 /// Generated crates pass `cargo clippy -- -D warnings` as they come: the
-/// full sample (JWT, middleware, groups) and the smallest one.
+/// full API sample (JWT, middleware, groups), the smallest one, and the gRPC
+/// sample (two services, streaming).
 #[test]
 fn generated_crates_are_clippy_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runtime = Some(workspace().join("looklook-runtime"));
+    let mut crates = Vec::new();
     for sample in ["bookstore", "echo"] {
-        let tmp = tempfile::tempdir().unwrap();
-        let crate_dir = tmp.path().join(format!("{sample}-api"));
+        let out_dir = tmp.path().join(format!("{sample}-api"));
         gen_api(&GenApiOptions {
             api_file: examples().join(format!("sample/{sample}.api")),
-            out_dir: crate_dir.clone(),
-            runtime_path: Some(workspace().join("looklook-runtime")),
+            out_dir: out_dir.clone(),
+            runtime_path: runtime.clone(),
         })
         .unwrap();
+        crates.push(out_dir);
+    }
+    let out_dir = tmp.path().join("shop-rpc");
+    gen_rpc(&GenRpcOptions {
+        proto_file: examples().join("sample/proto/shop.proto"),
+        includes: Vec::new(),
+        out_dir: out_dir.clone(),
+        runtime_path: runtime,
+    })
+    .unwrap();
+    crates.push(out_dir);
+    for crate_dir in crates {
         fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
         let out = Command::new(env!("CARGO"))
             .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
@@ -274,8 +289,20 @@ fn generated_crates_are_clippy_clean() {
             .unwrap();
         assert!(
             out.status.success(),
-            "{sample}: clippy failed:\n{}",
+            "{}: clippy failed:\n{}",
+            crate_dir.display(),
             String::from_utf8_lossy(&out.stderr)
+        );
+        let fmt = Command::new(env!("CARGO"))
+            .args(["fmt", "--check"])
+            .current_dir(&crate_dir)
+            .output()
+            .unwrap();
+        assert!(
+            fmt.status.success(),
+            "{}: not rustfmt-clean:\n{}",
+            crate_dir.display(),
+            String::from_utf8_lossy(&fmt.stdout)
         );
     }
 }

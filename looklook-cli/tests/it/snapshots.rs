@@ -3,7 +3,8 @@
 //! also parse with syn.
 
 use looklook::apidsl;
-use looklook::codegen::api::{ApiOptions, generate};
+use looklook::codegen::CrateOptions;
+use looklook::codegen::api::generate;
 
 use crate::support::examples;
 
@@ -12,7 +13,7 @@ pub fn sample_plan(name: &str) -> looklook::codegen::FilePlan {
     let spec = apidsl::load_spec(&examples().join(format!("sample/{name}.api"))).unwrap();
     let mut plan = generate(
         &spec,
-        &ApiOptions {
+        &CrateOptions {
             runtime_dependency: "{ path = \"../looklook-runtime\" }".into(),
         },
     );
@@ -61,7 +62,7 @@ fn output_does_not_depend_on_declaration_order() {
         std::fs::copy(examples().join("sample").join(f), dir.path().join(f)).unwrap();
     }
     std::fs::write(dir.path().join("bookstore.api"), reordered).unwrap();
-    let opts = ApiOptions {
+    let opts = CrateOptions {
         runtime_dependency: "\"0.1\"".into(),
     };
     let a = generate(&apidsl::load_spec(&path).unwrap(), &opts);
