@@ -263,23 +263,28 @@ where
     fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
         let start = Instant::now();
         let method = req.uri().path().to_string();
-        let response = self.inner.call(req);
-        Box::pin(async move {
-            let resp = response.await?;
-            let secs = start.elapsed().as_secs_f64();
-            let code = resp
-                .headers()
-                .get("grpc-status")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<i32>().ok())
-                .unwrap_or(0);
-            let code = format!("{:?}", Code::from_i32(code));
-            let labels = [("method", method.clone()), ("code", code.clone())];
-            metrics::counter!("grpc_server_handled_total", &labels).increment(1);
-            metrics::histogram!("grpc_server_handling_seconds", &labels).record(secs);
-            tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
-            Ok(resp)
-        })
+        // Everything the call logs happens inside its span.
+        let span = tracing::info_span!("rpc", method = %method);
+        let response = span.in_scope(|| self.inner.call(req));
+        Box::pin(tracing::Instrument::instrument(
+            async move {
+                let resp = response.await?;
+                let secs = start.elapsed().as_secs_f64();
+                let code = resp
+                    .headers()
+                    .get("grpc-status")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<i32>().ok())
+                    .unwrap_or(0);
+                let code = format!("{:?}", Code::from_i32(code));
+                let labels = [("method", method.clone()), ("code", code.clone())];
+                metrics::counter!("grpc_server_handled_total", &labels).increment(1);
+                metrics::histogram!("grpc_server_handling_seconds", &labels).record(secs);
+                tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
+                Ok(resp)
+            },
+            span,
+        ))
     }
 }
 

@@ -312,3 +312,60 @@ async fn generated_rpc_service_serves_through_its_client() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Regenerating after the `.proto` changed: a new method gets its logic
+/// file and `pub mod` line; a changed request type leaves the user's file
+/// alone and says so.
+#[test]
+fn regeneration_keeps_user_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proto = tmp.path().join("greet.proto");
+    let v1 = "syntax = \"proto3\";\npackage greet;\nmessage Hi { string name = 1; }\nmessage Bye { string name = 1; }\nservice Greeter {\n  rpc Hello(Hi) returns (Hi);\n}\n";
+    fs::write(&proto, v1).unwrap();
+    let opts = GenRpcOptions {
+        proto_file: proto.clone(),
+        includes: Vec::new(),
+        out_dir: tmp.path().join("greet-rpc"),
+        runtime_path: Some(workspace().join("looklook-runtime")),
+    };
+    gen_rpc(&opts).unwrap();
+    let hello = tmp.path().join("greet-rpc/src/logic/hello.rs");
+    let edited = fs::read_to_string(&hello)
+        .unwrap()
+        .replace("Ok(Hi::default())", "Ok(req)")
+        .replace("let _ = (svc, ctx, req);", "let _ = (svc, ctx);");
+    fs::write(&hello, &edited).unwrap();
+
+    let v2 = v1.replace(
+        "returns (Hi);\n",
+        "returns (Hi);\n  rpc Farewell(Bye) returns (Bye);\n",
+    );
+    fs::write(&proto, &v2).unwrap();
+    let report = gen_rpc(&opts).unwrap();
+    let created: Vec<_> = report
+        .created
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(created, ["src/logic/farewell.rs"]);
+    let extended: Vec<_> = report
+        .modules_extended
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(extended, ["src/logic/mod.rs"]);
+    assert!(report.attention.is_empty(), "{report}");
+    assert_eq!(fs::read_to_string(&hello).unwrap(), edited);
+
+    fs::write(&proto, v2.replace("rpc Hello(Hi)", "rpc Hello(Bye)")).unwrap();
+    let report = gen_rpc(&opts).unwrap();
+    assert_eq!(report.attention.len(), 1, "{report}");
+    assert_eq!(report.attention[0].path, Path::new("src/logic/hello.rs"));
+    assert!(
+        report.attention[0]
+            .message
+            .contains("fn hello(&ServiceContext, &RequestCtx, Bye) -> Result<Hi>"),
+        "{report}"
+    );
+    assert_eq!(fs::read_to_string(&hello).unwrap(), edited);
+}
