@@ -1,5 +1,6 @@
-//! Generation time of `looklook gen api`, stage by stage, on the bookstore
-//! sample and on a generated 20-route file.
+//! Generation time of `looklook gen api` (the bookstore sample and a
+//! generated 20-route file) and `looklook gen rpc` (the shop sample), stage
+//! by stage.
 //!
 //! Run: `cargo bench -p looklook-cli --bench gen_api`. Prints the median and
 //! the 90th percentile of each stage over many runs.
@@ -96,6 +97,40 @@ fn bench_file(label: &str, api: &Path, runs: usize) {
     });
 }
 
+fn bench_proto(label: &str, file: &Path, runs: usize) {
+    let proto = looklook::proto::compile(file, &[]).unwrap();
+    let methods: usize = proto.services.iter().map(|s| s.methods.len()).sum();
+    println!(
+        "\n{label}: {} services, {methods} methods",
+        proto.services.len()
+    );
+    measure("compile .proto (protox, imports and WKT)", runs, || {
+        black_box(looklook::proto::compile(file, &[]).unwrap());
+    });
+    let opts = looklook::codegen::CrateOptions {
+        runtime_dependency: "\"0.1\"".into(),
+    };
+    measure(
+        "generate (prost + tonic + looklook, no formatting)",
+        runs,
+        || {
+            black_box(looklook::codegen::rpc::generate(&proto, "shop", &opts).unwrap());
+        },
+    );
+    let out = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    measure("whole `gen rpc` into a new directory", runs / 4, || {
+        n += 1;
+        let o = looklook::generate::GenRpcOptions {
+            proto_file: file.to_path_buf(),
+            includes: Vec::new(),
+            out_dir: out.path().join(format!("fresh-{n}")),
+            runtime_path: None,
+        };
+        black_box(looklook::generate::gen_rpc(&o).unwrap());
+    });
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/bookstore.api");
     bench_file("examples/sample/bookstore.api", &root, 200);
@@ -103,4 +138,6 @@ fn main() {
     let file = dir.path().join("bench.api");
     std::fs::write(&file, synthetic(20)).unwrap();
     bench_file("synthetic 20-route file", &file, 200);
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/proto/shop.proto");
+    bench_proto("examples/sample/proto/shop.proto", &shop, 100);
 }
