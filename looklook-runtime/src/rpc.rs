@@ -14,14 +14,17 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::metadata::MetadataValue;
 use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 use tower::{Layer, Service};
@@ -129,9 +132,13 @@ pub async fn serve_with_shutdown(
         builder = builder.timeout(Duration::from_millis(conf.timeout));
     }
     builder
-        .layer(ObserveLayer)
+        .layer(ObserveLayer::default())
         .add_routes(routes.add_service(health_service).add_service(reflection))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        // No Nagle delay on small replies, as tonic's own `serve` does.
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await?;
     Ok(())
 }
@@ -228,64 +235,127 @@ impl Error {
     }
 }
 
-/// Per call: a log line and two metrics, by method and gRPC status code.
-/// The code is read from the response headers, where tonic puts it for
+/// Per call: a span, a log line and two metrics, by method and gRPC status
+/// code. The code is read from the response headers, where tonic puts it for
 /// unary errors; calls without one there ended `OK` or failed mid-stream.
-#[derive(Clone, Copy)]
-struct ObserveLayer;
+#[derive(Clone, Default)]
+struct ObserveLayer {
+    handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
 
 impl<S> Layer<S> for ObserveLayer {
     type Service = Observe<S>;
 
     fn layer(&self, inner: S) -> Observe<S> {
-        Observe { inner }
+        Observe {
+            inner,
+            handles: self.handles.clone(),
+        }
     }
 }
 
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
+    handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
 }
 
 impl<S, B, R> Service<axum::http::Request<B>> for Observe<S>
 where
     S: Service<axum::http::Request<B>, Response = axum::http::Response<R>, Error = Infallible>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, Infallible>> + Send>>;
+    type Future = ObserveFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
-        let start = Instant::now();
-        let method = req.uri().path().to_string();
+        let uri = req.uri().clone();
         // Everything the call logs happens inside its span.
-        let span = tracing::info_span!("rpc", method = %method);
-        let response = span.in_scope(|| self.inner.call(req));
-        Box::pin(tracing::Instrument::instrument(
-            async move {
-                let resp = response.await?;
-                let secs = start.elapsed().as_secs_f64();
-                let code = resp
-                    .headers()
-                    .get("grpc-status")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<i32>().ok())
-                    .unwrap_or(0);
-                let code = format!("{:?}", Code::from_i32(code));
-                let labels = [("method", method.clone()), ("code", code.clone())];
-                metrics::counter!("grpc_server_handled_total", &labels).increment(1);
-                metrics::histogram!("grpc_server_handling_seconds", &labels).record(secs);
-                tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
-                Ok(resp)
-            },
+        let span = tracing::info_span!("rpc", method = uri.path());
+        let inner = span.in_scope(|| self.inner.call(req));
+        ObserveFuture {
+            inner,
+            start: Instant::now(),
+            uri,
             span,
-        ))
+            handles: self.handles.clone(),
+        }
     }
+}
+
+pin_project_lite::pin_project! {
+    /// The call's own future, wrapped in place (no box, no copy) and timed.
+    struct ObserveFuture<F> {
+        #[pin]
+        inner: F,
+        start: Instant,
+        uri: axum::http::Uri,
+        span: tracing::Span,
+        handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
+    }
+}
+
+impl<F, R> Future for ObserveFuture<F>
+where
+    F: Future<Output = Result<axum::http::Response<R>, Infallible>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let Poll::Ready(Ok(resp)) = this.inner.poll(cx) else {
+            return Poll::Pending;
+        };
+        let secs = this.start.elapsed().as_secs_f64();
+        let code = resp
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(0);
+        let method = this.uri.path();
+        let (count, latency) = metric_handles(this.handles, method, code);
+        count.increment(1);
+        latency.record(secs);
+        tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
+        Poll::Ready(Ok(resp))
+    }
+}
+
+/// The call counter and latency histogram of a method and code, looked up
+/// in the registry once and kept.
+fn metric_handles(cache: &RwLock<Vec<(Bytes, i32, Handles)>>, method: &str, code: i32) -> Handles {
+    let find = |list: &[(Bytes, i32, Handles)]| {
+        list.iter()
+            .find(|(m, c, _)| *c == code && m.as_ref() == method.as_bytes())
+            .map(|(_, _, h)| h.clone())
+    };
+    if let Some(h) = cache.read().ok().and_then(|c| find(&c)) {
+        return h;
+    }
+    let labels = [
+        ("method", method.to_owned()),
+        ("code", format!("{:?}", Code::from_i32(code))),
+    ];
+    let handles = (
+        metrics::counter!("grpc_server_handled_total", &labels),
+        metrics::histogram!("grpc_server_handling_seconds", &labels),
+    );
+    if let Ok(mut c) = cache.write() {
+        c.push((
+            Bytes::copy_from_slice(method.as_bytes()),
+            code,
+            handles.clone(),
+        ));
+    }
+    handles
 }
 
 #[cfg(test)]

@@ -215,8 +215,10 @@ async fn generated_rpc_service_serves_through_its_client() {
 
     // Every unary method through the generated client, and business errors
     // coming back with their code.
+    // Two endpoints (the same server twice) take the load-balanced path.
+    let endpoint = format!("127.0.0.1:{port}");
     let out = Command::new(target.join("debug/call"))
-        .arg(format!("127.0.0.1:{port}"))
+        .args([&endpoint, &endpoint])
         .output()
         .unwrap();
     assert!(

@@ -15,6 +15,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, Method};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower::{Layer, Service};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -158,6 +159,12 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let service = app(router).into_make_service_with_connect_info::<SocketAddr>();
+    // No Nagle delay on small responses.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
