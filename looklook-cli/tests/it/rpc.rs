@@ -3,9 +3,8 @@
 //! health, reflection and metrics.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use looklook::codegen::CrateOptions;
@@ -13,7 +12,7 @@ use looklook::codegen::rpc::generate;
 use looklook::generate::{GenRpcOptions, gen_rpc};
 use looklook::proto;
 
-use crate::support::{examples, workspace};
+use crate::support::{Proc, assert_plan, examples, free_port, sample, workspace};
 
 fn shop_plan() -> looklook::codegen::FilePlan {
     let p = proto::compile(&examples().join("sample/proto/shop.proto"), &[]).unwrap();
@@ -28,42 +27,8 @@ fn shop_plan() -> looklook::codegen::FilePlan {
 #[test]
 fn every_generated_file_of_the_shop_sample() {
     let plan = shop_plan();
-    let mut all = plan.clone();
-    looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
-    for (a, b) in plan.files.iter().zip(&all.files) {
-        assert_eq!(
-            a.contents,
-            b.contents,
-            "{} is not in rustfmt's layout",
-            a.path.display()
-        );
-    }
-    for file in &plan.files {
-        let name = file.path.display().to_string().replace('/', "__");
-        if name.ends_with(".rs") {
-            syn::parse_file(&file.contents)
-                .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
-        }
-        insta::assert_snapshot!(format!("shop__{name}"), file.contents);
-    }
     assert!(plan.get("build.rs").is_none(), "no build script");
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    assert_plan("shop", &plan);
 }
 
 /// Logic a user writes, and a small program that calls every unary method
@@ -170,7 +135,7 @@ async fn generated_rpc_service_serves_through_its_client() {
     );
 
     let (port, metrics_port) = (free_port(), free_port());
-    let mut server = Server(
+    let mut server = Proc(
         Command::new(target.join("debug/shop-rpc"))
             .current_dir(&dir)
             .env("LOOKLOOK_LISTEN_ON", format!("127.0.0.1:{port}"))
@@ -274,15 +239,12 @@ async fn generated_rpc_service_serves_through_its_client() {
         .text()
         .await
         .unwrap();
-    let count = |method: &str, code: &str| -> f64 {
-        text.lines()
-            .find(|l| {
-                l.starts_with("grpc_server_handled_total{")
-                    && l.contains(&format!("method=\"{method}\""))
-                    && l.contains(&format!("code=\"{code}\""))
-            })
-            .and_then(|l| l.rsplit(' ').next())
-            .map_or(0.0, |v| v.parse().unwrap())
+    let count = |method: &str, code: &str| {
+        sample(
+            &text,
+            "grpc_server_handled_total",
+            &[("method", method), ("code", code)],
+        )
     };
     assert_eq!(count("/shop.v1.OrderService/GetOrder", "Ok"), 1.0, "{text}");
     assert_eq!(
@@ -298,21 +260,7 @@ async fn generated_rpc_service_serves_through_its_client() {
     assert_eq!(count("/shop.v1.HealthProbe/Ping", "Ok"), 1.0, "{text}");
 
     // SIGTERM stops it cleanly.
-    let ok = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no graceful shutdown");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server.stop_gracefully();
 }
 
 /// Regenerating after the `.proto` changed: a new method gets its logic

@@ -5,63 +5,22 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use looklook::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
 use serde_json::{Value, json};
 
-use crate::support::{examples, workspace};
+use crate::support::{Proc, examples, free_port, sample, workspace};
 
 const SECRET: &str = "test-secret";
 
-/// A running service; killed when dropped.
+/// A running service and where to reach it.
 struct Service {
-    child: Child,
+    proc: Proc,
     base: String,
     metrics: String,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Service {
-    /// SIGTERM, then the process must exit cleanly on its own.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let ok = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM {pid}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "graceful shutdown exits 0, got {status}");
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Build the crate with cargo into a target directory kept between runs.
@@ -96,13 +55,13 @@ async fn start(bin: &Path, crate_dir: &Path) -> Service {
         .spawn()
         .unwrap();
     let mut svc = Service {
-        child,
+        proc: Proc(child),
         base: format!("http://127.0.0.1:{port}"),
         metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(status) = svc.child.try_wait().unwrap() {
+        if let Some(status) = svc.proc.0.try_wait().unwrap() {
             panic!("the service exited at start-up: {status}");
         }
         if let Ok(r) = reqwest::get(format!("{}/healthz", svc.base)).await
@@ -510,16 +469,12 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         .text()
         .await
         .unwrap();
-    let count = |route: &str, status: &str| -> f64 {
-        text.lines()
-            .find(|l| {
-                l.starts_with("http_server_requests_total{")
-                    && l.contains(&format!("route=\"{route}\""))
-                    && l.contains(&format!("status=\"{status}\""))
-                    && l.contains("method=\"GET\"")
-            })
-            .and_then(|l| l.rsplit(' ').next())
-            .map_or(0.0, |v| v.parse().unwrap())
+    let count = |route: &str, status: &str| {
+        sample(
+            &text,
+            "http_server_requests_total",
+            &[("route", route), ("status", status), ("method", "GET")],
+        )
     };
     assert_eq!(count("/books", "200"), 2.0, "{text}");
     assert_eq!(count("/books", "400"), 6.0, "{text}");
@@ -527,7 +482,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         text.contains("http_server_request_duration_seconds_bucket{"),
         "{text}"
     );
-    svc.stop();
+    svc.proc.stop_gracefully();
 
     // Regenerate after adding a route: the edit survives, the route appears.
     let api = defs.join("bookstore.api");
@@ -572,7 +527,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     );
     let (_, v) = call(&c, c.get(format!("{}/ping", svc.base))).await;
     assert_eq!(v["data"]["pong"], true, "the edited logic still runs");
-    svc.stop();
+    svc.proc.stop_gracefully();
 
     // A changed response type leaves the user's file alone and says so.
     fs::write(

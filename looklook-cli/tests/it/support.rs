@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests.
 
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use looklook::codegen::FilePlan;
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,4 +26,84 @@ pub fn brief(d: &looklook::apidsl::Diagnostics) -> Vec<String> {
             format!("{file}:{}:{} {}", e.line, e.column, e.message)
         })
         .collect()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process, killed if the test ends before stopping it.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    /// SIGTERM, then the process must exit 0 on its own within 10 s.
+    pub fn stop_gracefully(mut self) {
+        let pid = self.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success(),
+            "kill -TERM {pid}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                assert!(status.success(), "graceful shutdown exits 0, got {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "no graceful shutdown on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The value of the Prometheus sample `name` whose labels include `labels`
+/// (0 when there is none).
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .find(|l| {
+            l.starts_with(&format!("{name}{{"))
+                && labels
+                    .iter()
+                    .all(|(k, v)| l.contains(&format!("{k}=\"{v}\"")))
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// Every file of a plan as a snapshot named `{prefix}__{path}`; each Rust
+/// file must parse, and formatting everything with rustfmt must change
+/// nothing (the scaffolded templates skip rustfmt for speed).
+pub fn assert_plan(prefix: &str, plan: &FilePlan) {
+    let mut all = plan.clone();
+    looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
+    for (a, b) in plan.files.iter().zip(&all.files) {
+        assert_eq!(
+            a.contents,
+            b.contents,
+            "{} is not in rustfmt's layout",
+            a.path.display()
+        );
+    }
+    for file in &plan.files {
+        let name = file.path.display().to_string().replace('/', "__");
+        if name.ends_with(".rs") {
+            syn::parse_file(&file.contents)
+                .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+        }
+        insta::assert_snapshot!(format!("{prefix}__{name}"), file.contents);
+    }
 }
