@@ -7,6 +7,7 @@
 //!   the `x-looklook-code` metadata, and [`Error::from_status`] on the client
 //!   turns it back into the same [`Error`], so an API service answers with
 //!   the same `{code,msg}`.
+//! - Calls carry the caller's request id and W3C `traceparent` in metadata.
 //! - [`channel`] builds a client channel from config: several endpoints are
 //!   load-balanced, connections are made lazily (a caller may start before
 //!   the service it calls), and every call has a deadline.
@@ -46,6 +47,7 @@ pub fn empty_stream<T: Send + 'static>() -> BoxStream<T> {
 
 const CODE_KEY: &str = "x-looklook-code";
 const REQUEST_ID_KEY: &str = "x-request-id";
+const TRACEPARENT_KEY: &str = "traceparent";
 
 /// What every gRPC service needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -143,25 +145,30 @@ pub async fn serve_with_shutdown(
     Ok(())
 }
 
-/// The request id and claims of a call, for the logic: the caller's
-/// `x-request-id` metadata, or a new id.
+/// The context of a call, for the logic: the caller's `x-request-id` (or a
+/// new id) and its `traceparent`.
 pub fn ctx<T>(request: &Request<T>) -> RequestCtx {
-    let id = request
-        .metadata()
-        .get(REQUEST_ID_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    RequestCtx::with_request_id(&id)
+    let get = |key: &str| request.metadata().get(key).and_then(|v| v.to_str().ok());
+    let id = get(REQUEST_ID_KEY).map_or_else(|| uuid::Uuid::new_v4().to_string(), String::from);
+    let ctx = RequestCtx::with_request_id(&id);
+    match get(TRACEPARENT_KEY) {
+        Some(tp) => ctx.with_traceparent(tp),
+        None => ctx,
+    }
 }
 
-/// A request carrying the caller's request id, for a client call.
+/// A request carrying the caller's request id and trace context, for a
+/// client call.
 pub fn request<T>(ctx: &RequestCtx, message: T) -> Request<T> {
     let mut r = Request::new(message);
-    if let Ok(v) = MetadataValue::try_from(ctx.request_id())
-        && !ctx.request_id().is_empty()
-    {
-        r.metadata_mut().insert(REQUEST_ID_KEY, v);
+    let pass = [
+        (REQUEST_ID_KEY, Some(ctx.request_id())),
+        (TRACEPARENT_KEY, ctx.traceparent()),
+    ];
+    for (key, value) in pass {
+        if let Some(Ok(v)) = value.filter(|v| !v.is_empty()).map(MetadataValue::try_from) {
+            r.metadata_mut().insert(key, v);
+        }
     }
     r
 }
@@ -388,9 +395,11 @@ mod tests {
 
     #[test]
     fn request_ids_travel_in_metadata() {
-        let ctx = RequestCtx::with_request_id("abc-123");
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let ctx = RequestCtx::with_request_id("abc-123").with_traceparent(tp);
         let r = request(&ctx, ());
         assert_eq!(super::ctx(&r).request_id(), "abc-123");
+        assert_eq!(super::ctx(&r).traceparent(), Some(tp));
         assert!(
             !super::ctx(&Request::new(())).request_id().is_empty(),
             "a new id when none came"

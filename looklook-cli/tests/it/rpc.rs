@@ -48,6 +48,7 @@ pub async fn create_order(_svc: &ServiceContext, ctx: &RequestCtx, req: CreateOr
         id: req.user_id * 10,
         sn: format!("SN-{}-{}", req.lines.len(), ctx.request_id()),
         state: OrderState::WaitPay as i32,
+        remark: ctx.traceparent().map(String::from),
         ..Order::default()
     };
     Ok(CreateOrderResp { order: Some(order) })
@@ -89,11 +90,11 @@ async fn main() {
     let conf = RpcClientConf { endpoints: std::env::args().skip(1).collect(), timeout: 2000 };
     let orders = OrderServiceClient::new(&conf).unwrap();
     let probe = HealthProbeClient::new(&conf).unwrap();
-    let ctx = RequestCtx::with_request_id("req-7");
+    let ctx = RequestCtx::with_request_id("req-7").with_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     let lines = vec![Line { product_id: 1, quantity: 2 }; 3];
     let created = orders.create_order(&ctx, CreateOrderReq { user_id: 4, lines }).await.unwrap();
     let order = created.order.unwrap();
-    println!("create {} {} {}", order.id, order.sn, order.state);
+    println!("create {} {} {} {}", order.id, order.sn, order.state, order.remark.unwrap_or_default());
     println!("get {}", orders.get_order(&ctx, GetOrderReq { sn: "A1".into() }).await.unwrap().sn);
     for sn in ["missing", "broken"] {
         let e = orders.get_order(&ctx, GetOrderReq { sn: sn.into() }).await.unwrap_err();
@@ -193,7 +194,7 @@ async fn generated_rpc_service_serves_through_its_client() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "create 40 SN-3-req-7 1\nget A1\nerror 200001 no such order\nerror 100001 server error, please try again later\nping ok\n"
+        "create 40 SN-3-req-7 1 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\nget A1\nerror 200001 no such order\nerror 100001 server error, please try again later\nping ok\n"
     );
 
     // Reflection lists the services.

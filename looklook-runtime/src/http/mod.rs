@@ -49,6 +49,9 @@ pub type ApiResult<T> = crate::Result<Envelope<T>>;
 #[derive(Debug, Clone, Default)]
 pub struct RequestCtx {
     request_id: Option<axum::http::HeaderValue>,
+    /// The W3C `traceparent` the request came with, passed on to the
+    /// services this one calls.
+    traceparent: Option<axum::http::HeaderValue>,
     pub claims: Option<jwt::Claims>,
 }
 
@@ -57,8 +60,20 @@ impl RequestCtx {
     pub fn with_request_id(id: &str) -> Self {
         RequestCtx {
             request_id: axum::http::HeaderValue::from_str(id).ok(),
+            traceparent: None,
             claims: None,
         }
+    }
+
+    /// The same context, continuing the trace `traceparent`.
+    pub fn with_traceparent(mut self, traceparent: &str) -> Self {
+        self.traceparent = axum::http::HeaderValue::from_str(traceparent).ok();
+        self
+    }
+
+    /// The W3C trace context this request is part of, if any.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// The `x-request-id` of this request (set by the server when the
@@ -82,6 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(RequestCtx {
             request_id: parts.headers.get(server::REQUEST_ID).cloned(),
+            traceparent: parts.headers.get("traceparent").cloned(),
             claims: parts.extensions.get::<jwt::Claims>().cloned(),
         })
     }
