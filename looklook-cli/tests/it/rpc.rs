@@ -12,7 +12,7 @@ use looklook::codegen::rpc::generate;
 use looklook::generate::{GenRpcOptions, gen_rpc};
 use looklook::proto;
 
-use crate::support::{Proc, assert_plan, examples, free_port, sample, workspace};
+use crate::support::{Proc, assert_plan, examples, free_port, sample, scrape, workspace};
 
 fn shop_plan() -> looklook::codegen::FilePlan {
     let p = proto::compile(&examples().join("sample/proto/shop.proto"), &[]).unwrap();
@@ -234,12 +234,7 @@ async fn generated_rpc_service_serves_through_its_client() {
     );
 
     // Metrics count the calls by method and code.
-    let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     let count = |method: &str, code: &str| {
         sample(
             &text,

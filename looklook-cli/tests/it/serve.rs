@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use looklook::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
 use serde_json::{Value, json};
 
-use crate::support::{Proc, examples, free_port, sample, workspace};
+use crate::support::{Proc, examples, free_port, sample, scrape, workspace};
 
 const SECRET: &str = "test-secret";
 
@@ -463,12 +463,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     );
 
     // Metrics count the requests, by route and status.
-    let text = reqwest::get(&svc.metrics)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&svc.metrics).await;
     let count = |route: &str, status: &str| {
         sample(
             &text,

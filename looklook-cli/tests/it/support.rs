@@ -70,6 +70,11 @@ impl Proc {
     }
 }
 
+/// The Prometheus text a metrics endpoint serves.
+pub async fn scrape(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
 /// The value of the Prometheus sample `name` whose labels include `labels`
 /// (0 when there is none).
 pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
