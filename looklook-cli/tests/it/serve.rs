@@ -50,7 +50,9 @@ async fn start(bin: &Path, crate_dir: &Path) -> Service {
         .env("LOOKLOOK_PROMETHEUS__HOST", "127.0.0.1")
         .env("LOOKLOOK_PROMETHEUS__PORT", metrics_port.to_string())
         .env("JWT_SECRET", SECRET)
-        .stdout(Stdio::null())
+        // JSON lines, one per request, for the log pipeline.
+        .env("LOOKLOOK_LOG__ENCODING", "json")
+        .stdout(fs::File::create(crate_dir.join("service.log")).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -157,6 +159,21 @@ use crate::types::{Book, CreateBookReq};
 
 pub async fn create_book(_svc: &ServiceContext, _ctx: &RequestCtx, req: CreateBookReq) -> Result<Book> {
     Ok(Book { title: req.title, author: req.author, price: req.price, tags: vec![req.kind], ..Book::default() })
+}
+"#,
+        ),
+        (
+            "admin/book/list_all.rs",
+            r#"use looklook_runtime::Result;
+use looklook_runtime::http::RequestCtx;
+
+use crate::svc::ServiceContext;
+use crate::types::Book;
+
+// Slower than the group's 3 s timeout.
+pub async fn list_all(_svc: &ServiceContext, _ctx: &RequestCtx) -> Result<Vec<Book>> {
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    Ok(Vec::new())
 }
 "#,
         ),
@@ -477,7 +494,35 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         text.contains("http_server_request_duration_seconds_bucket{"),
         "{text}"
     );
+    // The group's `timeout: 3s` cuts a slow handler off.
+    let started = Instant::now();
+    let (s, _) = call(&c, auth(c.get(url("/v1/books/all")))).await;
+    let waited = started.elapsed();
+    assert_eq!(s, 503, "a request over the group timeout");
+    assert!(
+        waited >= Duration::from_millis(2900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
     svc.proc.stop_gracefully();
+    // One JSON access line per request, with route and status.
+    let log = fs::read_to_string(crate_dir.join("service.log")).unwrap();
+    let access: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["target"] == "access")
+        .collect();
+    let rejected = access
+        .iter()
+        .filter(|v| v["route"] == "/books" && v["status"] == 400)
+        .count();
+    assert_eq!(rejected, 6, "{log}");
+    assert!(
+        access
+            .iter()
+            .all(|v| v["request_id"].as_str().is_some_and(|id| id.len() == 36)),
+        "{log}"
+    );
 
     // Regenerate after adding a route: the edit survives, the route appears.
     let api = defs.join("bookstore.api");
