@@ -434,6 +434,59 @@ mod tests {
         assert!(Range::new().gt(0.0).contains(1e9));
     }
 
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Login {
+        mobile: String,
+        remember: bool,
+        page: i64,
+    }
+
+    impl BindFields for Login {
+        const FIELDS: &'static [Field] = &[
+            Field::form("mobile", Kind::String),
+            Field::form("remember", Kind::Bool).default("false"),
+            Field::form("page", Kind::Int).range(Range::new().ge(1.0)),
+        ];
+    }
+
+    fn form_request(uri: &str, body: &'static str) -> Request {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn form_bodies_and_queries_bind_together() {
+        let Bind(v) = Bind::<Login>::from_request(
+            form_request("/login?page=2", "mobile=138%2000&remember=1"),
+            &(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            v,
+            Login {
+                mobile: "138 00".into(),
+                remember: true,
+                page: 2
+            }
+        );
+
+        let Bind(v) = Bind::<Login>::from_request(form_request("/login", "mobile=1&page=3"), &())
+            .await
+            .unwrap();
+        assert!(!v.remember, "the default fills a missing field");
+
+        let e = Bind::<Login>::from_request(form_request("/login", "mobile=1&page=0"), &())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.message(), "bad parameter: `page` must be in [1:), got 0");
+    }
+
     #[test]
     fn text_values_take_the_field_kind() {
         let f = Field::form("n", Kind::Int);
