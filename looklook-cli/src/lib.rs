@@ -10,6 +10,7 @@
 
 pub mod apidsl;
 pub mod codegen;
+pub mod ddl;
 pub mod generate;
 pub mod proto;
 pub mod rustfmt;

@@ -1,0 +1,424 @@
+//! MySQL `CREATE TABLE` DDL → tables, columns, keys and Rust types, read
+//! with sqlparser. Errors are located (file, line, column, the line).
+
+use sqlparser::ast::{
+    ColumnDef, ColumnOption, CreateTable, Expr, IndexColumn, Spanned, Statement, TableConstraint,
+};
+use sqlparser::dialect::MySqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::apidsl::{Diagnostic, Diagnostics, SourceFile, Span};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    /// The single-column primary key.
+    pub primary_key: String,
+    /// Unique keys, each one or more columns.
+    pub unique_keys: Vec<Key>,
+    /// Plain (non-unique) keys.
+    pub keys: Vec<Key>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// As written in the DDL, upper-cased: `BIGINT UNSIGNED`, `VARCHAR(255)`.
+    pub sql_type: String,
+    /// The Rust type of a non-null value.
+    pub rust_type: RustType,
+    /// `Option<T>` in Rust: the column accepts NULL.
+    pub nullable: bool,
+    pub auto_increment: bool,
+    /// `DEFAULT CURRENT_TIMESTAMP`: the database fills it on insert.
+    pub default_now: bool,
+    /// `ON UPDATE CURRENT_TIMESTAMP`: the database fills it on update.
+    pub on_update_now: bool,
+    /// The default as written, when there is one.
+    pub default: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// How a MySQL column type reads into Rust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RustType {
+    Bool,
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+    Decimal,
+    String,
+    Date,
+    Time,
+    DateTime,
+    Timestamp,
+    Json,
+    Bytes,
+}
+
+impl RustType {
+    /// The type as written in generated code.
+    pub fn path(self) -> &'static str {
+        match self {
+            RustType::Bool => "bool",
+            RustType::I8 => "i8",
+            RustType::U8 => "u8",
+            RustType::I16 => "i16",
+            RustType::U16 => "u16",
+            RustType::I32 => "i32",
+            RustType::U32 => "u32",
+            RustType::I64 => "i64",
+            RustType::U64 => "u64",
+            RustType::F32 => "f32",
+            RustType::F64 => "f64",
+            RustType::Decimal => "rust_decimal::Decimal",
+            RustType::String => "String",
+            RustType::Date => "chrono::NaiveDate",
+            RustType::Time => "chrono::NaiveTime",
+            RustType::DateTime => "chrono::NaiveDateTime",
+            RustType::Timestamp => "chrono::DateTime<chrono::Utc>",
+            RustType::Json => "serde_json::Value",
+            RustType::Bytes => "Vec<u8>",
+        }
+    }
+}
+
+/// The Rust type of a MySQL type, from its SQL spelling.
+pub fn map_type(sql: &str) -> Option<RustType> {
+    let upper = sql.to_ascii_uppercase();
+    let unsigned = upper.contains("UNSIGNED");
+    let name = upper.split(['(', ' ']).next().unwrap_or_default();
+    let args = upper
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(a, _)| a.trim());
+    let int = |signed, unsigned_ty| Some(if unsigned { unsigned_ty } else { signed });
+    match name {
+        // `tinyint(1)` is MySQL's boolean.
+        "TINYINT" if args == Some("1") && !unsigned => Some(RustType::Bool),
+        "BOOL" | "BOOLEAN" => Some(RustType::Bool),
+        "TINYINT" => int(RustType::I8, RustType::U8),
+        "SMALLINT" => int(RustType::I16, RustType::U16),
+        "MEDIUMINT" | "INT" | "INTEGER" => int(RustType::I32, RustType::U32),
+        "BIGINT" => int(RustType::I64, RustType::U64),
+        "DECIMAL" | "NUMERIC" | "DEC" => Some(RustType::Decimal),
+        "FLOAT" => Some(RustType::F32),
+        "DOUBLE" | "REAL" => Some(RustType::F64),
+        "CHAR" | "VARCHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" | "SET" => {
+            Some(RustType::String)
+        }
+        "DATE" => Some(RustType::Date),
+        "TIME" => Some(RustType::Time),
+        "DATETIME" => Some(RustType::DateTime),
+        "TIMESTAMP" => Some(RustType::Timestamp),
+        "JSON" => Some(RustType::Json),
+        "BINARY" | "VARBINARY" | "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
+            Some(RustType::Bytes)
+        }
+        _ => None,
+    }
+}
+
+/// Read every `CREATE TABLE` of a file; other statements are ignored.
+pub fn parse(file: &SourceFile) -> Result<Vec<Table>, Diagnostics> {
+    let statements = Parser::parse_sql(&MySqlDialect {}, &file.text).map_err(|e| {
+        let msg = e.to_string();
+        let span = position(&msg).map_or(Span::default(), |(l, c)| offset(file, l, c));
+        let msg = msg.trim_start_matches("sql parser error: ");
+        let msg = msg.split(" at Line: ").next().unwrap_or(msg).to_string();
+        Diagnostics(vec![file.error(span, msg)])
+    })?;
+    let mut tables = Vec::new();
+    let mut errors = Vec::new();
+    for statement in &statements {
+        if let Statement::CreateTable(create) = statement {
+            match table(file, create) {
+                Ok(t) => tables.push(t),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(tables)
+    } else {
+        Err(Diagnostics(errors).sorted())
+    }
+}
+
+fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnostic>> {
+    let name = create
+        .name
+        .0
+        .last()
+        .map(|p| p.to_string().trim_matches('`').to_string())
+        .unwrap_or_default();
+    let at = |s: sqlparser::tokenizer::Span| {
+        offset(file, s.start.line as usize, s.start.column as usize)
+    };
+    let table_at = at(create.name.span());
+    let mut errors = Vec::new();
+    let mut columns = Vec::new();
+    let mut primary: Vec<String> = Vec::new();
+    let mut unique_keys = Vec::new();
+    let mut keys = Vec::new();
+    for def in &create.columns {
+        match column(def) {
+            Some((c, pk, unique)) => {
+                if pk {
+                    primary.push(c.name.clone());
+                }
+                if unique {
+                    unique_keys.push(Key { name: c.name.clone(), columns: vec![c.name.clone()] });
+                }
+                columns.push(c);
+            }
+            None => errors.push(
+                file.error(at(def.name.span), format!("column `{}` has a type looklook cannot map: {}", def.name.value, def.data_type))
+                    .with_help("supported: integers, decimal, float/double, char/varchar/text/enum/set, date/time/datetime/timestamp, json, binary/blob"),
+            ),
+        }
+    }
+    for constraint in &create.constraints {
+        match constraint {
+            TableConstraint::PrimaryKey(pk) => primary.extend(pk.columns.iter().map(index_column)),
+            TableConstraint::Unique(u) => unique_keys.push(Key {
+                name: u
+                    .name
+                    .as_ref()
+                    .or(u.index_name.as_ref())
+                    .map(|n| n.value.clone())
+                    .unwrap_or_default(),
+                columns: u.columns.iter().map(index_column).collect(),
+            }),
+            TableConstraint::Index(i) => keys.push(Key {
+                name: i.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+                columns: i.columns.iter().map(index_column).collect(),
+            }),
+            _ => {}
+        }
+    }
+    let primary_key = match primary.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            errors.push(file.error(table_at, format!("table `{name}` has no primary key")).with_help("looklook models need a single-column primary key, such as `id bigint AUTO_INCREMENT PRIMARY KEY`"));
+            String::new()
+        }
+        many => {
+            errors.push(file.error(table_at, format!("table `{name}` has a composite primary key ({})", many.join(", "))).with_help("looklook models support a single-column primary key; make the pair a UNIQUE KEY and add an `id` key"));
+            String::new()
+        }
+    };
+    if errors.is_empty() {
+        Ok(Table {
+            name,
+            columns,
+            primary_key,
+            unique_keys,
+            keys,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A column, whether it is the primary key, and whether it is unique.
+fn column(def: &ColumnDef) -> Option<(Column, bool, bool)> {
+    let sql_type = def.data_type.to_string().to_ascii_uppercase();
+    let rust_type = map_type(&sql_type)?;
+    let mut c = Column {
+        name: def.name.value.clone(),
+        sql_type,
+        rust_type,
+        nullable: true,
+        auto_increment: false,
+        default_now: false,
+        on_update_now: false,
+        default: None,
+        comment: None,
+    };
+    let (mut pk, mut unique) = (false, false);
+    let is_now = |e: &Expr| {
+        let s = e.to_string().to_ascii_uppercase();
+        s.starts_with("CURRENT_TIMESTAMP") || s.starts_with("NOW(")
+    };
+    for opt in &def.options {
+        match &opt.option {
+            ColumnOption::NotNull => c.nullable = false,
+            ColumnOption::Null => c.nullable = true,
+            ColumnOption::Default(e) => {
+                c.default_now = is_now(e);
+                c.default = Some(e.to_string());
+            }
+            ColumnOption::OnUpdate(e) => c.on_update_now = is_now(e),
+            ColumnOption::Comment(text) => c.comment = Some(text.clone()),
+            ColumnOption::PrimaryKey(_) => pk = true,
+            ColumnOption::Unique(_) => unique = true,
+            ColumnOption::DialectSpecific(tokens) => {
+                let words = tokens
+                    .iter()
+                    .map(|t| t.to_string().to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                c.auto_increment |= words.contains("AUTO_INCREMENT");
+            }
+            _ => {}
+        }
+    }
+    // A primary key is never NULL.
+    if pk {
+        c.nullable = false;
+    }
+    Some((c, pk, unique))
+}
+
+fn index_column(ic: &IndexColumn) -> String {
+    match &ic.column.expr {
+        Expr::Identifier(id) => id.value.clone(),
+        other => other.to_string().trim_matches('`').to_string(),
+    }
+}
+
+/// `... at Line: 3, Column: 5` in a sqlparser message.
+fn position(msg: &str) -> Option<(usize, usize)> {
+    let rest = msg.split("Line: ").nth(1)?;
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, col.parse().ok()?))
+}
+
+/// The byte span of a 1-based line and column.
+fn offset(file: &SourceFile, line: usize, col: usize) -> Span {
+    let text: &str = &file.text;
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let line_text = text[start.min(text.len())..]
+        .lines()
+        .next()
+        .unwrap_or_default();
+    let at = start
+        + line_text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+    let end = (at + 1).min(text.len()).max(at);
+    Span::new(at.min(text.len()), end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USERCENTER: &str = "
+-- looklook_usercenter
+CREATE TABLE `user` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `create_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `update_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  `del_state` tinyint NOT NULL DEFAULT '0',
+  `version` bigint NOT NULL DEFAULT '0' COMMENT 'optimistic lock',
+  `mobile` char(11) NOT NULL DEFAULT '',
+  `sex` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 male, 1 female',
+  `balance` decimal(10,2) DEFAULT NULL,
+  `points` int unsigned NOT NULL DEFAULT '0',
+  `extra` json,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `idx_mobile` (`mobile`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='users';
+
+CREATE TABLE `user_auth` (
+  `id` bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  `user_id` bigint NOT NULL DEFAULT '0',
+  `auth_key` varchar(64) NOT NULL DEFAULT '',
+  `auth_type` varchar(12) NOT NULL DEFAULT '',
+  UNIQUE KEY `idx_type_key` (`auth_type`,`auth_key`) USING BTREE,
+  KEY `idx_user` (`user_id`)
+) ENGINE=InnoDB;
+";
+
+    fn tables(sql: &str) -> Result<Vec<Table>, Vec<String>> {
+        parse(&SourceFile::new("t.sql", sql)).map_err(|d| d.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn reads_columns_keys_and_types() {
+        let t = tables(USERCENTER).unwrap();
+        let user = &t[0];
+        assert_eq!(
+            (user.name.as_str(), user.primary_key.as_str()),
+            ("user", "id")
+        );
+        let ty = |n: &str| {
+            user.columns
+                .iter()
+                .find(|c| c.name == n)
+                .map(|c| (c.rust_type.path(), c.nullable))
+                .unwrap()
+        };
+        assert_eq!(ty("id"), ("i64", false));
+        assert_eq!(ty("sex"), ("bool", false));
+        assert_eq!(ty("del_state"), ("i8", false));
+        assert_eq!(ty("balance"), ("rust_decimal::Decimal", true));
+        assert_eq!(ty("points"), ("u32", false));
+        assert_eq!(ty("extra"), ("serde_json::Value", true));
+        assert_eq!(ty("create_time"), ("chrono::NaiveDateTime", false));
+        let col = |n: &str| user.columns.iter().find(|c| c.name == n).unwrap();
+        assert!(col("id").auto_increment);
+        assert!(col("create_time").default_now && !col("create_time").on_update_now);
+        assert!(col("update_time").on_update_now);
+        assert_eq!(col("version").comment.as_deref(), Some("optimistic lock"));
+        assert_eq!(
+            user.unique_keys,
+            [Key {
+                name: "idx_mobile".into(),
+                columns: vec!["mobile".into()]
+            }]
+        );
+
+        let auth = &t[1];
+        assert_eq!(auth.primary_key, "id");
+        assert_eq!(auth.unique_keys[0].columns, ["auth_type", "auth_key"]);
+        assert_eq!(auth.keys[0].name, "idx_user");
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e =
+            tables("CREATE TABLE a (\n  id bigint,\n  name varchar(10) NOT NULLL\n);").unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("t.sql:3:"), "{e:?}");
+
+        let e = tables("CREATE TABLE nokey (\n  name varchar(10)\n);\nCREATE TABLE pair (\n  a int, b int,\n  PRIMARY KEY (a, b)\n);").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "t.sql:1:14: table `nokey` has no primary key",
+                "t.sql:4:14: table `pair` has a composite primary key (a, b)"
+            ]
+        );
+
+        let e =
+            tables("CREATE TABLE g (\n  id bigint PRIMARY KEY,\n  shape geometry\n);").unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("t.sql:3:3: column `shape` has a type looklook cannot map"),
+            "{e:?}"
+        );
+    }
+}
