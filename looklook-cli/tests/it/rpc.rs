@@ -12,7 +12,9 @@ use looklook::codegen::rpc::generate;
 use looklook::generate::{GenRpcOptions, gen_rpc};
 use looklook::proto;
 
-use crate::support::{Proc, assert_plan, examples, free_port, sample, scrape, workspace};
+use crate::support::{
+    Proc, assert_plan, cargo, crates_target, examples, free_port, sample, scrape, workspace,
+};
 
 fn shop_plan() -> looklook::codegen::FilePlan {
     let p = proto::compile(&examples().join("sample/proto/shop.proto"), &[]).unwrap();
@@ -122,18 +124,8 @@ async fn generated_rpc_service_serves_through_its_client() {
     assert!(report.notes.is_empty(), "{report}");
     fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     write_user_code(&dir);
-    let target = workspace().join("target/it-crates");
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--bins"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo build failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cargo(&dir, &["build", "--quiet", "--bins"]);
+    let target = crates_target();
 
     let (port, metrics_port) = (free_port(), free_port());
     let mut server = Proc(

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use looklook::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
 use serde_json::{Value, json};
 
-use crate::support::{Proc, examples, free_port, sample, scrape, workspace};
+use crate::support::{Proc, cargo, crates_target, examples, free_port, sample, scrape, workspace};
 
 const SECRET: &str = "test-secret";
 
@@ -25,19 +25,8 @@ struct Service {
 
 /// Build the crate with cargo into a target directory kept between runs.
 fn build(crate_dir: &Path) -> PathBuf {
-    let target = workspace().join("target/it-crates");
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--quiet"])
-        .current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo build failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target.join("debug/bookstore-api")
+    cargo(crate_dir, &["build", "--quiet"]);
+    crates_target().join("debug/bookstore-api")
 }
 
 async fn start(bin: &Path, crate_dir: &Path) -> Service {
@@ -257,29 +246,11 @@ fn generated_crates_are_clippy_clean() {
     crates.push(out_dir);
     for crate_dir in crates {
         fs::copy(workspace().join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
-        let out = Command::new(env!("CARGO"))
-            .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
-            .current_dir(&crate_dir)
-            .env("CARGO_TARGET_DIR", workspace().join("target/it-crates"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: clippy failed:\n{}",
-            crate_dir.display(),
-            String::from_utf8_lossy(&out.stderr)
+        cargo(
+            &crate_dir,
+            &["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"],
         );
-        let fmt = Command::new(env!("CARGO"))
-            .args(["fmt", "--check"])
-            .current_dir(&crate_dir)
-            .output()
-            .unwrap();
-        assert!(
-            fmt.status.success(),
-            "{}: not rustfmt-clean:\n{}",
-            crate_dir.display(),
-            String::from_utf8_lossy(&fmt.stdout)
-        );
+        cargo(&crate_dir, &["fmt", "--check"]);
     }
 }
 

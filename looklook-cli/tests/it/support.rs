@@ -28,6 +28,31 @@ pub fn brief(d: &looklook::apidsl::Diagnostics) -> Vec<String> {
         .collect()
 }
 
+/// Where generated crates are built: kept between runs, apart from the
+/// workspace's own target so the two never wait on each other's lock.
+pub fn crates_target() -> PathBuf {
+    workspace().join("target/it-crates")
+}
+
+/// Run `cargo ARGS` in a generated crate; fail the test with cargo's output
+/// if it fails.
+pub fn cargo(crate_dir: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(crate_dir)
+        .env("CARGO_TARGET_DIR", crates_target())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo {} failed in {}:\n{}{}",
+        args.join(" "),
+        crate_dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
