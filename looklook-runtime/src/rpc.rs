@@ -15,7 +15,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,8 @@ use tower::{Layer, Service};
 
 use crate::config::{LogConf, PrometheusConf};
 use crate::http::RequestCtx;
-use crate::{Error, codes, telemetry};
+use crate::telemetry::{self, MetricCache};
+use crate::{Error, codes};
 
 pub use tokio_stream::Stream;
 pub use tonic::Streaming;
@@ -245,12 +246,21 @@ impl Error {
 /// Per call: a span, a log line and two metrics, by method and gRPC status
 /// code. The code is read from the response headers, where tonic puts it for
 /// unary errors; calls without one there ended `OK` or failed mid-stream.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct ObserveLayer {
-    handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
+    metrics: Arc<MetricCache<(Bytes, i32)>>,
 }
 
-type Handles = (metrics::Counter, metrics::Histogram);
+impl Default for ObserveLayer {
+    fn default() -> Self {
+        ObserveLayer {
+            metrics: Arc::new(MetricCache::new(
+                "grpc_server_handled_total",
+                "grpc_server_handling_seconds",
+            )),
+        }
+    }
+}
 
 impl<S> Layer<S> for ObserveLayer {
     type Service = Observe<S>;
@@ -258,7 +268,7 @@ impl<S> Layer<S> for ObserveLayer {
     fn layer(&self, inner: S) -> Observe<S> {
         Observe {
             inner,
-            handles: self.handles.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -266,7 +276,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
-    handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
+    metrics: Arc<MetricCache<(Bytes, i32)>>,
 }
 
 impl<S, B, R> Service<axum::http::Request<B>> for Observe<S>
@@ -291,7 +301,7 @@ where
             start: Instant::now(),
             uri,
             span,
-            handles: self.handles.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -304,7 +314,7 @@ pin_project_lite::pin_project! {
         start: Instant,
         uri: axum::http::Uri,
         span: tracing::Span,
-        handles: Arc<RwLock<Vec<(Bytes, i32, Handles)>>>,
+        metrics: Arc<MetricCache<(Bytes, i32)>>,
     }
 }
 
@@ -328,41 +338,21 @@ where
             .and_then(|v| v.parse::<i32>().ok())
             .unwrap_or(0);
         let method = this.uri.path();
-        let (count, latency) = metric_handles(this.handles, method, code);
+        let (count, latency) = this.metrics.get(
+            |(m, c)| *c == code && m.as_ref() == method.as_bytes(),
+            || (Bytes::copy_from_slice(method.as_bytes()), code),
+            || {
+                vec![
+                    ("method", method.to_owned()),
+                    ("code", format!("{:?}", Code::from_i32(code))),
+                ]
+            },
+        );
         count.increment(1);
         latency.record(secs);
         tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
         Poll::Ready(Ok(resp))
     }
-}
-
-/// The call counter and latency histogram of a method and code, looked up
-/// in the registry once and kept.
-fn metric_handles(cache: &RwLock<Vec<(Bytes, i32, Handles)>>, method: &str, code: i32) -> Handles {
-    let find = |list: &[(Bytes, i32, Handles)]| {
-        list.iter()
-            .find(|(m, c, _)| *c == code && m.as_ref() == method.as_bytes())
-            .map(|(_, _, h)| h.clone())
-    };
-    if let Some(h) = cache.read().ok().and_then(|c| find(&c)) {
-        return h;
-    }
-    let labels = [
-        ("method", method.to_owned()),
-        ("code", format!("{:?}", Code::from_i32(code))),
-    ];
-    let handles = (
-        metrics::counter!("grpc_server_handled_total", &labels),
-        metrics::histogram!("grpc_server_handling_seconds", &labels),
-    );
-    if let Ok(mut c) = cache.write() {
-        c.push((
-            Bytes::copy_from_slice(method.as_bytes()),
-            code,
-            handles.clone(),
-        ));
-    }
-    handles
 }
 
 #[cfg(test)]

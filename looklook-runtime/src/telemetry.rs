@@ -1,6 +1,6 @@
 //! Logging (tracing, plain or JSON lines) and the Prometheus recorder.
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
@@ -65,4 +65,53 @@ pub async fn serve_metrics(conf: &PrometheusConf) -> anyhow::Result<()> {
         }
     });
     Ok(())
+}
+
+/// A request counter and a latency histogram that share their labels.
+pub(crate) type Handles = (metrics::Counter, metrics::Histogram);
+
+/// Request metrics by key (method and status, say), registered once and then
+/// kept: building labelled keys in the registry on every request costs more
+/// than a small handler does. The few keys a service sees are scanned.
+pub(crate) struct MetricCache<K> {
+    counter: &'static str,
+    histogram: &'static str,
+    entries: RwLock<Vec<(K, Handles)>>,
+}
+
+impl<K> MetricCache<K> {
+    pub(crate) const fn new(counter: &'static str, histogram: &'static str) -> Self {
+        MetricCache {
+            counter,
+            histogram,
+            entries: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// The handles of the entry `is_key` picks; else registered with
+    /// `labels` and kept under `key()`.
+    pub(crate) fn get(
+        &self,
+        is_key: impl Fn(&K) -> bool,
+        key: impl FnOnce() -> K,
+        labels: impl FnOnce() -> Vec<(&'static str, String)>,
+    ) -> Handles {
+        let found = self
+            .entries
+            .read()
+            .ok()
+            .and_then(|list| list.iter().find(|(k, _)| is_key(k)).map(|(_, h)| h.clone()));
+        if let Some(h) = found {
+            return h;
+        }
+        let labels = labels();
+        let handles = (
+            metrics::counter!(self.counter, &labels),
+            metrics::histogram!(self.histogram, &labels),
+        );
+        if let Ok(mut list) = self.entries.write() {
+            list.push((key(), handles.clone()));
+        }
+        handles
+    }
 }

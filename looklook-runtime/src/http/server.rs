@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -21,7 +21,7 @@ use tower::{Layer, Service};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::RestConf;
-use crate::telemetry;
+use crate::telemetry::{self, MetricCache};
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -48,7 +48,10 @@ impl<S> Layer<S> for ObserveLayer {
     fn layer(&self, inner: S) -> Observe<S> {
         Observe {
             inner,
-            handles: Arc::default(),
+            metrics: Arc::new(MetricCache::new(
+                "http_server_requests_total",
+                "http_server_request_duration_seconds",
+            )),
         }
     }
 }
@@ -58,7 +61,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
-    handles: Arc<RwLock<Vec<(Method, u16, Handles)>>>,
+    metrics: Arc<MetricCache<(Method, u16)>>,
 }
 
 impl<S> Service<Request> for Observe<S>
@@ -83,13 +86,23 @@ where
             .then(|| req.headers().get(&REQUEST_ID).cloned())
             .flatten();
         let response = self.inner.call(req);
-        let cache = self.handles.clone();
+        let cache = self.metrics.clone();
         Box::pin(async move {
             let resp = response.await?;
             let secs = start.elapsed().as_secs_f64();
             let status = resp.status().as_u16();
             let route = route.as_ref().map_or("unmatched", |r| r.as_str());
-            let (count, latency) = metric_handles(&cache, route, &method, status);
+            let (count, latency) = cache.get(
+                |(m, s)| *m == method && *s == status,
+                || (method.clone(), status),
+                || {
+                    vec![
+                        ("method", method.to_string()),
+                        ("route", route.to_owned()),
+                        ("status", status.to_string()),
+                    ]
+                },
+            );
             count.increment(1);
             latency.record(secs);
             if let Some(id) = request_id {
@@ -99,40 +112,6 @@ where
             Ok(resp)
         })
     }
-}
-
-type Handles = (metrics::Counter, metrics::Histogram);
-
-/// The request counter and latency histogram of a route, by method and
-/// status; looked up in the registry once and kept: building labelled keys
-/// on every request costs more than a small handler.
-fn metric_handles(
-    cache: &RwLock<Vec<(Method, u16, Handles)>>,
-    route: &str,
-    method: &Method,
-    status: u16,
-) -> Handles {
-    let find = |list: &[(Method, u16, Handles)]| {
-        list.iter()
-            .find(|(m, s, _)| m == method && *s == status)
-            .map(|(_, _, h)| h.clone())
-    };
-    if let Some(h) = cache.read().ok().and_then(|c| find(&c)) {
-        return h;
-    }
-    let labels = [
-        ("method", method.to_string()),
-        ("route", route.to_owned()),
-        ("status", status.to_string()),
-    ];
-    let handles = (
-        metrics::counter!("http_server_requests_total", &labels),
-        metrics::histogram!("http_server_request_duration_seconds", &labels),
-    );
-    if let Ok(mut c) = cache.write() {
-        c.push((method.clone(), status, handles.clone()));
-    }
-    handles
 }
 
 /// Serve until SIGINT or SIGTERM: the service on `Host:Port`, and metrics on
