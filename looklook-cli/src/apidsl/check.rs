@@ -220,9 +220,8 @@ impl<'a> Checker<'a> {
         }
         for (fi, f) in files.iter().enumerate() {
             for decl in &f.tree.types {
-                if self.declared.get(&decl.name.value).map(|d| d.0) != Some(fi)
-                    || self.declared[&decl.name.value].1 != decl.name.span
-                {
+                // Only the declaration that was registered (not a duplicate).
+                if self.declared.get(&decl.name.value) != Some(&(fi, decl.name.span)) {
                     continue;
                 }
                 match &decl.ty.kind {
