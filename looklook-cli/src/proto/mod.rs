@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use miette::Diagnostic as _;
 use prost_types::{FileDescriptorSet, SourceCodeInfo};
 
-use crate::apidsl::check::snake_case;
 use crate::apidsl::{Diagnostic, Diagnostics, SourceFile, Span};
+use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// A compiled `.proto` file with everything it imports.
 #[derive(Debug, Clone)]
@@ -41,22 +41,33 @@ pub struct Method {
     pub doc: Vec<String>,
 }
 
+/// Names as prost and tonic spell them in the code they generate.
 impl Service {
+    /// The trait and server type name: `OrderService`.
+    pub fn rust_name(&self) -> String {
+        self.name.to_upper_camel_case()
+    }
+
+    /// `order_service`: its logic directory when a file has several services.
+    pub fn snake_name(&self) -> String {
+        self.name.to_snake_case()
+    }
+
     /// The module tonic generates the server in: `order_service_server`.
     pub fn server_module(&self) -> String {
-        format!("{}_server", snake_case(&self.name))
+        format!("{}_server", self.snake_name())
     }
 
     /// The module tonic generates the client in: `order_service_client`.
     pub fn client_module(&self) -> String {
-        format!("{}_client", snake_case(&self.name))
+        format!("{}_client", self.snake_name())
     }
 }
 
 impl Method {
     /// The Rust method name tonic gives it: `create_order`.
     pub fn function(&self) -> String {
-        snake_case(&self.name)
+        self.name.to_snake_case()
     }
 }
 
