@@ -65,7 +65,7 @@ fn bench_file(label: &str, api: &Path, runs: usize) {
     let routes: usize = spec.groups.iter().map(|g| g.routes.len()).sum();
     println!("\n{label}: {routes} routes, {} types", spec.types.len());
     let opts = CrateOptions {
-        runtime_dependency: "\"0.1\"".into(),
+        runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
     };
     measure("parse + check (with imports)", runs, || {
         black_box(apidsl::load_spec(api).unwrap());
@@ -108,7 +108,7 @@ fn bench_proto(label: &str, file: &Path, runs: usize) {
         black_box(looklook::proto::compile(file, &[]).unwrap());
     });
     let opts = looklook::codegen::CrateOptions {
-        runtime_dependency: "\"0.1\"".into(),
+        runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
     };
     measure(
         "generate (prost + tonic + looklook, no formatting)",

@@ -3,7 +3,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::apidsl::{self, Diagnostics};
-use crate::codegen::{self, CrateOptions};
+use crate::codegen::{self, CrateOptions, RuntimeDep};
 use crate::rustfmt;
 use crate::writer::{self, Report, WriteError};
 
@@ -58,14 +58,8 @@ pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
         .unwrap_or_else(|| "service".into());
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
-    let mut plan = codegen::rpc::generate(
-        &proto,
-        &name,
-        &CrateOptions {
-            runtime_dependency: runtime,
-        },
-    )
-    .map_err(GenError::Codegen)?;
+    let mut plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
+        .map_err(GenError::Codegen)?;
     write(&mut plan, &out_dir)
 }
 
@@ -87,12 +81,7 @@ pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     }
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
-    let mut plan = codegen::api::generate(
-        &spec,
-        &CrateOptions {
-            runtime_dependency: runtime,
-        },
-    );
+    let mut plan = codegen::api::generate(&spec, &CrateOptions { runtime });
     write(&mut plan, &out_dir)
 }
 
@@ -115,8 +104,8 @@ fn absolute(p: &Path) -> Result<PathBuf, GenError> {
     Ok(out)
 }
 
-/// The TOML value of the runtime dependency for a crate in `crate_dir`.
-fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<String, GenError> {
+/// Where a crate in `crate_dir` gets the runtime from.
+fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<RuntimeDep, GenError> {
     let found = match given {
         Some(p) => Some(absolute(p)?),
         None => crate_dir
@@ -125,11 +114,8 @@ fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<String, 
             .find(|c| c.join("Cargo.toml").is_file()),
     };
     Ok(match found {
-        Some(path) => {
-            let rel = relative(crate_dir, &path);
-            format!("{{ path = \"{}\" }}", rel.display())
-        }
-        None => format!("\"{}\"", codegen::api::versions::RUNTIME),
+        Some(path) => RuntimeDep::Path(relative(crate_dir, &path).display().to_string()),
+        None => RuntimeDep::Version(codegen::api::versions::RUNTIME.to_string()),
     })
 }
 

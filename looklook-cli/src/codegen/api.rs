@@ -79,12 +79,13 @@ pub fn generate(spec: &Spec, opts: &CrateOptions) -> FilePlan {
 
     // Scaffolded once.
     let config_file = format!("etc/{}.yaml", spec.name);
+    let runtime = opts.runtime.toml(&[]);
     plan.add(
         "Cargo.toml",
         Owner::Scaffolded,
         render(&CargoToml {
             crate_name: &crate_name,
-            runtime: &opts.runtime_dependency,
+            runtime: &runtime,
             v: Versions::current(),
         }),
     );

@@ -17,23 +17,33 @@ pub const SCAFFOLDED_HEADER: &str =
 /// What every generated crate needs to know about where it is built.
 #[derive(Debug, Clone)]
 pub struct CrateOptions {
-    /// The TOML value of the `looklook-runtime` dependency:
-    /// `{ path = "../looklook-runtime" }` or `"0.1"`.
-    pub runtime_dependency: String,
+    pub runtime: RuntimeDep,
 }
 
-impl CrateOptions {
-    /// The runtime dependency with cargo features turned on.
-    pub fn runtime_with_features(&self, features: &[&str]) -> String {
+/// Where a generated crate gets `looklook-runtime` from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDep {
+    /// A path, relative to the crate: inside this repository, or given.
+    Path(String),
+    /// A crates.io version.
+    Version(String),
+}
+
+impl RuntimeDep {
+    /// The dependency's TOML value, with these cargo features turned on.
+    pub fn toml(&self, features: &[&str]) -> String {
         let list = features
             .iter()
             .map(|f| format!("\"{f}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let dep = self.runtime_dependency.trim();
-        match dep.strip_suffix('}') {
-            Some(table) => format!("{}, features = [{list}] }}", table.trim_end()),
-            None => format!("{{ version = {dep}, features = [{list}] }}"),
+        match (self, features.is_empty()) {
+            (RuntimeDep::Path(p), true) => format!("{{ path = \"{p}\" }}"),
+            (RuntimeDep::Path(p), false) => format!("{{ path = \"{p}\", features = [{list}] }}"),
+            (RuntimeDep::Version(v), true) => format!("\"{v}\""),
+            (RuntimeDep::Version(v), false) => {
+                format!("{{ version = \"{v}\", features = [{list}] }}")
+            }
         }
     }
 }
@@ -194,19 +204,17 @@ mod tests {
     }
 
     #[test]
-    fn runtime_features() {
-        let path = CrateOptions {
-            runtime_dependency: "{ path = \"../rt\" }".into(),
-        };
+    fn runtime_dependencies() {
+        let path = RuntimeDep::Path("../rt".into());
+        assert_eq!(path.toml(&[]), "{ path = \"../rt\" }");
         assert_eq!(
-            path.runtime_with_features(&["rpc"]),
+            path.toml(&["rpc"]),
             "{ path = \"../rt\", features = [\"rpc\"] }"
         );
-        let version = CrateOptions {
-            runtime_dependency: "\"0.1\"".into(),
-        };
+        let version = RuntimeDep::Version("0.1".into());
+        assert_eq!(version.toml(&[]), "\"0.1\"");
         assert_eq!(
-            version.runtime_with_features(&["rpc"]),
+            version.toml(&["rpc"]),
             "{ version = \"0.1\", features = [\"rpc\"] }"
         );
     }

@@ -41,7 +41,7 @@ pub fn generate(proto: &Proto, name: &str, opts: &CrateOptions) -> std::io::Resu
         prost: versions::PROST,
         tonic: versions::TONIC,
     };
-    let runtime = opts.runtime_with_features(&["rpc"]);
+    let runtime = opts.runtime.toml(&["rpc"]);
     plan.add(
         "Cargo.toml",
         Owner::Scaffolded,
@@ -109,12 +109,12 @@ pub fn generate(proto: &Proto, name: &str, opts: &CrateOptions) -> std::io::Resu
     let mut tree = ModTree::default();
     for service in &proto.services {
         let dir = if nested {
-            vec![service.name.to_snake_case()]
+            vec![service.snake_name()]
         } else {
             Vec::new()
         };
         for method in &service.methods {
-            let function = method.name.to_snake_case();
+            let function = method.function();
             tree.insert(&dir, &function);
             let mut path = dir.clone();
             path.push(format!("{function}.rs"));
@@ -311,9 +311,9 @@ fn full_name(service: &Service) -> String {
 }
 
 fn logic_path(proto: &Proto, service: &Service, method: &Method) -> TokenStream {
-    let function = ident(&method.name.to_snake_case());
+    let function = ident(&method.function());
     if proto.services.len() > 1 {
-        let dir = ident(&service.name.to_snake_case());
+        let dir = ident(&service.snake_name());
         quote!(crate::logic::#dir::#function::#function)
     } else {
         quote!(crate::logic::#function::#function)
@@ -325,8 +325,8 @@ fn server_rs(proto: &Proto, types: &TypeMap) -> String {
     let mut services = proto.services.iter().map(|s| {
         let module = service_module(s);
         let server_mod = format_ident!("{}", s.server_module());
-        let server = format_ident!("{}Server", s.name.to_upper_camel_case());
-        let name = format_ident!("{}", s.name.to_upper_camel_case());
+        let server = format_ident!("{}Server", s.rust_name());
+        let name = format_ident!("{}", s.rust_name());
         quote!(#module::#server_mod::#server::new(#name { svc: svc.clone() }))
     });
     let first = services.next();
@@ -334,10 +334,10 @@ fn server_rs(proto: &Proto, types: &TypeMap) -> String {
     let impls = proto.services.iter().map(|s| {
         let module = service_module(s);
         let server_mod = format_ident!("{}", s.server_module());
-        let name = format_ident!("{}", s.name.to_upper_camel_case());
+        let name = format_ident!("{}", s.rust_name());
         let doc = format!(" `{}`: each call goes to its logic function.", full_name(s));
         let methods = s.methods.iter().map(|m| {
-            let function = ident(&m.name.to_snake_case());
+            let function = ident(&m.function());
             let input = types.get(&m.input).tokens();
             let output = types.get(&m.output).tokens();
             let input = if m.client_streaming { quote!(Streaming<#input>) } else { input };
@@ -429,10 +429,10 @@ fn client_rs(proto: &Proto, types: &TypeMap) -> String {
     let clients = proto.services.iter().map(|s| {
         let module = service_module(s);
         let client_mod = format_ident!("{}", s.client_module());
-        let client = format_ident!("{}Client", s.name.to_upper_camel_case());
+        let client = format_ident!("{}Client", s.rust_name());
         let doc = format!(" A client of `{}`; cheap to clone, safe to share.", full_name(s));
         let methods = s.methods.iter().filter(|m| !m.client_streaming && !m.server_streaming).map(|m| {
-            let function = ident(&m.name.to_snake_case());
+            let function = ident(&m.function());
             let input = types.get(&m.input).tokens();
             let output = types.get(&m.output).tokens();
             let doc = m.doc.iter().map(|d| format!(" {d}"));
@@ -545,7 +545,7 @@ fn logic_rs(service: &Service, method: &Method, types: &TypeMap) -> (String, Sig
     } else {
         output.default_value()
     };
-    let function = ident_text(&method.name.to_snake_case());
+    let function = ident_text(&method.function());
     let takes_req = method.client_streaming || input != RustType::Unit;
     let mut params = vec![
         "svc: &ServiceContext".to_string(),

@@ -19,7 +19,7 @@ use crate::support::{
 fn shop_plan() -> looklook::codegen::FilePlan {
     let p = proto::compile(&examples().join("sample/proto/shop.proto"), &[]).unwrap();
     let opts = CrateOptions {
-        runtime_dependency: "{ path = \"../looklook-runtime\" }".into(),
+        runtime: looklook::codegen::RuntimeDep::Path("../looklook-runtime".into()),
     };
     let mut plan = generate(&p, "shop", &opts).unwrap();
     looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();

@@ -14,7 +14,7 @@ pub fn sample_plan(name: &str) -> looklook::codegen::FilePlan {
     let mut plan = generate(
         &spec,
         &CrateOptions {
-            runtime_dependency: "{ path = \"../looklook-runtime\" }".into(),
+            runtime: looklook::codegen::RuntimeDep::Path("../looklook-runtime".into()),
         },
     );
     looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();
@@ -43,7 +43,7 @@ fn output_does_not_depend_on_declaration_order() {
     }
     std::fs::write(dir.path().join("bookstore.api"), reordered).unwrap();
     let opts = CrateOptions {
-        runtime_dependency: "\"0.1\"".into(),
+        runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
     };
     let a = generate(&apidsl::load_spec(&path).unwrap(), &opts);
     let b = generate(
