@@ -206,8 +206,7 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-async fn call(client: &reqwest::Client, req: reqwest::RequestBuilder) -> (u16, Value) {
-    let _ = client;
+async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
@@ -288,13 +287,12 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     );
     assert_eq!(c.head(url("/ping")).send().await.unwrap().status(), 200);
     assert_eq!(
-        call(&c, c.request(reqwest::Method::OPTIONS, url("/books"))).await,
+        call(c.request(reqwest::Method::OPTIONS, url("/books"))).await,
         (200, json!({"code": 200, "msg": "OK", "data": null}))
     );
 
     // Query and header binding, defaults and optional fields.
     let (s, v) = call(
-        &c,
         c.get(url("/books?keyword=rust&sort=hot&page=2"))
             .header("Accept-Language", "zh"),
     )
@@ -305,7 +303,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         v["data"]["list"][0]["Title"],
         "Some(\"rust\")|hot|Some(\"zh\")|None"
     );
-    let (_, v) = call(&c, c.get(url("/books"))).await;
+    let (_, v) = call(c.get(url("/books"))).await;
     assert_eq!(
         v["data"]["list"][0]["Title"], "None|new|None|None",
         "sort defaults to new"
@@ -319,11 +317,11 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         "/books?minRate=0",
         "/books?page=x",
     ] {
-        let (s, v) = call(&c, c.get(url(bad))).await;
+        let (s, v) = call(c.get(url(bad))).await;
         assert_eq!((s, &v["code"]), (400, &json!(100002)), "{bad}: {v}");
         assert!(v.get("data").is_none(), "errors carry no data: {v}");
     }
-    let (_, v) = call(&c, c.get(url("/books?sort=bogus"))).await;
+    let (_, v) = call(c.get(url("/books?sort=bogus"))).await;
     assert_eq!(
         v["msg"],
         "bad parameter: `sort` must be one of new, hot, price, got `bogus`"
@@ -331,7 +329,6 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
 
     // Login issues a JWT; a business error is 400 with its code.
     let (s, v) = call(
-        &c,
         c.post(url("/user/login"))
             .json(&json!({"mobile": "1", "password": "wrong"})),
     )
@@ -343,14 +340,13 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
             json!({"code": 100001, "msg": "wrong mobile or password"})
         )
     );
-    let (s, v) = call(&c, c.post(url("/user/login")).json(&json!({"mobile": "1"}))).await;
+    let (s, v) = call(c.post(url("/user/login")).json(&json!({"mobile": "1"}))).await;
     assert_eq!(
         (s, &v["code"]),
         (400, &json!(100002)),
         "missing password: {v}"
     );
     let (_, v) = call(
-        &c,
         c.post(url("/user/login"))
             .json(&json!({"mobile": "1", "password": "secret"})),
     )
@@ -358,17 +354,15 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     let token = v["data"]["accessToken"].as_str().unwrap().to_string();
 
     // JWT: 401 without or with a bad token; claims reach the logic.
-    let (s, v) = call(&c, c.get(url("/v1/books/7"))).await;
+    let (s, v) = call(c.get(url("/v1/books/7"))).await;
     assert_eq!((s, &v["code"]), (401, &json!(100003)));
     let (s, _) = call(
-        &c,
         c.get(url("/v1/books/7"))
             .header("Authorization", "Bearer not.a.token"),
     )
     .await;
     assert_eq!(s, 401);
     let (s, v) = call(
-        &c,
         c.get(url("/v1/books/7"))
             .header("Authorization", format!("Bearer {token}")),
     )
@@ -378,17 +372,9 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         (200, &json!(7), &json!(42)),
         "{v}"
     );
-    let (s, _) = call(
-        &c,
-        c.get(url("/v1/books/7")).header("Authorization", &token),
-    )
-    .await;
+    let (s, _) = call(c.get(url("/v1/books/7")).header("Authorization", &token)).await;
     assert_eq!(s, 200, "the Bearer prefix is optional");
-    let (s, v) = call(
-        &c,
-        c.get(url("/v1/books/x")).header("Authorization", &token),
-    )
-    .await;
+    let (s, v) = call(c.get(url("/v1/books/x")).header("Authorization", &token)).await;
     assert_eq!(
         (s, &v["code"]),
         (400, &json!(100002)),
@@ -398,7 +384,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     // JSON body binding with options=[...] and range=.
     let auth = |r: reqwest::RequestBuilder| r.header("Authorization", format!("Bearer {token}"));
     let book = json!({"title": "Rust", "author": "Ferris", "price": 30.5, "kind": "ebook"});
-    let (s, v) = call(&c, auth(c.post(url("/v1/books"))).json(&book)).await;
+    let (s, v) = call(auth(c.post(url("/v1/books"))).json(&book)).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         (&v["data"]["Title"], &v["data"]["price"], &v["data"]["tags"]),
@@ -411,39 +397,29 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     ] {
         let mut b = book.clone();
         b[field] = value;
-        let (s, v) = call(&c, auth(c.post(url("/v1/books"))).json(&b)).await;
+        let (s, v) = call(auth(c.post(url("/v1/books"))).json(&b)).await;
         assert_eq!((s, &v["code"]), (400, &json!(100002)), "{b}: {v}");
     }
 
     // An embedded *struct bound from the path, a JSON default, and a body limit.
-    let (s, v) = call(
-        &c,
-        auth(c.put(url("/v1/books/5"))).json(&json!({"title": "New"})),
-    )
-    .await;
+    let (s, v) = call(auth(c.put(url("/v1/books/5"))).json(&json!({"title": "New"}))).await;
     assert_eq!(
         (s, &v["data"]["id"], &v["data"]["tags"]),
         (200, &json!(5), &json!(["true"])),
         "{v}"
     );
-    let (s, v) = call(
-        &c,
-        auth(c.patch(url("/v1/books/5/stock/main"))).json(&json!({"delta": 5})),
-    )
-    .await;
+    let (s, v) =
+        call(auth(c.patch(url("/v1/books/5/stock/main"))).json(&json!({"delta": 5}))).await;
     assert_eq!(
         (s, v),
         (200, json!({"code": 200, "msg": "OK", "data": null}))
     );
-    let (s, _) = call(
-        &c,
-        auth(c.patch(url("/v1/books/5/stock/main"))).json(&json!({"delta": 500})),
-    )
-    .await;
+    let (s, _) =
+        call(auth(c.patch(url("/v1/books/5/stock/main"))).json(&json!({"delta": 500}))).await;
     assert_eq!(s, 400);
-    assert_eq!(call(&c, auth(c.delete(url("/v1/books/5")))).await.0, 200);
+    assert_eq!(call(auth(c.delete(url("/v1/books/5")))).await.0, 200);
     let big = json!({"title": "x".repeat(70_000), "author": "a", "price": 1, "kind": "paper"});
-    let (s, v) = call(&c, auth(c.post(url("/v1/books"))).json(&big)).await;
+    let (s, v) = call(auth(c.post(url("/v1/books"))).json(&big)).await;
     assert_eq!(
         (s, &v["code"]),
         (400, &json!(100002)),
@@ -467,7 +443,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
     );
     // The group's `timeout: 3s` cuts a slow handler off.
     let started = Instant::now();
-    let (s, _) = call(&c, auth(c.get(url("/v1/books/all")))).await;
+    let (s, _) = call(auth(c.get(url("/v1/books/all")))).await;
     let waited = started.elapsed();
     assert_eq!(s, 503, "a request over the group timeout");
     assert!(
@@ -528,7 +504,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
 
     let bin = build(&crate_dir);
     let svc = start(&bin, &crate_dir).await;
-    let (s, v) = call(&c, c.get(format!("{}/version", svc.base))).await;
+    let (s, v) = call(c.get(format!("{}/version", svc.base))).await;
     assert_eq!(
         (s, v),
         (
@@ -536,7 +512,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
             json!({"code": 200, "msg": "OK", "data": {"pong": false}})
         )
     );
-    let (_, v) = call(&c, c.get(format!("{}/ping", svc.base))).await;
+    let (_, v) = call(c.get(format!("{}/ping", svc.base))).await;
     assert_eq!(v["data"]["pong"], true, "the edited logic still runs");
     svc.proc.stop_gracefully();
 
