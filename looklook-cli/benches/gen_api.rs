@@ -1,6 +1,6 @@
 //! Generation time of `looklook gen api` (the bookstore sample and a
-//! generated 20-route file) and `looklook gen rpc` (the shop sample), stage
-//! by stage.
+//! generated 20-route file), `looklook gen rpc` (the shop sample) and
+//! `looklook gen model` (a generated 10-table file), stage by stage.
 //!
 //! Run: `cargo bench -p looklook-cli --bench gen_api`. Prints the median and
 //! the 90th percentile of each stage over many runs.
@@ -131,6 +131,57 @@ fn bench_proto(label: &str, file: &Path, runs: usize) {
     });
 }
 
+/// A DDL file of `tables` tables shaped like looklook's: soft delete, a
+/// version, a unique key, a composite unique key and a dozen columns.
+fn synthetic_ddl(tables: usize) -> String {
+    let mut s = String::new();
+    for i in 0..tables {
+        s.push_str(&format!(
+            "CREATE TABLE `table_{i}` (\n  `id` bigint NOT NULL AUTO_INCREMENT,\n  `create_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,\n  `update_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,\n  `delete_time` datetime NOT NULL DEFAULT '1970-01-01 08:00:00',\n  `del_state` tinyint NOT NULL DEFAULT '0',\n  `version` bigint NOT NULL DEFAULT '0',\n  `sn` char(25) NOT NULL DEFAULT '' COMMENT 'serial number',\n  `user_id` bigint NOT NULL DEFAULT '0',\n  `kind` varchar(16) NOT NULL DEFAULT '',\n  `title` varchar(255) NOT NULL DEFAULT '',\n  `amount` decimal(10,2) NOT NULL DEFAULT '0.00',\n  `count` int unsigned NOT NULL DEFAULT '0',\n  `remark` text,\n  `paid_at` datetime DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `idx_sn` (`sn`),\n  UNIQUE KEY `idx_user_kind` (`user_id`, `kind`),\n  KEY `idx_user` (`user_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='table {i}';\n\n"
+        ));
+    }
+    s
+}
+
+fn bench_ddl(label: &str, file: &Path, runs: usize) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let source = apidsl::SourceFile::new(file, text);
+    let tables = looklook::ddl::parse(&source).unwrap();
+    println!("\n{label}: {} tables", tables.len());
+    measure("parse DDL (sqlparser)", runs, || {
+        black_box(looklook::ddl::parse(&source).unwrap());
+    });
+    let opts = looklook::codegen::model::ModelOptions {
+        crate_name: "bench-model".into(),
+        database: "bench".into(),
+        cache: true,
+        krate: CrateOptions {
+            runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
+        },
+    };
+    measure("generate (pure, no formatting)", runs, || {
+        black_box(looklook::codegen::model::generate(&tables, &opts));
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    measure(
+        "whole `gen model --cache` into a new directory",
+        runs / 4,
+        || {
+            n += 1;
+            let o = looklook::generate::GenModelOptions {
+                sql_file: file.to_path_buf(),
+                out_dir: out.path().join(format!("fresh-{n}")),
+                cache: true,
+                crate_name: None,
+                database: None,
+                runtime_path: None,
+            };
+            black_box(looklook::generate::gen_model(&o).unwrap());
+        },
+    );
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/bookstore.api");
     bench_file("examples/sample/bookstore.api", &root, 200);
@@ -140,4 +191,7 @@ fn main() {
     bench_file("synthetic 20-route file", &file, 200);
     let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/proto/shop.proto");
     bench_proto("examples/sample/proto/shop.proto", &shop, 100);
+    let ddl = dir.path().join("bench.sql");
+    std::fs::write(&ddl, synthetic_ddl(10)).unwrap();
+    bench_ddl("synthetic 10-table file", &ddl, 100);
 }

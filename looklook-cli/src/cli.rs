@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "looklook", version, propagate_version = true)]
 #[command(
-    after_help = "Start with `looklook gen api service.api -o service-api`\nor `looklook gen rpc service.proto -o service-rpc`."
+    after_help = "Start with `looklook gen api service.api -o service-api`\nor `looklook gen rpc service.proto -o service-rpc`\nor `looklook gen model tables.sql -o model --cache`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -68,6 +68,35 @@ pub enum GenCommand {
     /// has no build script (the message and service code is in src/pb/).
     /// Logic files are yours; new methods add new ones.
     Rpc(GenRpcArgs),
+    /// A sqlx model crate from MySQL `CREATE TABLE` statements.
+    ///
+    /// Per table: `<table>_gen.rs` (the row, its columns and the everyday
+    /// queries; rewritten every run) and `<table>.rs` (your queries; created
+    /// once). With --cache, reads by primary or unique key go through Redis.
+    Model(GenModelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenModelArgs {
+    /// The .sql file of CREATE TABLE statements (other statements are skipped).
+    pub file: PathBuf,
+    /// The crate's directory (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Read rows through a Redis cache (cache-aside) and invalidate on writes.
+    #[arg(long, short = 'c')]
+    pub cache: bool,
+    /// The crate's name [default: `<file stem>-model`].
+    #[arg(long, value_name = "NAME")]
+    pub crate_name: Option<String>,
+    /// The database name in cache keys (`cache:<db>:<table>:<column>:<value>`)
+    /// [default: the file stem].
+    #[arg(long, value_name = "DB")]
+    pub database: Option<String>,
+    /// Path to looklook-runtime; found by looking up from DIR when omitted,
+    /// else taken from crates.io.
+    #[arg(long, value_name = "PATH")]
+    pub runtime_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,8 @@ pub enum GenError {
     NoService(PathBuf),
     #[error("{0}: no service to generate: declare a `service Name {{ rpc ... }}`")]
     NoRpcService(PathBuf),
+    #[error("{0}: no `CREATE TABLE` statement to generate a model from")]
+    NoTable(PathBuf),
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -42,6 +44,52 @@ pub struct GenRpcOptions {
     pub includes: Vec<PathBuf>,
     pub out_dir: PathBuf,
     pub runtime_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GenModelOptions {
+    pub sql_file: PathBuf,
+    pub out_dir: PathBuf,
+    pub cache: bool,
+    /// Default: `<file stem>-model`.
+    pub crate_name: Option<String>,
+    /// The database in cache keys. Default: the file stem.
+    pub database: Option<String>,
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook gen model`: a sqlx model crate from `CREATE TABLE` statements.
+pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
+    let text = std::fs::read_to_string(&opts.sql_file).map_err(|source| GenError::Path {
+        path: opts.sql_file.clone(),
+        source,
+    })?;
+    let file = apidsl::SourceFile::new(opts.sql_file.display().to_string(), text);
+    let tables = crate::ddl::parse(&file)?;
+    if tables.is_empty() {
+        return Err(GenError::NoTable(opts.sql_file.clone()));
+    }
+    let stem = opts
+        .sql_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace('_', "-"))
+        .unwrap_or_else(|| "db".into());
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let model_opts = codegen::model::ModelOptions {
+        crate_name: opts
+            .crate_name
+            .clone()
+            .unwrap_or_else(|| format!("{stem}-model")),
+        database: opts
+            .database
+            .clone()
+            .unwrap_or_else(|| stem.replace('-', "_")),
+        cache: opts.cache,
+        krate: CrateOptions { runtime },
+    };
+    let mut plan = codegen::model::generate(&tables, &model_opts);
+    write(&mut plan, &out_dir)
 }
 
 /// `looklook gen rpc`: a tonic crate from a `.proto` file, named after the

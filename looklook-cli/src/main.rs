@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Api(ApiCommand::Fmt(a)) => commands::api::fmt(a),
         Command::Gen(GenCommand::Api(a)) => commands::gen_api::run(a),
         Command::Gen(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
+        Command::Gen(GenCommand::Model(a)) => commands::gen_model::run(a),
         Command::Completions(a) => commands::completions::run(a),
     };
     match result {

@@ -3,12 +3,16 @@
 //! - [`config`]: YAML config files with `${ENV}` expansion and overrides.
 //! - [`errors`]: business codes and the one error type handlers return.
 //! - [`http`]: server bootstrap, request binding, the response envelope, JWT.
+//! - `model` (feature `model`): MySQL pools, transactions, filters and the
+//!   Redis cache that generated model crates use.
 //! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
 //! - [`telemetry`]: logging and Prometheus metrics.
 
 pub mod config;
 pub mod errors;
 pub mod http;
+#[cfg(feature = "model")]
+pub mod model;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 //! never touch the disk; `crate::writer` applies a plan.
 
 pub mod api;
+pub mod model;
 pub mod rpc;
 
 use std::path::PathBuf;
@@ -107,6 +108,36 @@ impl FilePlan {
     }
 }
 
+/// `///` lines for `text`, wrapped at 80 columns as a person would write them.
+pub fn doc(text: &str) -> TokenStream {
+    let lines = wrap(text, 80);
+    quote::quote!(#(#[doc = #lines])*)
+}
+
+/// `//!` lines for `text`, wrapped at 80 columns.
+pub fn inner_doc(text: &str) -> TokenStream {
+    let lines = wrap(text, 80);
+    quote::quote!(#(#![doc = #lines])*)
+}
+
+/// Words of `text` in lines of at most `width` characters, each with the
+/// leading space a doc comment has.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Format Rust tokens as a generated file: the header, then the code.
 pub fn rust_file(tokens: TokenStream) -> String {
     let file: syn::File = match syn::parse2(tokens.clone()) {
@@ -122,8 +153,8 @@ pub fn rust_file(tokens: TokenStream) -> String {
 }
 
 /// prettyplease puts items back to back; a reader wants a blank line after
-/// the module docs, between import groups (std, other crates, this crate)
-/// and between items.
+/// the module docs, between import groups (std, other crates, this crate),
+/// between items, and between the functions of an `impl`.
 fn space_items(src: &str) -> String {
     fn use_group(line: &str) -> u8 {
         let path = line.trim_start_matches("pub ").trim_start_matches("use ");
@@ -136,6 +167,11 @@ fn space_items(src: &str) -> String {
     let mut out = String::with_capacity(src.len() + 256);
     let mut prev: Option<&str> = None;
     for line in src.lines() {
+        // A member of an impl block after the end of the previous one.
+        let member = line.starts_with("    ") && !line.starts_with("     ");
+        if member && prev == Some("    }") && !line.trim_start().starts_with('}') {
+            out.push('\n');
+        }
         let top = !line.is_empty() && !line.starts_with(char::is_whitespace);
         if let (Some(p), true) = (prev, top) {
             let is_use = |l: &str| l.starts_with("use ") || l.starts_with("pub use ");

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod completions;
 pub mod gen_api;
+pub mod gen_model;
 pub mod gen_rpc;

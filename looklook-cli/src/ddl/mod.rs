@@ -175,7 +175,29 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
     let mut primary: Vec<String> = Vec::new();
     let mut unique_keys = Vec::new();
     let mut keys = Vec::new();
+    if !plain_name(&name) {
+        errors.push(
+            file.error(
+                table_at,
+                format!("table name `{name}` is not letters, digits and underscores"),
+            )
+            .with_help("looklook turns table names into Rust names; rename the table"),
+        );
+    }
     for def in &create.columns {
+        if !plain_name(&def.name.value) {
+            errors.push(
+                file.error(
+                    at(def.name.span),
+                    format!(
+                        "column name `{}` is not letters, digits and underscores",
+                        def.name.value
+                    ),
+                )
+                .with_help("looklook turns column names into Rust names; rename the column"),
+            );
+            continue;
+        }
         match column(def) {
             Some((c, pk, unique)) => {
                 if pk {
@@ -233,6 +255,12 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
     } else {
         Err(errors)
     }
+}
+
+/// A name that is safe both quoted in SQL and as a Rust identifier.
+fn plain_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A column, whether it is the primary key, and whether it is unique.

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod fuzz;
+mod model;
 mod rpc;
 mod serve;
 mod snapshots;

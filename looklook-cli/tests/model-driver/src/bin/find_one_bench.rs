@@ -1,0 +1,123 @@
+//! `find_one` requests per second through the generated models against the
+//! same MariaDB: the cached model (Redis) and the uncached one, each with
+//! the same number of concurrent callers reading random existing rows.
+//!
+//! Run by `scripts/bench-model`, which starts MariaDB and Redis, generates
+//! the two model crates and builds this in release mode.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use model_driver::{TestDb, fresh_cache, redis_url};
+use shop_model::user::{User, UserModel};
+
+const ROWS: i64 = 1000;
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let callers: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let db = TestDb::fresh("bench").await;
+    let cache = fresh_cache(&redis_url(), 15).await;
+    let cached = Arc::new(UserModel::new(db.pool.clone(), cache.clone()));
+    let plain = Arc::new(shop_model_plain::user::UserModel::new(db.pool.clone()));
+    for i in 0..ROWS {
+        let row = User {
+            mobile: format!("139{i:08}"),
+            nickname: format!("user {i}"),
+            ..User::default()
+        };
+        cached.insert(&row).await.unwrap();
+    }
+    // Warm the cache so the cached run measures hits, as in steady state.
+    for id in 1..=ROWS {
+        cached.find_one(id).await.unwrap().unwrap();
+    }
+
+    for round in 1..=2 {
+        let statements = db.statements().await;
+        let m = cached.clone();
+        let c = run(seconds, callers, move |id| {
+            let m = m.clone();
+            async move { m.find_one(id).await.unwrap().is_some() }
+        })
+        .await;
+        let cached_statements = db.statements().await - statements;
+        let m = plain.clone();
+        let p = run(seconds, callers, move |id| {
+            let m = m.clone();
+            async move { m.find_one(id).await.unwrap().is_some() }
+        })
+        .await;
+        println!(
+            "round {round}: cached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} database statements)   uncached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms)   ratio {:.2}x",
+            c.rps,
+            c.p50,
+            c.p99,
+            cached_statements,
+            p.rps,
+            p.p50,
+            p.p99,
+            c.rps / p.rps
+        );
+    }
+    let stats = cache.stats();
+    println!(
+        "cache: {} hits, {} misses, {} errors",
+        stats.hits, stats.misses, stats.errors
+    );
+}
+
+struct Figures {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+}
+
+async fn run<F, Fut>(seconds: u64, callers: usize, call: F) -> Figures
+where
+    F: Fn(i64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..callers)
+        .map(|n| {
+            let (stop, done, call) = (stop.clone(), done.clone(), call.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut id = n as i64;
+                while !stop.load(Ordering::Relaxed) {
+                    id = (id * 7919 + 13) % ROWS;
+                    let t = Instant::now();
+                    assert!(call(id + 1).await, "row {} exists", id + 1);
+                    latencies.push(t.elapsed());
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                latencies
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    Figures {
+        rps: done.load(Ordering::Relaxed) as f64 / elapsed,
+        p50: ms(all[all.len() / 2]),
+        p99: ms(all[all.len() * 99 / 100]),
+    }
+}

@@ -1,0 +1,165 @@
+//! What generated model crates link: the MySQL pool, transactions that
+//! models join, the filter builder for custom queries, and the Redis
+//! cache-aside layer.
+//!
+//! A model owns a [`sqlx::MySqlPool`] and, when it was generated with
+//! `--cache`, a [`Cache`]. Writes go to the database first; the cache keys
+//! of the rows they touch are deleted afterwards (after the commit, inside
+//! [`transact`]).
+
+mod cache;
+mod filter;
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::{MySql, MySqlConnection, MySqlPool};
+
+pub use cache::{Cache, CacheConf, CacheStats, Lookup, key};
+pub use filter::{Column, Filter, Order};
+
+/// What a model call can fail with. A missing row is not an error: finders
+/// return `Option`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `update_with_version` found the row at another version: someone else
+    /// wrote it since it was read. Read it again and retry.
+    #[error("`{table}` row {id} was changed by another writer (expected version {version})")]
+    VersionConflict {
+        table: &'static str,
+        id: String,
+        version: i64,
+    },
+    /// An update or delete matched no row.
+    #[error("`{table}` has no row {id}")]
+    NoRow { table: &'static str, id: String },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The `DB` section of a service config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SqlConf {
+    /// `mysql://user:password@host:port/database`
+    pub data_source: String,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+    /// How long to wait for a free connection before failing, in milliseconds.
+    #[serde(default = "default_acquire_timeout")]
+    pub acquire_timeout_ms: u64,
+}
+
+fn default_max_connections() -> u32 {
+    16
+}
+
+fn default_acquire_timeout() -> u64 {
+    3000
+}
+
+impl SqlConf {
+    pub fn new(data_source: impl Into<String>) -> Self {
+        SqlConf {
+            data_source: data_source.into(),
+            max_connections: default_max_connections(),
+            acquire_timeout_ms: default_acquire_timeout(),
+        }
+    }
+
+    /// The database name in the data source, used in cache keys.
+    pub fn database(&self) -> Result<String, sqlx::Error> {
+        let options: MySqlConnectOptions = self.data_source.parse()?;
+        Ok(options.get_database().unwrap_or_default().to_string())
+    }
+
+    /// Open a pool. Connections are made on first use, so a service starts
+    /// even when the database comes up a moment later.
+    pub fn connect_lazy(&self) -> Result<MySqlPool, sqlx::Error> {
+        let options: MySqlConnectOptions = self.data_source.parse()?;
+        Ok(MySqlPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(Duration::from_millis(self.acquire_timeout_ms))
+            .connect_lazy_with(options))
+    }
+}
+
+/// A database transaction that several models can join. Cache keys of rows
+/// written inside it are deleted after the commit, so no reader can put the
+/// old row back into the cache while the transaction is still open.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, MySql>,
+    stale: Vec<(Cache, Vec<String>)>,
+}
+
+impl Tx {
+    /// Begin a transaction; prefer [`transact`], which also ends it.
+    pub async fn begin(pool: &MySqlPool) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            inner: pool.begin().await?,
+            stale: Vec::new(),
+        })
+    }
+
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut MySqlConnection {
+        &mut self.inner
+    }
+
+    /// Delete these cache keys once the transaction commits.
+    pub fn invalidate_on_commit(&mut self, cache: &Cache, keys: Vec<String>) {
+        if !keys.is_empty() {
+            self.stale.push((cache.clone(), keys));
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        for (cache, keys) in self.stale {
+            cache.del(&keys).await;
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+/// Run `work` in one transaction: commit when it returns `Ok`, roll back
+/// when it returns `Err` (the error is passed on).
+///
+/// ```ignore
+/// transact(&pool, async |tx: &mut Tx| {
+///     let id = orders.insert_in(tx, &order).await?;
+///     rooms.update_with_version_in(tx, &mut room).await?;
+///     Ok(id)
+/// })
+/// .await?;
+/// ```
+pub async fn transact<T, E>(
+    pool: &MySqlPool,
+    work: impl AsyncFnOnce(&mut Tx) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<sqlx::Error>,
+{
+    let mut tx = Tx::begin(pool).await?;
+    match work(&mut tx).await {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The work's error is the one worth reporting; a failed rollback
+            // ends the connection, which rolls back anyway.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
