@@ -131,7 +131,7 @@ impl TableNames {
         let camel = table.name.to_upper_camel_case();
         TableNames {
             module: table.name.to_snake_case(),
-            row: format_ident!("{camel}"),
+            row: type_ident(&camel),
             model: format_ident!("{camel}Model"),
             column: format_ident!("{camel}Column"),
         }
@@ -154,7 +154,7 @@ impl<'a> Col<'a> {
             def,
             field: ident(&def.name.to_snake_case()),
             quoted: format!("`{}`", def.name),
-            variant: format_ident!("{}", def.name.to_upper_camel_case()),
+            variant: type_ident(&def.name.to_upper_camel_case()),
         }
     }
 
@@ -917,6 +917,16 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
 
             #cache_fns
         }
+    }
+}
+
+/// A type or variant name; `Self` (from a table or column named `self`) is
+/// taken, so it becomes `Self_`.
+fn type_ident(camel: &str) -> syn::Ident {
+    if camel == "Self" {
+        format_ident!("Self_")
+    } else {
+        format_ident!("{camel}")
     }
 }
 

@@ -179,7 +179,7 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
         errors.push(
             file.error(
                 table_at,
-                format!("table name `{name}` is not letters, digits and underscores"),
+                format!("table name `{name}` is not a letter followed by letters, digits and underscores"),
             )
             .with_help("looklook turns table names into Rust names; rename the table"),
         );
@@ -233,6 +233,31 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
             _ => {}
         }
     }
+    // Every key names columns the table has, and no two columns read into
+    // the same Rust field.
+    // (Columns already reported as unreadable are not reported again here.)
+    let known: std::collections::HashSet<&str> = create
+        .columns
+        .iter()
+        .map(|c| c.name.value.as_str())
+        .collect();
+    let key_lists = std::iter::once(("PRIMARY KEY", &primary))
+        .chain(unique_keys.iter().map(|k| (k.name.as_str(), &k.columns)))
+        .chain(keys.iter().map(|k| (k.name.as_str(), &k.columns)));
+    for (key, cols) in key_lists {
+        for c in cols.iter().filter(|c| !known.contains(c.as_str())) {
+            errors.push(file.error(table_at, format!("key `{key}` of table `{name}` names column `{c}`, which the table does not have")));
+        }
+    }
+    let mut fields = std::collections::HashMap::new();
+    for c in &columns {
+        if let Some(other) = fields.insert(
+            heck::ToSnakeCase::to_snake_case(c.name.as_str()),
+            c.name.as_str(),
+        ) {
+            errors.push(file.error(table_at, format!("columns `{other}` and `{}` of table `{name}` would both be the Rust field `{}`", c.name, heck::ToSnakeCase::to_snake_case(c.name.as_str()))).with_help("rename one of them"));
+        }
+    }
     let primary_key = match primary.as_slice() {
         [one] => one.clone(),
         [] => {
@@ -257,9 +282,10 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
     }
 }
 
-/// A name that is safe both quoted in SQL and as a Rust identifier.
+/// A name that is safe both quoted in SQL and as a Rust identifier: it
+/// starts with a letter and has only letters, digits and underscores.
 fn plain_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -438,6 +464,19 @@ CREATE TABLE `user_auth` (
             [
                 "t.sql:1:14: table `nokey` has no primary key",
                 "t.sql:4:14: table `pair` has a composite primary key (a, b)"
+            ]
+        );
+
+        let e = tables(
+            "CREATE TABLE k (\n  id bigint,\n  userId int,\n  user_id int,\n  PRIMARY KEY (idd),\n  UNIQUE KEY u (nope)\n);",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "t.sql:1:14: key `PRIMARY KEY` of table `k` names column `idd`, which the table does not have",
+                "t.sql:1:14: key `u` of table `k` names column `nope`, which the table does not have",
+                "t.sql:1:14: columns `userId` and `user_id` of table `k` would both be the Rust field `user_id`",
             ]
         );
 

@@ -1,5 +1,6 @@
 //! Property tests: no input makes the lexer, parser, checker or formatter
-//! panic, and formatting is idempotent. Inputs are random text and random
+//! panic, and formatting is idempotent; no DDL makes the table reader or the
+//! model generator panic. Inputs are random text and random
 //! edits of the sample and corpus files. Failing cases are kept by proptest
 //! in `proptest-regressions/`.
 
@@ -63,6 +64,28 @@ proptest! {
             "\"s\"", "\n", ":", ",", "-api", "import", "info", "syntax", "=", "//c\n", "/*x*/", "...", "3s",
         ]), 0..60)) {
         run_all(&parts.join(" "));
+    }
+
+    #[test]
+    fn edited_ddl_never_panics(cut in 0usize..3000, len in 0usize..30, insert in "\\PC{0,8}") {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("../examples/sample/sql/shop.sql")).unwrap();
+        let mut chars: Vec<char> = text.chars().collect();
+        let at = cut.min(chars.len());
+        let end = (at + len).min(chars.len());
+        chars.splice(at..end, insert.chars());
+        let text: String = chars.into_iter().collect();
+        if let Ok(tables) = looklook::ddl::parse(&SourceFile::new("fuzz.sql", text)) {
+            let opts = looklook::codegen::model::ModelOptions {
+                crate_name: "fuzz-model".into(),
+                database: "fuzz".into(),
+                cache: true,
+                krate: looklook::codegen::CrateOptions {
+                    runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
+                },
+            };
+            looklook::codegen::model::generate(&tables, &opts);
+        }
     }
 
     #[test]

@@ -54,7 +54,22 @@ impl TestDb {
     /// from performance_schema: what MariaDB did, not what the client
     /// believes it asked. (Prepared statements are counted per connection
     /// as `statement/com/Execute`; they have no digest in MariaDB.)
+    ///
+    /// A statement is counted when the server finishes it, which can be a
+    /// moment after the client has its rows: read until the count settles.
     pub async fn statements(&self) -> u64 {
+        let mut last = self.statements_now().await;
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now = self.statements_now().await;
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    }
+
+    async fn statements_now(&self) -> u64 {
         let total: Option<rust_decimal::Decimal> = sqlx::query_scalar(
             "SELECT SUM(s.COUNT_STAR) \
              FROM performance_schema.events_statements_summary_by_thread_by_event_name s \
