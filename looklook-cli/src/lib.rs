@@ -14,4 +14,5 @@ pub mod ddl;
 pub mod generate;
 pub mod proto;
 pub mod rustfmt;
+pub mod stack;
 pub mod writer;

@@ -1,0 +1,453 @@
+//! The stack file (`looklook.stack.toml`): the infrastructure services a
+//! project runs while developing, how to tell each is ready, and what to do
+//! once it is. Read, validated and planned here; the engines run the plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::apidsl::{Diagnostics, SourceFile, Span};
+
+/// The file `looklook up` looks for, walking up from the current directory.
+pub const STACK_FILE: &str = "looklook.stack.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackFile {
+    /// Names the network, labels the containers and the native data folder.
+    pub project: Spanned<String>,
+    #[serde(default)]
+    pub services: BTreeMap<Spanned<String>, ServiceDef>,
+}
+
+/// One infrastructure service.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDef {
+    pub image: String,
+    /// Replaces the image's command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// `"13306:3306"` or `"127.0.0.1:13306:3306"` (host address, host port,
+    /// container port).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<Spanned<String>>,
+    /// Named volumes: name → path in the container. Kept by `down`, removed
+    /// by `down -v`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, String>,
+    /// Bind mounts `"host:container[:ro]"`; a relative host path is relative
+    /// to the stack file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binds: Vec<String>,
+    /// Services that must be ready before this one starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Spanned<String>>,
+    pub ready: Option<Probe>,
+    /// The service starts only when one of these profiles is asked for; a
+    /// service without profiles always starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// Run once, after the service is first ready.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init: Vec<InitStep>,
+}
+
+/// How to tell that a service is ready for clients. Exactly one of `tcp`,
+/// `exec` and `http`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// A container port to connect to (through its published host port).
+    pub tcp: Option<u16>,
+    /// A command run inside the service that must exit 0.
+    pub exec: Option<Vec<String>>,
+    /// A URL path on a container port: `"9090/-/ready"`.
+    pub http: Option<String>,
+    /// Give up after this long (default 60 s).
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Consecutive successes needed: a server that restarts once after its
+    /// first start (MySQL's image does) is not ready at the first answer.
+    #[serde(default = "default_successes")]
+    pub successes: u32,
+}
+
+fn default_timeout() -> u64 {
+    60
+}
+
+fn default_successes() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, untagged)]
+pub enum InitStep {
+    /// Load SQL files into a database (created when missing).
+    Sql { database: String, sql: Vec<String> },
+    /// Create Kafka topics.
+    Topics { topics: Vec<String> },
+}
+
+/// What `up` will start, in start order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub services: Vec<String>,
+}
+
+/// Read and check a stack file: unknown keys, bad values, unknown
+/// dependencies, ports and cycles are all reported with their place.
+pub fn load(path: &Path) -> Result<(SourceFile, StackFile), Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let file = SourceFile::new(path, "");
+        Diagnostics(vec![file.error(Span::default(), format!("cannot read the stack file: {e}"))])
+    })?;
+    let file = SourceFile::new(path, text);
+    let stack = parse(&file)?;
+    Ok((file, stack))
+}
+
+pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
+    let stack: StackFile = toml::from_str(&file.text).map_err(|e| {
+        let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+        Diagnostics(vec![file.error(span, e.message().trim().to_string())])
+    })?;
+    let mut errors = Vec::new();
+    let at = |s: std::ops::Range<usize>| Span::new(s.start, s.end);
+    if !plain(stack.project.get_ref()) {
+        errors.push(file.error(
+            at(stack.project.span()),
+            "the project name must be lower-case letters, digits and `-`",
+        ));
+    }
+    for (name, def) in &stack.services {
+        if !plain(name.get_ref()) {
+            errors.push(file.error(
+                at(name.span()),
+                format!("service name `{}` must be lower-case letters, digits and `-`", name.get_ref()),
+            ));
+        }
+        for dep in &def.depends_on {
+            if !stack.services.keys().any(|k| k.get_ref() == dep.get_ref()) {
+                errors.push(
+                    file.error(at(dep.span()), format!("`{}` depends on `{}`, which is not a service here", name.get_ref(), dep.get_ref()))
+                        .with_help(services_help(&stack)),
+                );
+            }
+        }
+        for port in &def.ports {
+            if let Err(why) = PortMap::parse(port.get_ref()) {
+                errors.push(file.error(at(port.span()), why));
+            }
+        }
+        if let Some(probe) = &def.ready {
+            let kinds = [probe.tcp.is_some(), probe.exec.is_some(), probe.http.is_some()];
+            if kinds.iter().filter(|k| **k).count() != 1 {
+                errors.push(file.error(
+                    at(name.span()),
+                    format!("the `ready` probe of `{}` needs exactly one of `tcp`, `exec` and `http`", name.get_ref()),
+                ));
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(&stack) {
+        let first = &stack.services.iter().find(|(k, _)| k.get_ref() == &cycle[0]).expect("a service").1;
+        let span = first
+            .depends_on
+            .iter()
+            .find(|d| d.get_ref() == &cycle[1])
+            .map_or(Span::default(), |d| at(d.span()));
+        errors.push(file.error(span, format!("services depend on each other in a cycle: {}", cycle.join(" → "))));
+    }
+    if errors.is_empty() {
+        Ok(stack)
+    } else {
+        Err(Diagnostics(errors).sorted())
+    }
+}
+
+fn plain(name: &str) -> bool {
+    !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn services_help(stack: &StackFile) -> String {
+    let names: Vec<&str> = stack.services.keys().map(|k| k.get_ref().as_str()).collect();
+    format!("the services are: {}", names.join(", "))
+}
+
+/// A dependency cycle, as the names along it with the first repeated at the
+/// end, if there is one.
+fn find_cycle(stack: &StackFile) -> Option<Vec<String>> {
+    let deps = dependencies(stack);
+    // Depth-first search with the path kept, from every service in order.
+    fn visit(
+        name: &str,
+        deps: &BTreeMap<String, Vec<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == name) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(name.to_string());
+            return Some(cycle);
+        }
+        if done.contains(name) {
+            return None;
+        }
+        path.push(name.to_string());
+        for dep in deps.get(name).into_iter().flatten() {
+            if let Some(cycle) = visit(dep, deps, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(name.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    deps.keys()
+        .find_map(|name| visit(name, &deps, &mut Vec::new(), &mut done))
+}
+
+fn dependencies(stack: &StackFile) -> BTreeMap<String, Vec<String>> {
+    stack
+        .services
+        .iter()
+        .map(|(k, d)| {
+            let deps = d.depends_on.iter().map(|x| x.get_ref().clone()).collect();
+            (k.get_ref().clone(), deps)
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("no service `{0}` in the stack file")]
+    UnknownService(String),
+    #[error("no service has the profile `{0}`")]
+    UnknownProfile(String),
+}
+
+/// The services to start for a request: those named (all when none) and
+/// allowed by the profiles, plus everything they depend on, each after its
+/// dependencies (ties in name order, so the order is stable).
+pub fn plan(stack: &StackFile, asked: &[String], profiles: &[String]) -> Result<Plan, PlanError> {
+    let deps = dependencies(stack);
+    for name in asked {
+        if !deps.contains_key(name) {
+            return Err(PlanError::UnknownService(name.clone()));
+        }
+    }
+    for p in profiles {
+        if !stack.services.values().any(|d| d.profiles.contains(p)) {
+            return Err(PlanError::UnknownProfile(p.clone()));
+        }
+    }
+    let wanted: Vec<&String> = if asked.is_empty() {
+        stack
+            .services
+            .iter()
+            .filter(|(_, d)| d.profiles.is_empty() || d.profiles.iter().any(|p| profiles.contains(p)))
+            .map(|(k, _)| k.get_ref())
+            .collect()
+    } else {
+        asked.iter().collect()
+    };
+    // Close over dependencies, then order: a service comes after all of
+    // its dependencies (the file was checked for cycles).
+    let mut chosen = BTreeSet::new();
+    let mut todo: Vec<String> = wanted.into_iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        if chosen.insert(name.clone()) {
+            todo.extend(deps[&name].iter().cloned());
+        }
+    }
+    let mut order: Vec<String> = Vec::new();
+    while order.len() < chosen.len() {
+        let next = chosen
+            .iter()
+            .find(|n| !order.contains(n) && deps[*n].iter().all(|d| order.contains(d)))
+            .expect("no cycles: the stack file was checked")
+            .clone();
+        order.push(next);
+    }
+    Ok(Plan { services: order })
+}
+
+/// A short, stable digest of a service's definition: containers are
+/// labelled with it, and a changed definition means a new container.
+pub fn definition_hash(def: &ServiceDef) -> String {
+    // serde_json writes maps in key order (they are BTreeMaps) and spans
+    // are not serialized, so equal definitions give equal text.
+    let text = serde_json::to_string(def).expect("a definition serializes");
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A published port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortMap {
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+}
+
+impl PortMap {
+    pub fn parse(text: &str) -> Result<PortMap, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let (ip, host, container) = match parts.as_slice() {
+            [host, container] => ("127.0.0.1", *host, *container),
+            [ip, host, container] => (*ip, *host, *container),
+            _ => return Err(format!("port `{text}` is not `HOST:CONTAINER` or `IP:HOST:CONTAINER`")),
+        };
+        let port = |p: &str| {
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("`{p}` in port `{text}` is not a port number (1-65535)"))
+        };
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            return Err(format!("`{ip}` in port `{text}` is not an IP address"));
+        }
+        Ok(PortMap {
+            host_ip: ip.to_string(),
+            host_port: port(host)?,
+            container_port: port(container)?,
+        })
+    }
+}
+
+impl StackFile {
+    pub fn service(&self, name: &str) -> Option<&ServiceDef> {
+        self.services
+            .iter()
+            .find(|(k, _)| k.get_ref() == name)
+            .map(|(_, d)| d)
+    }
+
+    pub fn project(&self) -> &str {
+        self.project.get_ref()
+    }
+}
+
+impl ServiceDef {
+    /// The host port published for a container port.
+    pub fn host_port(&self, container_port: u16) -> Option<u16> {
+        self.ports
+            .iter()
+            .filter_map(|p| PortMap::parse(p.get_ref()).ok())
+            .find(|p| p.container_port == container_port)
+            .map(|p| p.host_port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(text: &str) -> Result<StackFile, Vec<String>> {
+        parse(&SourceFile::new("looklook.stack.toml", text))
+            .map_err(|d| d.iter().map(|e| e.to_string()).collect())
+    }
+
+    const SAMPLE: &str = r#"
+project = "shop"
+
+[services.mysql]
+image = "mysql:8"
+ports = ["13306:3306"]
+ready = { exec = ["mysqladmin", "ping"], successes = 2 }
+init = [{ database = "shop", sql = ["schema.sql"] }]
+
+[services.redis]
+image = "redis:7"
+ports = ["127.0.0.1:16379:6379"]
+ready = { tcp = 6379 }
+
+[services.kafka]
+image = "apache/kafka:3.9.0"
+depends_on = []
+init = [{ topics = ["orders"] }]
+
+[services.app-jobs]
+image = "busybox"
+depends_on = ["kafka", "redis", "mysql"]
+profiles = ["jobs"]
+
+[services.grafana]
+image = "grafana/grafana"
+depends_on = ["prometheus"]
+profiles = ["observability"]
+
+[services.prometheus]
+image = "prom/prometheus"
+profiles = ["observability"]
+"#;
+
+    #[test]
+    fn dependencies_come_first_and_profiles_select() {
+        let s = stack(SAMPLE).unwrap();
+        let all = |asked: &[&str], profiles: &[&str]| {
+            let asked: Vec<String> = asked.iter().map(|s| s.to_string()).collect();
+            let profiles: Vec<String> = profiles.iter().map(|s| s.to_string()).collect();
+            plan(&s, &asked, &profiles).map(|p| p.services)
+        };
+        assert_eq!(all(&[], &[]).unwrap(), ["kafka", "mysql", "redis"]);
+        assert_eq!(
+            all(&[], &["observability"]).unwrap(),
+            ["kafka", "mysql", "prometheus", "grafana", "redis"]
+        );
+        assert_eq!(all(&["app-jobs"], &[]).unwrap(), ["kafka", "mysql", "redis", "app-jobs"]);
+        assert_eq!(all(&["redis"], &[]).unwrap(), ["redis"]);
+        assert_eq!(all(&["nope"], &[]), Err(PlanError::UnknownService("nope".into())));
+        assert_eq!(all(&[], &["laptop"]), Err(PlanError::UnknownProfile("laptop".into())));
+        let mysql = s.service("mysql").unwrap();
+        assert_eq!(mysql.host_port(3306), Some(13306));
+        assert_eq!(mysql.ready.as_ref().unwrap().successes, 2);
+        assert!(matches!(&mysql.init[0], InitStep::Sql { database, .. } if database == "shop"));
+        assert!(matches!(&s.service("kafka").unwrap().init[0], InitStep::Topics { topics } if topics == &["orders"]));
+    }
+
+    #[test]
+    fn cycles_unknown_names_and_bad_values_are_located() {
+        let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\ndepends_on = [\"b\"]\n[services.b]\nimage = \"x\"\ndepends_on = [\"a\"]\n").unwrap_err();
+        assert_eq!(e, ["looklook.stack.toml:4:15: services depend on each other in a cycle: a → b → a"]);
+
+        let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\ndepends_on = [\"nope\"]\nports = [\"99999:1\", \"1:2:3:4\"]\nready = { tcp = 1, http = \"80/\" }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "looklook.stack.toml:2:11: the `ready` probe of `a` needs exactly one of `tcp`, `exec` and `http`",
+                "looklook.stack.toml:4:15: `a` depends on `nope`, which is not a service here",
+                "looklook.stack.toml:5:10: `99999` in port `99999:1` is not a port number (1-65535)",
+                "looklook.stack.toml:5:21: port `1:2:3:4` is not `HOST:CONTAINER` or `IP:HOST:CONTAINER`",
+            ]
+        );
+
+        let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nimgae = \"y\"\n").unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("looklook.stack.toml:4:1: unknown field `imgae`"), "{e:?}");
+
+        let e = stack("project = \"p\"\n[services.a]\nimage = 3\n").unwrap_err();
+        assert!(e[0].starts_with("looklook.stack.toml:3:9: invalid type"), "{e:?}");
+    }
+
+    #[test]
+    fn the_hash_follows_the_definition_not_the_layout() {
+        let a = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { B = \"2\", A = \"1\" }\n").unwrap();
+        let b = stack("project = \"p\"\n\n[services.a]\nenv = { A = \"1\", B = \"2\" }\nimage = \"x\"\n").unwrap();
+        let c = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { A = \"1\", B = \"3\" }\n").unwrap();
+        let hash = |s: &StackFile| definition_hash(s.service("a").unwrap());
+        assert_eq!(hash(&a), hash(&b));
+        assert_ne!(hash(&a), hash(&c));
+        assert_eq!(hash(&a).len(), 16);
+    }
+}
