@@ -24,8 +24,64 @@ pub enum Command {
     /// Generate a crate from a definition file.
     #[command(subcommand)]
     Gen(GenCommand),
+    /// Start the development infrastructure of looklook.stack.toml.
+    ///
+    /// Services start in dependency order, each once the ones it depends on
+    /// are ready; init steps (SQL files, Kafka topics) run once. Running it
+    /// again leaves what is already right alone and restarts a service whose
+    /// definition changed. Services run as local processes (data in
+    /// .looklook/ next to the stack file); those with no local server are
+    /// skipped, with the reason.
+    Up(UpArgs),
+    /// Stop the stack's services. Their data is kept unless -v.
+    Down(DownArgs),
+    /// The stack's services: state, readiness, address.
+    Ps(StackArgs),
+    /// The services' logs, each line prefixed with its service.
+    Logs(LogsArgs),
+    /// What this machine has for running a stack, and how to get the rest.
+    Doctor,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    /// The stack file [default: the nearest looklook.stack.toml at or above
+    /// the current directory].
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Only these services (and the services they depend on).
+    pub services: Vec<String>,
+    /// Also start the services of this profile (repeatable).
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also delete the services' data.
+    #[arg(long = "volumes", short = 'v')]
+    pub volumes: bool,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only these services.
+    pub services: Vec<String>,
+    /// Keep printing new lines.
+    #[arg(long, short = 'F')]
+    pub follow: bool,
+    #[command(flatten)]
+    pub stack: StackArgs,
 }
 
 #[derive(Debug, Subcommand)]

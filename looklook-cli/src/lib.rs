@@ -7,11 +7,13 @@
 //! - [`codegen`]: pure generators from checked models to file plans.
 //! - [`writer`]: applies a file plan, keeping user-owned files safe.
 //! - [`generate`]: the `looklook gen` operations tying them together.
+//! - [`stack`], [`infra`]: the stack file and `looklook up`/`down`/`ps`/`logs`.
 
 pub mod apidsl;
 pub mod codegen;
 pub mod ddl;
 pub mod generate;
+pub mod infra;
 pub mod proto;
 pub mod rustfmt;
 pub mod stack;

@@ -30,6 +30,11 @@ fn main() -> ExitCode {
         Command::Gen(GenCommand::Api(a)) => commands::gen_api::run(a),
         Command::Gen(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
         Command::Gen(GenCommand::Model(a)) => commands::gen_model::run(a),
+        Command::Up(a) => commands::infra::up(a),
+        Command::Down(a) => commands::infra::down(a),
+        Command::Ps(a) => commands::infra::ps(a),
+        Command::Logs(a) => commands::infra::logs(a),
+        Command::Doctor => commands::infra::doctor(),
         Command::Completions(a) => commands::completions::run(a),
     };
     match result {
@@ -41,6 +46,14 @@ fn main() -> ExitCode {
             eprintln!("{report:?}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Stack-file errors keep their diagnostics; the rest are plain messages.
+pub(crate) fn infra_error(e: looklook::infra::InfraError) -> miette::Report {
+    match e {
+        looklook::infra::InfraError::Definition(d) => miette::Report::new(d),
+        other => miette::miette!("{other}"),
     }
 }
 

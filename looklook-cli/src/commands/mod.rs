@@ -6,3 +6,4 @@ pub mod completions;
 pub mod gen_api;
 pub mod gen_model;
 pub mod gen_rpc;
+pub mod infra;

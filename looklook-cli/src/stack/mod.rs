@@ -2,6 +2,8 @@
 //! project runs while developing, how to tell each is ready, and what to do
 //! once it is. Read, validated and planned here; the engines run the plan.
 
+pub mod native;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -106,7 +108,9 @@ pub struct Plan {
 pub fn load(path: &Path) -> Result<(SourceFile, StackFile), Diagnostics> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         let file = SourceFile::new(path, "");
-        Diagnostics(vec![file.error(Span::default(), format!("cannot read the stack file: {e}"))])
+        Diagnostics(vec![
+            file.error(Span::default(), format!("cannot read the stack file: {e}")),
+        ])
     })?;
     let file = SourceFile::new(path, text);
     let stack = parse(&file)?;
@@ -115,7 +119,9 @@ pub fn load(path: &Path) -> Result<(SourceFile, StackFile), Diagnostics> {
 
 pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
     let stack: StackFile = toml::from_str(&file.text).map_err(|e| {
-        let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+        let span = e
+            .span()
+            .map_or(Span::default(), |r| Span::new(r.start, r.end));
         Diagnostics(vec![file.error(span, e.message().trim().to_string())])
     })?;
     let mut errors = Vec::new();
@@ -130,14 +136,24 @@ pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
         if !plain(name.get_ref()) {
             errors.push(file.error(
                 at(name.span()),
-                format!("service name `{}` must be lower-case letters, digits and `-`", name.get_ref()),
+                format!(
+                    "service name `{}` must be lower-case letters, digits and `-`",
+                    name.get_ref()
+                ),
             ));
         }
         for dep in &def.depends_on {
             if !stack.services.keys().any(|k| k.get_ref() == dep.get_ref()) {
                 errors.push(
-                    file.error(at(dep.span()), format!("`{}` depends on `{}`, which is not a service here", name.get_ref(), dep.get_ref()))
-                        .with_help(services_help(&stack)),
+                    file.error(
+                        at(dep.span()),
+                        format!(
+                            "`{}` depends on `{}`, which is not a service here",
+                            name.get_ref(),
+                            dep.get_ref()
+                        ),
+                    )
+                    .with_help(services_help(&stack)),
                 );
             }
         }
@@ -147,23 +163,41 @@ pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
             }
         }
         if let Some(probe) = &def.ready {
-            let kinds = [probe.tcp.is_some(), probe.exec.is_some(), probe.http.is_some()];
+            let kinds = [
+                probe.tcp.is_some(),
+                probe.exec.is_some(),
+                probe.http.is_some(),
+            ];
             if kinds.iter().filter(|k| **k).count() != 1 {
                 errors.push(file.error(
                     at(name.span()),
-                    format!("the `ready` probe of `{}` needs exactly one of `tcp`, `exec` and `http`", name.get_ref()),
+                    format!(
+                        "the `ready` probe of `{}` needs exactly one of `tcp`, `exec` and `http`",
+                        name.get_ref()
+                    ),
                 ));
             }
         }
     }
     if let Some(cycle) = find_cycle(&stack) {
-        let first = &stack.services.iter().find(|(k, _)| k.get_ref() == &cycle[0]).expect("a service").1;
+        let first = &stack
+            .services
+            .iter()
+            .find(|(k, _)| k.get_ref() == &cycle[0])
+            .expect("a service")
+            .1;
         let span = first
             .depends_on
             .iter()
             .find(|d| d.get_ref() == &cycle[1])
             .map_or(Span::default(), |d| at(d.span()));
-        errors.push(file.error(span, format!("services depend on each other in a cycle: {}", cycle.join(" → "))));
+        errors.push(file.error(
+            span,
+            format!(
+                "services depend on each other in a cycle: {}",
+                cycle.join(" → ")
+            ),
+        ));
     }
     if errors.is_empty() {
         Ok(stack)
@@ -175,11 +209,17 @@ pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
 fn plain(name: &str) -> bool {
     !name.is_empty()
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn services_help(stack: &StackFile) -> String {
-    let names: Vec<&str> = stack.services.keys().map(|k| k.get_ref().as_str()).collect();
+    let names: Vec<&str> = stack
+        .services
+        .keys()
+        .map(|k| k.get_ref().as_str())
+        .collect();
     format!("the services are: {}", names.join(", "))
 }
 
@@ -255,7 +295,9 @@ pub fn plan(stack: &StackFile, asked: &[String], profiles: &[String]) -> Result<
         stack
             .services
             .iter()
-            .filter(|(_, d)| d.profiles.is_empty() || d.profiles.iter().any(|p| profiles.contains(p)))
+            .filter(|(_, d)| {
+                d.profiles.is_empty() || d.profiles.iter().any(|p| profiles.contains(p))
+            })
             .map(|(k, _)| k.get_ref())
             .collect()
     } else {
@@ -306,7 +348,11 @@ impl PortMap {
         let (ip, host, container) = match parts.as_slice() {
             [host, container] => ("127.0.0.1", *host, *container),
             [ip, host, container] => (*ip, *host, *container),
-            _ => return Err(format!("port `{text}` is not `HOST:CONTAINER` or `IP:HOST:CONTAINER`")),
+            _ => {
+                return Err(format!(
+                    "port `{text}` is not `HOST:CONTAINER` or `IP:HOST:CONTAINER`"
+                ));
+            }
         };
         let port = |p: &str| {
             p.parse::<u16>()
@@ -405,21 +451,35 @@ profiles = ["observability"]
             all(&[], &["observability"]).unwrap(),
             ["kafka", "mysql", "prometheus", "grafana", "redis"]
         );
-        assert_eq!(all(&["app-jobs"], &[]).unwrap(), ["kafka", "mysql", "redis", "app-jobs"]);
+        assert_eq!(
+            all(&["app-jobs"], &[]).unwrap(),
+            ["kafka", "mysql", "redis", "app-jobs"]
+        );
         assert_eq!(all(&["redis"], &[]).unwrap(), ["redis"]);
-        assert_eq!(all(&["nope"], &[]), Err(PlanError::UnknownService("nope".into())));
-        assert_eq!(all(&[], &["laptop"]), Err(PlanError::UnknownProfile("laptop".into())));
+        assert_eq!(
+            all(&["nope"], &[]),
+            Err(PlanError::UnknownService("nope".into()))
+        );
+        assert_eq!(
+            all(&[], &["laptop"]),
+            Err(PlanError::UnknownProfile("laptop".into()))
+        );
         let mysql = s.service("mysql").unwrap();
         assert_eq!(mysql.host_port(3306), Some(13306));
         assert_eq!(mysql.ready.as_ref().unwrap().successes, 2);
         assert!(matches!(&mysql.init[0], InitStep::Sql { database, .. } if database == "shop"));
-        assert!(matches!(&s.service("kafka").unwrap().init[0], InitStep::Topics { topics } if topics == &["orders"]));
+        assert!(
+            matches!(&s.service("kafka").unwrap().init[0], InitStep::Topics { topics } if topics == &["orders"])
+        );
     }
 
     #[test]
     fn cycles_unknown_names_and_bad_values_are_located() {
         let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\ndepends_on = [\"b\"]\n[services.b]\nimage = \"x\"\ndepends_on = [\"a\"]\n").unwrap_err();
-        assert_eq!(e, ["looklook.stack.toml:4:15: services depend on each other in a cycle: a → b → a"]);
+        assert_eq!(
+            e,
+            ["looklook.stack.toml:4:15: services depend on each other in a cycle: a → b → a"]
+        );
 
         let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\ndepends_on = [\"nope\"]\nports = [\"99999:1\", \"1:2:3:4\"]\nready = { tcp = 1, http = \"80/\" }\n").unwrap_err();
         assert_eq!(
@@ -434,17 +494,30 @@ profiles = ["observability"]
 
         let e = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nimgae = \"y\"\n").unwrap_err();
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("looklook.stack.toml:4:1: unknown field `imgae`"), "{e:?}");
+        assert!(
+            e[0].starts_with("looklook.stack.toml:4:1: unknown field `imgae`"),
+            "{e:?}"
+        );
 
         let e = stack("project = \"p\"\n[services.a]\nimage = 3\n").unwrap_err();
-        assert!(e[0].starts_with("looklook.stack.toml:3:9: invalid type"), "{e:?}");
+        assert!(
+            e[0].starts_with("looklook.stack.toml:3:9: invalid type"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn the_hash_follows_the_definition_not_the_layout() {
-        let a = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { B = \"2\", A = \"1\" }\n").unwrap();
-        let b = stack("project = \"p\"\n\n[services.a]\nenv = { A = \"1\", B = \"2\" }\nimage = \"x\"\n").unwrap();
-        let c = stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { A = \"1\", B = \"3\" }\n").unwrap();
+        let a =
+            stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { B = \"2\", A = \"1\" }\n")
+                .unwrap();
+        let b = stack(
+            "project = \"p\"\n\n[services.a]\nenv = { A = \"1\", B = \"2\" }\nimage = \"x\"\n",
+        )
+        .unwrap();
+        let c =
+            stack("project = \"p\"\n[services.a]\nimage = \"x\"\nenv = { A = \"1\", B = \"3\" }\n")
+                .unwrap();
         let hash = |s: &StackFile| definition_hash(s.service("a").unwrap());
         assert_eq!(hash(&a), hash(&b));
         assert_ne!(hash(&a), hash(&c));

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod fuzz;
+mod infra;
 mod model;
 mod rpc;
 mod serve;

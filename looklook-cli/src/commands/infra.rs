@@ -1,0 +1,119 @@
+//! `looklook up`, `down`, `ps`, `logs` and `doctor`.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use looklook::infra::{self, UpOptions};
+use looklook::stack::native::{Event, State, Status};
+
+use crate::cli::{DownArgs, LogsArgs, StackArgs, UpArgs};
+
+fn stack_file(args: &StackArgs) -> miette::Result<PathBuf> {
+    let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
+    infra::find_stack_file(args.file.as_deref(), &here).map_err(crate::infra_error)
+}
+
+pub fn up(args: UpArgs) -> miette::Result<String> {
+    let opts = UpOptions {
+        stack_file: stack_file(&args.stack)?,
+        services: args.services,
+        profiles: args.profiles,
+    };
+    // Progress goes out as it happens; the summary is the command's output.
+    let statuses = infra::up(&opts, &mut |event| eprintln!("{}", describe(&event)))
+        .map_err(crate::infra_error)?;
+    Ok(table(&statuses))
+}
+
+pub fn down(args: DownArgs) -> miette::Result<String> {
+    let stopped =
+        infra::down(&stack_file(&args.stack)?, args.volumes).map_err(crate::infra_error)?;
+    let mut out = String::new();
+    for name in &stopped {
+        let _ = writeln!(out, "stopped {name}");
+    }
+    if args.volumes {
+        out.push_str("data removed\n");
+    }
+    if out.is_empty() {
+        out.push_str("nothing was running\n");
+    }
+    Ok(out)
+}
+
+pub fn ps(args: StackArgs) -> miette::Result<String> {
+    let statuses = infra::ps(&stack_file(&args)?).map_err(crate::infra_error)?;
+    Ok(table(&statuses))
+}
+
+pub fn logs(args: LogsArgs) -> miette::Result<String> {
+    let file = stack_file(&args.stack)?;
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let prefix = |label: &str, i: usize| {
+        if colour {
+            format!("\x1b[{}m{label}\x1b[0m", 31 + (i % 6))
+        } else {
+            label.to_string()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    infra::logs(&file, &args.services, args.follow, &prefix, &mut out)
+        .map_err(crate::infra_error)?;
+    Ok(String::new())
+}
+
+pub fn doctor() -> miette::Result<String> {
+    let mut out = String::new();
+    for check in infra::doctor() {
+        let _ = match &check.found {
+            Some(path) => writeln!(out, "ok       {:<40} {}", check.what, path.display()),
+            None => writeln!(out, "missing  {:<40} {}", check.what, check.hint),
+        };
+    }
+    Ok(out)
+}
+
+fn describe(event: &Event) -> String {
+    match event {
+        Event::Started { service } => format!("started   {service}"),
+        Event::Ready { service, after } => {
+            format!("ready     {service} ({:.1} s)", after.as_secs_f64())
+        }
+        Event::Unchanged { service } => format!("unchanged {service}"),
+        Event::Recreated { service } => format!("restarted {service}: its definition changed"),
+        Event::InitRan { service, step } => format!("init      {service}: {step}"),
+        Event::Skipped { service, why } => format!("skipped   {service}: {why}"),
+    }
+}
+
+fn table(statuses: &[Status]) -> String {
+    let width = statuses
+        .iter()
+        .map(|s| s.service.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:<5}  {:<16}  NOTE\n",
+        "SERVICE", "STATE", "READY", "ADDRESS"
+    );
+    for s in statuses {
+        let (state, note) = match &s.state {
+            State::Running => (
+                "running",
+                s.pid.map(|p| format!("pid {p}")).unwrap_or_default(),
+            ),
+            State::Stopped => ("stopped", String::new()),
+            State::Skipped(why) => ("skipped", why.clone()),
+        };
+        let ready = if s.ready { "yes" } else { "no" };
+        let address = s.address.as_deref().unwrap_or("-");
+        let line = format!(
+            "{:<width$}  {state:<8}  {ready:<5}  {address:<16}  {note}",
+            s.service
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
