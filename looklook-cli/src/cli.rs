@@ -28,10 +28,11 @@ pub enum Command {
     ///
     /// Services start in dependency order, each once the ones it depends on
     /// are ready; init steps (SQL files, Kafka topics) run once. Running it
-    /// again leaves what is already right alone and restarts a service whose
-    /// definition changed. Services run as local processes (data in
-    /// .looklook/ next to the stack file); those with no local server are
-    /// skipped, with the reason.
+    /// again leaves what is already right alone and recreates a service
+    /// whose definition changed. Services run as containers when a Docker
+    /// Engine API answers, else as local processes (data in .looklook/ next
+    /// to the stack file; services with no local server are skipped, with
+    /// the reason).
     Up(UpArgs),
     /// Stop the stack's services. Their data is kept unless -v.
     Down(DownArgs),
@@ -51,6 +52,18 @@ pub struct StackArgs {
     /// the current directory].
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Containers through the Docker Engine API (DOCKER_HOST, else Docker's
+    /// or Podman's socket), or local processes. `auto` uses containers when
+    /// an engine answers.
+    #[arg(long, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    Auto,
+    Docker,
+    Native,
 }
 
 #[derive(Debug, Args)]

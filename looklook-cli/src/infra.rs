@@ -1,14 +1,19 @@
 //! The `looklook up`, `down`, `ps`, `logs` and `doctor` operations: find
-//! and read the stack file, plan, and hand the plan to an engine. Only the
-//! native engine (local processes) exists so far.
+//! and read the stack file, plan, and hand the plan to an engine: the
+//! container engine (the Docker Engine API) when one answers, else the
+//! native engine (local processes).
 
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::apidsl::Diagnostics;
-use crate::stack::native::{self, Event, Native, NativeError, Recipe, Status};
+use futures_util::StreamExt;
+
+use crate::stack::docker::{self, Containers, DockerError};
+use crate::stack::native::{self, Native, NativeError, Recipe};
 use crate::stack::{self, PlanError, STACK_FILE, StackFile};
+use crate::stack::{Event, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InfraError {
@@ -18,6 +23,8 @@ pub enum InfraError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Native(#[from] NativeError),
+    #[error(transparent)]
+    Docker(#[from] DockerError),
     #[error("no {STACK_FILE} in {0} or any directory above it; pass one with --file")]
     NoStackFile(PathBuf),
     #[error("cannot read {path}: {source}")]
@@ -43,9 +50,59 @@ fn read(path: &Path) -> Result<StackFile, InfraError> {
     Ok(stack::load(path)?.1)
 }
 
+/// Which engine runs the stack.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The container engine when one answers, else native (with a notice).
+    #[default]
+    Auto,
+    Docker,
+    Native,
+}
+
+enum Engine {
+    Docker(bollard::Docker),
+    Native,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+}
+
+fn engine(
+    rt: &tokio::runtime::Runtime,
+    choice: EngineChoice,
+    on: &mut dyn FnMut(Event),
+) -> Result<Engine, InfraError> {
+    let socket = docker::engine_socket();
+    match choice {
+        EngineChoice::Native => Ok(Engine::Native),
+        EngineChoice::Docker => Ok(Engine::Docker(rt.block_on(docker::connect(&socket))?)),
+        EngineChoice::Auto => match rt.block_on(docker::connect(&socket)) {
+            Ok(d) => Ok(Engine::Docker(d)),
+            Err(e) => {
+                let why = match e {
+                    DockerError::Unreachable { detail, .. } => detail,
+                    other => other.to_string(),
+                };
+                on(Event::Notice {
+                    message: format!(
+                        "no container engine answers at {socket} ({why}); running the services natively"
+                    ),
+                });
+                Ok(Engine::Native)
+            }
+        },
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
     pub stack_file: PathBuf,
+    pub engine: EngineChoice,
     /// Only these services (and what they depend on); all when empty.
     pub services: Vec<String>,
     pub profiles: Vec<String>,
@@ -56,18 +113,38 @@ pub struct UpOptions {
 pub fn up(opts: &UpOptions, on: &mut dyn FnMut(Event)) -> Result<Vec<Status>, InfraError> {
     let stack = read(&opts.stack_file)?;
     let plan = stack::plan(&stack, &opts.services, &opts.profiles)?;
-    Ok(Native::new(&stack, &opts.stack_file).up(&plan, on)?)
+    let rt = runtime();
+    match engine(&rt, opts.engine, on)? {
+        Engine::Docker(d) => {
+            Ok(rt.block_on(Containers::new(d, &stack, &opts.stack_file).up(&plan, on))?)
+        }
+        Engine::Native => Ok(Native::new(&stack, &opts.stack_file).up(&plan, on)?),
+    }
 }
 
 /// Stop every service of the stack; with `remove_data` delete its data.
-pub fn down(stack_file: &Path, remove_data: bool) -> Result<Vec<String>, InfraError> {
+pub fn down(
+    stack_file: &Path,
+    choice: EngineChoice,
+    remove_data: bool,
+) -> Result<Vec<String>, InfraError> {
     let stack = read(stack_file)?;
-    Ok(Native::new(&stack, stack_file).down(remove_data)?)
+    let rt = runtime();
+    match engine(&rt, choice, &mut |_| {})? {
+        Engine::Docker(d) => {
+            Ok(rt.block_on(Containers::new(d, &stack, stack_file).down(remove_data))?)
+        }
+        Engine::Native => Ok(Native::new(&stack, stack_file).down(remove_data)?),
+    }
 }
 
-pub fn ps(stack_file: &Path) -> Result<Vec<Status>, InfraError> {
+pub fn ps(stack_file: &Path, choice: EngineChoice) -> Result<Vec<Status>, InfraError> {
     let stack = read(stack_file)?;
-    Ok(Native::new(&stack, stack_file).ps(None))
+    let rt = runtime();
+    match engine(&rt, choice, &mut |_| {})? {
+        Engine::Docker(d) => Ok(rt.block_on(Containers::new(d, &stack, stack_file).ps(None))?),
+        Engine::Native => Ok(Native::new(&stack, stack_file).ps(None)),
+    }
 }
 
 /// Write the services' logs to `out`, each line prefixed with its service
@@ -75,6 +152,7 @@ pub fn ps(stack_file: &Path) -> Result<Vec<Status>, InfraError> {
 /// lines until `out` fails (the reader went away).
 pub fn logs(
     stack_file: &Path,
+    choice: EngineChoice,
     services: &[String],
     follow: bool,
     prefix: &dyn Fn(&str, usize) -> String,
@@ -85,6 +163,37 @@ pub fn logs(
         if stack.service(name).is_none() {
             return Err(PlanError::UnknownService(name.clone()).into());
         }
+    }
+    let rt = runtime();
+    if let Engine::Docker(d) = engine(&rt, choice, &mut |_| {})? {
+        let names: Vec<String> = stack
+            .services
+            .keys()
+            .map(|k| k.get_ref().clone())
+            .filter(|n| services.is_empty() || services.contains(n))
+            .collect();
+        let width = names.iter().map(String::len).max().unwrap_or(0);
+        let containers = Containers::new(d, &stack, stack_file);
+        // One stream per service, merged as lines arrive.
+        let streams = names.iter().enumerate().map(|(i, n)| {
+            containers
+                .logs(n, follow)
+                .map(move |chunk| (i, chunk))
+                .boxed()
+        });
+        let mut merged = futures_util::stream::select_all(streams);
+        rt.block_on(async {
+            while let Some((i, chunk)) = merged.next().await {
+                let Ok(text) = chunk else { continue };
+                let label = format!("{:<width$}", names[i]);
+                for line in text.lines() {
+                    if writeln!(out, "{} | {line}", prefix(&label, i)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        return Ok(());
     }
     let files = Native::new(&stack, stack_file).log_files(services);
     let width = files.iter().map(|(n, _)| n.len()).max().unwrap_or(0);

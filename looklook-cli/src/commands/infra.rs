@@ -4,10 +4,18 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use looklook::infra::{self, UpOptions};
-use looklook::stack::native::{Event, State, Status};
+use looklook::infra::{self, EngineChoice, UpOptions};
+use looklook::stack::{Event, State, Status};
 
-use crate::cli::{DownArgs, LogsArgs, StackArgs, UpArgs};
+use crate::cli::{DownArgs, Engine, LogsArgs, StackArgs, UpArgs};
+
+fn engine(args: &StackArgs) -> EngineChoice {
+    match args.engine {
+        Engine::Auto => EngineChoice::Auto,
+        Engine::Docker => EngineChoice::Docker,
+        Engine::Native => EngineChoice::Native,
+    }
+}
 
 fn stack_file(args: &StackArgs) -> miette::Result<PathBuf> {
     let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
@@ -17,6 +25,7 @@ fn stack_file(args: &StackArgs) -> miette::Result<PathBuf> {
 pub fn up(args: UpArgs) -> miette::Result<String> {
     let opts = UpOptions {
         stack_file: stack_file(&args.stack)?,
+        engine: engine(&args.stack),
         services: args.services,
         profiles: args.profiles,
     };
@@ -27,8 +36,8 @@ pub fn up(args: UpArgs) -> miette::Result<String> {
 }
 
 pub fn down(args: DownArgs) -> miette::Result<String> {
-    let stopped =
-        infra::down(&stack_file(&args.stack)?, args.volumes).map_err(crate::infra_error)?;
+    let stopped = infra::down(&stack_file(&args.stack)?, engine(&args.stack), args.volumes)
+        .map_err(crate::infra_error)?;
     let mut out = String::new();
     for name in &stopped {
         let _ = writeln!(out, "stopped {name}");
@@ -43,7 +52,7 @@ pub fn down(args: DownArgs) -> miette::Result<String> {
 }
 
 pub fn ps(args: StackArgs) -> miette::Result<String> {
-    let statuses = infra::ps(&stack_file(&args)?).map_err(crate::infra_error)?;
+    let statuses = infra::ps(&stack_file(&args)?, engine(&args)).map_err(crate::infra_error)?;
     Ok(table(&statuses))
 }
 
@@ -58,8 +67,15 @@ pub fn logs(args: LogsArgs) -> miette::Result<String> {
         }
     };
     let mut out = std::io::stdout().lock();
-    infra::logs(&file, &args.services, args.follow, &prefix, &mut out)
-        .map_err(crate::infra_error)?;
+    infra::logs(
+        &file,
+        engine(&args.stack),
+        &args.services,
+        args.follow,
+        &prefix,
+        &mut out,
+    )
+    .map_err(crate::infra_error)?;
     Ok(String::new())
 }
 
@@ -76,6 +92,8 @@ pub fn doctor() -> miette::Result<String> {
 
 fn describe(event: &Event) -> String {
     match event {
+        Event::Notice { message } => format!("note: {message}"),
+        Event::Pulling { image } => format!("pulling   {image}"),
         Event::Started { service } => format!("started   {service}"),
         Event::Ready { service, after } => {
             format!("ready     {service} ({:.1} s)", after.as_secs_f64())

@@ -2,10 +2,12 @@
 //! project runs while developing, how to tell each is ready, and what to do
 //! once it is. Read, validated and planned here; the engines run the plan.
 
+pub mod docker;
 pub mod native;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -95,6 +97,58 @@ pub enum InitStep {
     Sql { database: String, sql: Vec<String> },
     /// Create Kafka topics.
     Topics { topics: Vec<String> },
+}
+
+/// What `up` did, one line per happening, for the command to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Something the user should know, such as which engine runs the stack.
+    Notice {
+        message: String,
+    },
+    /// The engine is fetching an image it does not have.
+    Pulling {
+        image: String,
+    },
+    Started {
+        service: String,
+    },
+    Ready {
+        service: String,
+        after: Duration,
+    },
+    Unchanged {
+        service: String,
+    },
+    Recreated {
+        service: String,
+    },
+    InitRan {
+        service: String,
+        step: String,
+    },
+    Skipped {
+        service: String,
+        why: String,
+    },
+}
+
+/// A service's state, for `ps` and the summary after `up`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub service: String,
+    pub state: State,
+    pub ready: bool,
+    /// `127.0.0.1:13306` and the like.
+    pub address: Option<String>,
+    pub pid: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Running,
+    Stopped,
+    Skipped(String),
 }
 
 /// What `up` will start, in start order.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{InitStep, Plan, ServiceDef, StackFile, definition_hash};
+use super::{Event, InitStep, Plan, ServiceDef, StackFile, State, Status, definition_hash};
 
 /// A server this engine knows how to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,35 +109,6 @@ pub enum NativeError {
         step: String,
         detail: String,
     },
-}
-
-/// What `up` did, one line per happening, for the command to print.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    Started { service: String },
-    Ready { service: String, after: Duration },
-    Unchanged { service: String },
-    Recreated { service: String },
-    InitRan { service: String, step: String },
-    Skipped { service: String, why: String },
-}
-
-/// A service's state, for `ps` and the summary after `up`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub service: String,
-    pub state: State,
-    pub ready: bool,
-    /// `127.0.0.1:13306` and the like.
-    pub address: Option<String>,
-    pub pid: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
-    Running,
-    Stopped,
-    Skipped(String),
 }
 
 /// The native engine for one stack file.
@@ -635,6 +606,18 @@ fn mariadb(
     sql: &str,
     step: &str,
 ) -> Result<(), NativeError> {
+    mariadb_output(service, port, password, db, sql, step).map(drop)
+}
+
+/// Run SQL through the `mariadb` client on a port; what it printed.
+pub(crate) fn mariadb_output(
+    service: &str,
+    port: u16,
+    password: &str,
+    db: Option<&str>,
+    sql: &str,
+    step: &str,
+) -> Result<String, NativeError> {
     use std::io::Write;
     let failed = |detail: String| NativeError::Init {
         service: service.into(),
@@ -663,7 +646,7 @@ fn mariadb(
         })
         .map_err(|e| failed(e.to_string()))?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()))
     }
@@ -727,7 +710,7 @@ fn write(path: &Path, text: &str) -> Result<(), NativeError> {
     })
 }
 
-fn short_hash(text: &str) -> String {
+pub(crate) fn short_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes())
         .iter()

@@ -8,13 +8,23 @@ use std::process::{Command, Output};
 
 use crate::support::{examples, free_port};
 
-fn looklook(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_looklook"))
-        .args(args)
+/// `looklook SUBCOMMAND --engine ENGINE ARGS...` in `dir`.
+fn run(dir: &Path, engine: &str, args: &[&str], docker_host: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_looklook"));
+    command
+        .arg(args[0])
+        .args(["--engine", engine])
+        .args(&args[1..])
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+        .env("NO_COLOR", "1");
+    if let Some(host) = docker_host {
+        command.env("DOCKER_HOST", host);
+    }
+    command.output().unwrap()
+}
+
+fn looklook(dir: &Path, args: &[&str]) -> Output {
+    run(dir, "native", args, None)
 }
 
 fn ok(out: &Output) -> (String, String) {
@@ -164,4 +174,153 @@ fn native_up_ps_logs_down_and_up_again() {
 
     ok(&looklook(d, &["down", "-v"]));
     assert!(!d.join(".looklook/mysql").exists());
+}
+
+/// The container engine, against Podman's Docker Engine API started by
+/// scripts/infra, with the local image that runs the host's servers.
+fn docker_stack(mysql: u16, redis: u16, image: &str, redis_extra: &str) -> String {
+    let init = r#"printf '%s\n' \"CREATE USER IF NOT EXISTS root@'%' IDENTIFIED BY 'pw';\" \"GRANT ALL ON *.* TO root@'%' WITH GRANT OPTION;\" > /tmp/init.sql"#;
+    format!(
+        r#"project = "looklook-it"
+
+[services.mysql]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+env = {{ MYSQL_ROOT_PASSWORD = "pw" }}
+ports = ["127.0.0.1:{mysql}:3306"]
+command = ["sh", "-c", "mariadb-install-db --no-defaults --datadir=/tmp/data --user=root --auth-root-authentication-method=normal --skip-test-db >/dev/null && {init} && exec mariadbd --no-defaults --init-file=/tmp/init.sql --datadir=/tmp/data --socket=/tmp/mysqld.sock --user=root --bind-address=0.0.0.0 --skip-name-resolve --skip-log-bin"]
+ready = {{ exec = ["mariadb-admin", "--no-defaults", "--socket=/tmp/mysqld.sock", "ping"], successes = 2, timeout_secs = 60 }}
+init = [{{ database = "shop", sql = ["shop.sql"] }}]
+
+[services.redis]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+command = ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""{redis_extra}]
+ports = ["{redis}:6379"]
+ready = {{ tcp = 6379 }}
+depends_on = ["mysql"]
+
+[services.stuck]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+command = ["sleep", "300"]
+ports = ["{stuck}:7000"]
+ready = {{ tcp = 7000, timeout_secs = 2 }}
+profiles = ["broken"]
+"#,
+        stuck = free_port()
+    )
+}
+
+fn docker(dir: &Path, args: &[&str]) -> Output {
+    let host = std::env::var("LOOKLOOK_TEST_DOCKER_HOST").expect(
+        "LOOKLOOK_TEST_DOCKER_HOST is not set: run `scripts/infra up` and source target/infra/env",
+    );
+    run(dir, "docker", args, Some(&host))
+}
+
+#[test]
+fn containers_up_ps_logs_recreate_and_down() {
+    let image =
+        std::env::var("LOOKLOOK_TEST_IMAGE").expect("LOOKLOOK_TEST_IMAGE: run `scripts/infra up`");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mysql, redis) = (free_port(), free_port());
+    fs::copy(examples().join("sample/sql/shop.sql"), d.join("shop.sql")).unwrap();
+    fs::write(
+        d.join("looklook.stack.toml"),
+        docker_stack(mysql, redis, &image, ""),
+    )
+    .unwrap();
+    ok(&docker(d, &["down", "-v"]));
+
+    let (table, progress) = ok(&docker(d, &["up"]));
+    assert!(
+        progress.contains("ready     mysql")
+            && progress.contains("init      mysql: database `shop`"),
+        "{progress}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("redis") && l.contains("running   yes")),
+        "{table}"
+    );
+    assert_eq!(sql(mysql, "SHOW TABLES"), "product\nuser\nuser_auth");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", redis)).is_ok());
+
+    let (_, progress) = ok(&docker(d, &["up"]));
+    assert!(
+        progress.contains("unchanged mysql") && progress.contains("unchanged redis"),
+        "{progress}"
+    );
+    assert!(!progress.contains("init"), "init runs once: {progress}");
+
+    let (ps, _) = ok(&docker(d, &["ps"]));
+    assert!(
+        ps.lines().filter(|l| l.contains("running   yes")).count() == 2,
+        "{ps}"
+    );
+    let (logs, _) = ok(&docker(d, &["logs", "redis"]));
+    assert!(
+        logs.contains("redis | ") && logs.contains("Ready to accept connections"),
+        "{logs}"
+    );
+
+    // A changed definition recreates that container only.
+    fs::write(
+        d.join("looklook.stack.toml"),
+        docker_stack(mysql, redis, &image, r#", "--maxclients", "100""#),
+    )
+    .unwrap();
+    let (_, progress) = ok(&docker(d, &["up"]));
+    assert!(
+        progress.contains("unchanged mysql") && progress.contains("restarted redis"),
+        "{progress}"
+    );
+
+    // A probe that never passes names the service and shows its output.
+    let out = docker(d, &["up", "stuck", "--profile", "broken"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`stuck` was not ready after 2 s"), "{err}");
+
+    // Someone else's container is never touched by down.
+    let foreign = format!("not-looklook-{}", std::process::id());
+    let podman = |args: &[&str]| Command::new("podman").args(args).output().unwrap();
+    assert!(
+        podman(&["create", "--name", &foreign, &image, "sleep", "1"])
+            .status
+            .success()
+    );
+    let (removed, _) = ok(&docker(d, &["down", "-v"]));
+    assert!(
+        podman(&["container", "exists", &foreign]).status.success(),
+        "down removed {foreign}"
+    );
+    podman(&["rm", "-f", &foreign]);
+    assert!(
+        removed.contains("stopped mysql") && removed.contains("stopped redis"),
+        "{removed}"
+    );
+    let (ps, _) = ok(&docker(d, &["ps"]));
+    assert!(!ps.contains("running"), "{ps}");
+}
+
+#[test]
+fn an_unreachable_engine_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("looklook.stack.toml"), "project = \"p\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+        .args(["ps", "--engine", "docker"])
+        .current_dir(dir.path())
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no container engine answers at unix:///nonexistent/docker.sock"),
+        "{err}"
+    );
 }

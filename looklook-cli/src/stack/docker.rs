@@ -1,0 +1,742 @@
+//! The container engine: the stack's services as containers, through the
+//! Docker Engine API (Docker itself, or Podman's compatible service), with
+//! bollard.
+//!
+//! Containers are named `<project>-<service>` and labelled with the project,
+//! the service and the hash of its definition, as compose does: `up` leaves
+//! a running container with the same hash alone, replaces one whose hash
+//! changed, and `down` touches only containers with the project's label.
+//! Readiness is probed by looklook itself (TCP from the host, a command run
+//! in the container, or an HTTP GET): engines do not all run health checks.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::errors::Error as BollardError;
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, ContainerSummary, EndpointSettings, HostConfig, NetworkCreateRequest,
+    NetworkingConfig, PortBinding,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
+    ListVolumesOptions, LogsOptions, RemoveContainerOptions, RemoveVolumeOptions,
+    StopContainerOptions,
+};
+use futures_util::StreamExt;
+
+use super::{
+    Event, InitStep, Plan, PortMap, Probe, ServiceDef, StackFile, State, Status, definition_hash,
+};
+
+const PROJECT: &str = "dev.looklook.project";
+const SERVICE: &str = "dev.looklook.service";
+const HASH: &str = "dev.looklook.hash";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    #[error(
+        "no container engine answers at {socket}: {detail}\nstart Docker (or `podman system service`), point DOCKER_HOST at it, or use `--engine native`"
+    )]
+    Unreachable { socket: String, detail: String },
+    #[error("image `{image}` is not here and could not be pulled: {detail}")]
+    Pull { image: String, detail: String },
+    #[error(
+        "`{service}` needs {address}, which something else is using; stop it (`ss -ltnp` names it) or change the port in the stack file"
+    )]
+    PortTaken { service: String, address: String },
+    #[error("`{service}` was not ready after {secs} s; its last log lines:\n{log}")]
+    Timeout {
+        service: String,
+        secs: u64,
+        log: String,
+    },
+    #[error("`{service}` exited while starting; its last log lines:\n{log}")]
+    Exited { service: String, log: String },
+    #[error("init of `{service}` failed ({step}):\n{detail}")]
+    Init {
+        service: String,
+        step: String,
+        detail: String,
+    },
+    #[error("the container engine refused {what}: {source}")]
+    Engine { what: String, source: BollardError },
+}
+
+/// Where the engine is: `DOCKER_HOST`, else Docker's socket, else Podman's.
+pub fn engine_socket() -> String {
+    if let Ok(host) = std::env::var("DOCKER_HOST") {
+        return host;
+    }
+    let candidates = [
+        "/var/run/docker.sock".to_string(),
+        "/run/podman/podman.sock".to_string(),
+        std::env::var("XDG_RUNTIME_DIR")
+            .map_or_else(|_| String::new(), |d| format!("{d}/podman/podman.sock")),
+    ];
+    let found = candidates
+        .iter()
+        .find(|p| !p.is_empty() && Path::new(p).exists());
+    format!("unix://{}", found.unwrap_or(&candidates[0]))
+}
+
+/// Connect and check the engine answers.
+pub async fn connect(socket: &str) -> Result<Docker, DockerError> {
+    let unreachable = |detail: String| DockerError::Unreachable {
+        socket: socket.to_string(),
+        detail,
+    };
+    let docker = Docker::connect_with_host(socket).map_err(|e| unreachable(e.to_string()))?;
+    match tokio::time::timeout(Duration::from_secs(3), docker.ping()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(unreachable(e.to_string())),
+        Err(_) => return Err(unreachable("no answer within 3 s".into())),
+    }
+    // Podman speaks an older API version than bollard's default.
+    docker
+        .negotiate_version()
+        .await
+        .map_err(|e| unreachable(e.to_string()))
+}
+
+fn engine(what: impl Into<String>) -> impl FnOnce(BollardError) -> DockerError {
+    let what = what.into();
+    move |source| DockerError::Engine { what, source }
+}
+
+pub struct Containers<'a> {
+    docker: Docker,
+    stack: &'a StackFile,
+    base: PathBuf,
+}
+
+impl<'a> Containers<'a> {
+    pub fn new(docker: Docker, stack: &'a StackFile, stack_file: &Path) -> Self {
+        let base = stack_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+        Containers {
+            docker,
+            stack,
+            base,
+        }
+    }
+
+    fn project(&self) -> &str {
+        self.stack.project()
+    }
+
+    fn container_name(&self, service: &str) -> String {
+        format!("{}-{service}", self.project())
+    }
+
+    /// The project's containers, by service.
+    async fn containers(&self) -> Result<HashMap<String, ContainerSummary>, DockerError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{PROJECT}={}", self.project())],
+        )]);
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await
+            .map_err(engine("listing containers"))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|c| {
+                let service = c.labels.as_ref()?.get(SERVICE)?.clone();
+                Some((service, c))
+            })
+            .collect())
+    }
+
+    pub async fn up(
+        &self,
+        plan: &Plan,
+        on: &mut dyn FnMut(Event),
+    ) -> Result<Vec<Status>, DockerError> {
+        self.network().await?;
+        let existing = self.containers().await?;
+        for name in &plan.services {
+            let def = self.stack.service(name).expect("planned from this stack");
+            let hash = definition_hash(def);
+            let current = existing.get(name);
+            let same = current
+                .and_then(|c| c.labels.as_ref()?.get(HASH))
+                .is_some_and(|h| *h == hash);
+            let running = current
+                .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"));
+            if same && running {
+                on(Event::Unchanged {
+                    service: name.clone(),
+                });
+            } else {
+                if let Some(c) = current {
+                    // Changed, or stopped: start afresh from the definition.
+                    let id = c.id.clone().unwrap_or_default();
+                    self.docker
+                        .remove_container(
+                            &id,
+                            Some(RemoveContainerOptions {
+                                force: true,
+                                ..Default::default()
+                            }),
+                        )
+                        .await
+                        .map_err(engine(format!("removing the old container of `{name}`")))?;
+                    if !same {
+                        on(Event::Recreated {
+                            service: name.clone(),
+                        });
+                    }
+                }
+                self.pull(&def.image, on).await?;
+                self.create_and_start(name, def, &hash).await?;
+                on(Event::Started {
+                    service: name.clone(),
+                });
+                let after = self.wait_ready(name, def).await?;
+                on(Event::Ready {
+                    service: name.clone(),
+                    after,
+                });
+            }
+            self.init(name, def, on).await?;
+        }
+        self.ps(Some(plan)).await
+    }
+
+    async fn network(&self) -> Result<(), DockerError> {
+        let filters = HashMap::from([("name".to_string(), vec![self.project().to_string()])]);
+        let networks = self
+            .docker
+            .list_networks(Some(ListNetworksOptions {
+                filters: Some(filters),
+            }))
+            .await
+            .map_err(engine("listing networks"))?;
+        if networks
+            .iter()
+            .any(|n| n.name.as_deref() == Some(self.project()))
+        {
+            return Ok(());
+        }
+        let labels = HashMap::from([(PROJECT.to_string(), self.project().to_string())]);
+        self.docker
+            .create_network(NetworkCreateRequest {
+                name: self.project().to_string(),
+                driver: Some("bridge".into()),
+                labels: Some(labels),
+                ..Default::default()
+            })
+            .await
+            .map_err(engine(format!("creating the network `{}`", self.project())))?;
+        Ok(())
+    }
+
+    /// Pull the image when the engine does not have it.
+    async fn pull(&self, image: &str, on: &mut dyn FnMut(Event)) -> Result<(), DockerError> {
+        if self.docker.inspect_image(image).await.is_ok() {
+            return Ok(());
+        }
+        on(Event::Pulling {
+            image: image.to_string(),
+        });
+        let mut stream = self.docker.create_image(
+            Some(CreateImageOptions {
+                from_image: Some(image.to_string()),
+                ..Default::default()
+            }),
+            None,
+            None,
+        );
+        while let Some(progress) = stream.next().await {
+            let progress = progress.map_err(|e| DockerError::Pull {
+                image: image.into(),
+                detail: e.to_string(),
+            })?;
+            if let Some(e) = progress.error_detail.and_then(|d| d.message) {
+                return Err(DockerError::Pull {
+                    image: image.into(),
+                    detail: e,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_and_start(
+        &self,
+        name: &str,
+        def: &ServiceDef,
+        hash: &str,
+    ) -> Result<(), DockerError> {
+        let mut exposed = Vec::new();
+        let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+        for port in &def.ports {
+            let p = PortMap::parse(port.get_ref()).expect("checked when the stack was read");
+            let key = format!("{}/tcp", p.container_port);
+            exposed.push(key.clone());
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(PortBinding {
+                    host_ip: Some(p.host_ip.clone()),
+                    host_port: Some(p.host_port.to_string()),
+                });
+        }
+        let mut binds: Vec<String> = def
+            .binds
+            .iter()
+            .map(|b| match b.split_once(':') {
+                Some((host, rest)) if !host.starts_with('/') => {
+                    format!("{}:{rest}", self.base.join(host).display())
+                }
+                _ => b.clone(),
+            })
+            .collect();
+        for (volume, path) in &def.volumes {
+            binds.push(format!("{}_{volume}:{path}", self.project()));
+        }
+        let labels = HashMap::from([
+            (PROJECT.to_string(), self.project().to_string()),
+            (SERVICE.to_string(), name.to_string()),
+            (HASH.to_string(), hash.to_string()),
+        ]);
+        let endpoint = EndpointSettings {
+            aliases: Some(vec![name.to_string()]),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(def.image.clone()),
+            cmd: (!def.command.is_empty()).then(|| def.command.clone()),
+            env: Some(def.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            labels: Some(labels),
+            exposed_ports: Some(exposed),
+            host_config: Some(HostConfig {
+                port_bindings: Some(bindings),
+                binds: Some(binds),
+                network_mode: Some(self.project().to_string()),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(self.project().to_string(), endpoint)])),
+            }),
+            ..Default::default()
+        };
+        let container = self.container_name(name);
+        self.docker
+            .create_container(
+                Some(CreateContainerOptions {
+                    name: Some(container.clone()),
+                    ..Default::default()
+                }),
+                body,
+            )
+            .await
+            .map_err(engine(format!("creating `{container}`")))?;
+        if let Err(e) = self.docker.start_container(&container, None).await {
+            let text = e.to_string();
+            // Leave nothing half-made: the next `up` starts clean.
+            let _ = self
+                .docker
+                .remove_container(
+                    &container,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        ..Default::default()
+                    }),
+                )
+                .await;
+            if text.contains("address already in use") || text.contains("port is already allocated")
+            {
+                let address = def
+                    .ports
+                    .first()
+                    .map(|p| p.get_ref().clone())
+                    .unwrap_or_default();
+                return Err(DockerError::PortTaken {
+                    service: name.into(),
+                    address,
+                });
+            }
+            return Err(DockerError::Engine {
+                what: format!("starting `{container}`"),
+                source: e,
+            });
+        }
+        Ok(())
+    }
+
+    async fn wait_ready(&self, name: &str, def: &ServiceDef) -> Result<Duration, DockerError> {
+        let started = Instant::now();
+        let Some(probe) = &def.ready else {
+            return Ok(started.elapsed());
+        };
+        let timeout = Duration::from_secs(probe.timeout_secs);
+        let mut streak = 0;
+        loop {
+            if !self.running(name).await? {
+                return Err(DockerError::Exited {
+                    service: name.into(),
+                    log: self.tail(name, 15).await,
+                });
+            }
+            if self.probe(name, def, probe).await {
+                streak += 1;
+                if streak >= probe.successes.max(1) {
+                    return Ok(started.elapsed());
+                }
+            } else {
+                streak = 0;
+            }
+            if started.elapsed() > timeout {
+                return Err(DockerError::Timeout {
+                    service: name.into(),
+                    secs: probe.timeout_secs,
+                    log: self.tail(name, 15).await,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn running(&self, name: &str) -> Result<bool, DockerError> {
+        let c = self
+            .docker
+            .inspect_container(&self.container_name(name), None)
+            .await
+            .map_err(engine(format!(
+                "inspecting `{}`",
+                self.container_name(name)
+            )))?;
+        Ok(c.state.and_then(|s| s.running).unwrap_or(false))
+    }
+
+    /// One probe: does the service answer now?
+    async fn probe(&self, name: &str, def: &ServiceDef, probe: &Probe) -> bool {
+        if let Some(port) = probe.tcp {
+            let Some(host) = def.host_port(port) else {
+                return false;
+            };
+            return tokio::net::TcpStream::connect(("127.0.0.1", host))
+                .await
+                .is_ok();
+        }
+        if let Some(cmd) = &probe.exec {
+            return self.exec(name, cmd).await.is_ok_and(|(code, _)| code == 0);
+        }
+        if let Some(http) = &probe.http {
+            let (port, path) = http.split_once('/').unwrap_or((http, ""));
+            let Some(host) = port.parse().ok().and_then(|p| def.host_port(p)) else {
+                return false;
+            };
+            return http_ok(host, &format!("/{path}")).await;
+        }
+        false
+    }
+
+    /// Run a command in the service's container: its exit code and output.
+    async fn exec(&self, name: &str, cmd: &[String]) -> Result<(i64, String), BollardError> {
+        let exec = self
+            .docker
+            .create_exec(
+                &self.container_name(name),
+                CreateExecOptions {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut output = String::new();
+        if let StartExecResults::Attached {
+            output: mut stream, ..
+        } = self.docker.start_exec(&exec.id, None).await?
+        {
+            while let Some(Ok(chunk)) = stream.next().await {
+                output.push_str(&chunk.to_string());
+            }
+        }
+        let code = self
+            .docker
+            .inspect_exec(&exec.id)
+            .await?
+            .exit_code
+            .unwrap_or(-1);
+        Ok((code, output))
+    }
+
+    async fn init(
+        &self,
+        name: &str,
+        def: &ServiceDef,
+        on: &mut dyn FnMut(Event),
+    ) -> Result<(), DockerError> {
+        for step in &def.init {
+            match step {
+                InitStep::Sql { database, sql } => {
+                    // The marker lives in the database itself, so a fresh
+                    // volume runs init again and a kept one does not.
+                    let marker = format!(
+                        "looklook_init_{}",
+                        super::native::short_hash(
+                            &serde_json::to_string(step).expect("serializes")
+                        )
+                    );
+                    let port = def.host_port(3306).ok_or_else(|| DockerError::Init {
+                        service: name.into(),
+                        step: "sql".into(),
+                        detail: "SQL init steps need port 3306 published".into(),
+                    })?;
+                    let password = def
+                        .env
+                        .get("MYSQL_ROOT_PASSWORD")
+                        .map_or("", String::as_str);
+                    let failed = |e: super::native::NativeError| match e {
+                        super::native::NativeError::Init { step, detail, .. } => {
+                            DockerError::Init {
+                                service: name.into(),
+                                step,
+                                detail,
+                            }
+                        }
+                        other => DockerError::Init {
+                            service: name.into(),
+                            step: "sql".into(),
+                            detail: other.to_string(),
+                        },
+                    };
+                    let check = format!(
+                        "CREATE DATABASE IF NOT EXISTS `looklook`; CREATE TABLE IF NOT EXISTS `looklook`.`init` (step varchar(64) PRIMARY KEY); SELECT COUNT(*) FROM `looklook`.`init` WHERE step = '{marker}'"
+                    );
+                    let done = super::native::mariadb_output(
+                        name,
+                        port,
+                        password,
+                        None,
+                        &check,
+                        "init marker",
+                    )
+                    .map_err(failed)?;
+                    if done.trim().ends_with('1') {
+                        continue;
+                    }
+                    let create = format!("CREATE DATABASE IF NOT EXISTS `{database}`");
+                    super::native::mariadb_output(
+                        name,
+                        port,
+                        password,
+                        None,
+                        &create,
+                        "create database",
+                    )
+                    .map_err(failed)?;
+                    for file in sql {
+                        let path = self.base.join(file);
+                        let text =
+                            std::fs::read_to_string(&path).map_err(|e| DockerError::Init {
+                                service: name.into(),
+                                step: file.clone(),
+                                detail: e.to_string(),
+                            })?;
+                        super::native::mariadb_output(
+                            name,
+                            port,
+                            password,
+                            Some(database),
+                            &text,
+                            file,
+                        )
+                        .map_err(failed)?;
+                    }
+                    let record = format!("INSERT INTO `looklook`.`init` VALUES ('{marker}')");
+                    super::native::mariadb_output(
+                        name,
+                        port,
+                        password,
+                        None,
+                        &record,
+                        "init marker",
+                    )
+                    .map_err(failed)?;
+                    on(Event::InitRan {
+                        service: name.into(),
+                        step: format!("database `{database}`: {}", sql.join(", ")),
+                    });
+                }
+                InitStep::Topics { topics } => {
+                    on(Event::Skipped {
+                        service: name.into(),
+                        why: format!(
+                            "topics {} are created only by the native engine so far",
+                            topics.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stop and remove the project's containers and network; with
+    /// `volumes`, its named volumes too. Others' containers are never touched.
+    pub async fn down(&self, volumes: bool) -> Result<Vec<String>, DockerError> {
+        let mut removed = Vec::new();
+        let mut containers: Vec<(String, ContainerSummary)> =
+            self.containers().await?.into_iter().collect();
+        containers.sort_by(|a, b| a.0.cmp(&b.0));
+        for (service, c) in containers {
+            let id = c.id.clone().unwrap_or_default();
+            let _ = self
+                .docker
+                .stop_container(
+                    &id,
+                    Some(StopContainerOptions {
+                        t: Some(10),
+                        ..Default::default()
+                    }),
+                )
+                .await;
+            self.docker
+                .remove_container(
+                    &id,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        ..Default::default()
+                    }),
+                )
+                .await
+                .map_err(engine(format!("removing the container of `{service}`")))?;
+            removed.push(service);
+        }
+        let _ = self.docker.remove_network(self.project()).await;
+        if volumes {
+            let filters =
+                HashMap::from([("name".to_string(), vec![format!("{}_", self.project())])]);
+            let list = self
+                .docker
+                .list_volumes(Some(ListVolumesOptions {
+                    filters: Some(filters),
+                }))
+                .await
+                .map_err(engine("listing volumes"))?;
+            let prefix = format!("{}_", self.project());
+            for v in list
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|v| v.name.starts_with(&prefix))
+            {
+                self.docker
+                    .remove_volume(&v.name, Some(RemoveVolumeOptions { force: true }))
+                    .await
+                    .map_err(engine(format!("removing the volume `{}`", v.name)))?;
+            }
+        }
+        Ok(removed)
+    }
+
+    pub async fn ps(&self, plan: Option<&Plan>) -> Result<Vec<Status>, DockerError> {
+        let existing = self.containers().await?;
+        let names: Vec<String> = match plan {
+            Some(p) => p.services.clone(),
+            None => self
+                .stack
+                .services
+                .keys()
+                .map(|k| k.get_ref().clone())
+                .collect(),
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let def = self.stack.service(&name).expect("a service");
+            let running = existing
+                .get(&name)
+                .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"));
+            let ready = running
+                && match &def.ready {
+                    Some(p) => self.probe(&name, def, p).await,
+                    None => true,
+                };
+            out.push(Status {
+                address: def
+                    .ports
+                    .first()
+                    .and_then(|p| PortMap::parse(p.get_ref()).ok())
+                    .map(|p| format!("{}:{}", p.host_ip, p.host_port)),
+                state: if running {
+                    State::Running
+                } else {
+                    State::Stopped
+                },
+                ready,
+                pid: None,
+                service: name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The last `lines` lines of a service's output.
+    pub async fn tail(&self, name: &str, lines: usize) -> String {
+        let mut text = String::new();
+        let mut stream = self.docker.logs(
+            &self.container_name(name),
+            Some(LogsOptions {
+                stdout: true,
+                stderr: true,
+                tail: lines.to_string(),
+                ..Default::default()
+            }),
+        );
+        while let Some(Ok(chunk)) = stream.next().await {
+            text.push_str(&chunk.to_string());
+        }
+        text
+    }
+
+    /// A stream of a service's log lines (all of them, then new ones with
+    /// `follow`).
+    pub fn logs(
+        &self,
+        name: &str,
+        follow: bool,
+    ) -> impl futures_util::Stream<Item = Result<String, BollardError>> + use<> {
+        self.docker
+            .logs(
+                &self.container_name(name),
+                Some(LogsOptions {
+                    stdout: true,
+                    stderr: true,
+                    follow,
+                    tail: "all".into(),
+                    ..Default::default()
+                }),
+            )
+            .map(|chunk| chunk.map(|c| c.to_string()))
+    }
+}
+
+async fn http_ok(port: u16, path: &str) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).await.is_ok() && head.starts_with(b"HTTP/") && head[9] == b'2'
+}
