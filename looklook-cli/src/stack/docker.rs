@@ -28,7 +28,8 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use super::{
-    Event, InitStep, Plan, PortMap, Probe, ServiceDef, StackFile, State, Status, definition_hash,
+    Event, InitStep, Plan, PortMap, Probe, ServiceDef, ServiceError, StackFile, State, Status,
+    definition_hash,
 };
 
 const PROJECT: &str = "dev.looklook.project";
@@ -43,24 +44,8 @@ pub enum DockerError {
     Unreachable { socket: String, detail: String },
     #[error("image `{image}` is not here and could not be pulled: {detail}")]
     Pull { image: String, detail: String },
-    #[error(
-        "`{service}` needs {address}, which something else is using; stop it (`ss -ltnp` names it) or change the port in the stack file"
-    )]
-    PortTaken { service: String, address: String },
-    #[error("`{service}` was not ready after {secs} s; its last log lines:\n{log}")]
-    Timeout {
-        service: String,
-        secs: u64,
-        log: String,
-    },
-    #[error("`{service}` exited while starting; its last log lines:\n{log}")]
-    Exited { service: String, log: String },
-    #[error("init of `{service}` failed ({step}):\n{detail}")]
-    Init {
-        service: String,
-        step: String,
-        detail: String,
-    },
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     #[error("the container engine refused {what}: {source}")]
     Engine { what: String, source: BollardError },
 }
@@ -182,14 +167,7 @@ impl<'a> Containers<'a> {
                 if let Some(c) = current {
                     // Changed, or stopped: start afresh from the definition.
                     let id = c.id.clone().unwrap_or_default();
-                    self.docker
-                        .remove_container(
-                            &id,
-                            Some(RemoveContainerOptions {
-                                force: true,
-                                ..Default::default()
-                            }),
-                        )
+                    self.remove(&id)
                         .await
                         .map_err(engine(format!("removing the old container of `{name}`")))?;
                     if !same {
@@ -212,6 +190,15 @@ impl<'a> Containers<'a> {
             self.init(name, def, on).await?;
         }
         self.ps(Some(plan)).await
+    }
+
+    /// Remove a container, running or not.
+    async fn remove(&self, container: &str) -> Result<(), BollardError> {
+        let options = RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        self.docker.remove_container(container, Some(options)).await
     }
 
     async fn network(&self) -> Result<(), DockerError> {
@@ -347,16 +334,7 @@ impl<'a> Containers<'a> {
         if let Err(e) = self.docker.start_container(&container, None).await {
             let text = e.to_string();
             // Leave nothing half-made: the next `up` starts clean.
-            let _ = self
-                .docker
-                .remove_container(
-                    &container,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
+            let _ = self.remove(&container).await;
             if text.contains("address already in use") || text.contains("port is already allocated")
             {
                 let address = def
@@ -364,10 +342,11 @@ impl<'a> Containers<'a> {
                     .first()
                     .map(|p| p.get_ref().clone())
                     .unwrap_or_default();
-                return Err(DockerError::PortTaken {
+                return Err(ServiceError::PortTaken {
                     service: name.into(),
                     address,
-                });
+                }
+                .into());
             }
             return Err(DockerError::Engine {
                 what: format!("starting `{container}`"),
@@ -386,10 +365,11 @@ impl<'a> Containers<'a> {
         let mut streak = 0;
         loop {
             if !self.running(name).await? {
-                return Err(DockerError::Exited {
+                return Err(ServiceError::Exited {
                     service: name.into(),
                     log: self.tail(name, 15).await,
-                });
+                }
+                .into());
             }
             if self.probe(name, def, probe).await {
                 streak += 1;
@@ -400,11 +380,12 @@ impl<'a> Containers<'a> {
                 streak = 0;
             }
             if started.elapsed() > timeout {
-                return Err(DockerError::Timeout {
+                return Err(ServiceError::Timeout {
                     service: name.into(),
                     secs: probe.timeout_secs,
                     log: self.tail(name, 15).await,
-                });
+                }
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -494,7 +475,7 @@ impl<'a> Containers<'a> {
                             &serde_json::to_string(step).expect("serializes")
                         )
                     );
-                    let port = def.host_port(3306).ok_or_else(|| DockerError::Init {
+                    let port = def.host_port(3306).ok_or_else(|| ServiceError::Init {
                         service: name.into(),
                         step: "sql".into(),
                         detail: "SQL init steps need port 3306 published".into(),
@@ -503,20 +484,6 @@ impl<'a> Containers<'a> {
                         .env
                         .get("MYSQL_ROOT_PASSWORD")
                         .map_or("", String::as_str);
-                    let failed = |e: super::native::NativeError| match e {
-                        super::native::NativeError::Init { step, detail, .. } => {
-                            DockerError::Init {
-                                service: name.into(),
-                                step,
-                                detail,
-                            }
-                        }
-                        other => DockerError::Init {
-                            service: name.into(),
-                            step: "sql".into(),
-                            detail: other.to_string(),
-                        },
-                    };
                     let check = format!(
                         "CREATE DATABASE IF NOT EXISTS `looklook`; CREATE TABLE IF NOT EXISTS `looklook`.`init` (step varchar(64) PRIMARY KEY); SELECT COUNT(*) FROM `looklook`.`init` WHERE step = '{marker}'"
                     );
@@ -527,8 +494,7 @@ impl<'a> Containers<'a> {
                         None,
                         &check,
                         "init marker",
-                    )
-                    .map_err(failed)?;
+                    )?;
                     if done.trim().ends_with('1') {
                         continue;
                     }
@@ -540,12 +506,11 @@ impl<'a> Containers<'a> {
                         None,
                         &create,
                         "create database",
-                    )
-                    .map_err(failed)?;
+                    )?;
                     for file in sql {
                         let path = self.base.join(file);
                         let text =
-                            std::fs::read_to_string(&path).map_err(|e| DockerError::Init {
+                            std::fs::read_to_string(&path).map_err(|e| ServiceError::Init {
                                 service: name.into(),
                                 step: file.clone(),
                                 detail: e.to_string(),
@@ -557,8 +522,7 @@ impl<'a> Containers<'a> {
                             Some(database),
                             &text,
                             file,
-                        )
-                        .map_err(failed)?;
+                        )?;
                     }
                     let record = format!("INSERT INTO `looklook`.`init` VALUES ('{marker}')");
                     super::native::mariadb_output(
@@ -568,8 +532,7 @@ impl<'a> Containers<'a> {
                         None,
                         &record,
                         "init marker",
-                    )
-                    .map_err(failed)?;
+                    )?;
                     on(Event::InitRan {
                         service: name.into(),
                         step: format!("database `{database}`: {}", sql.join(", ")),
@@ -608,14 +571,7 @@ impl<'a> Containers<'a> {
                     }),
                 )
                 .await;
-            self.docker
-                .remove_container(
-                    &id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
+            self.remove(&id)
                 .await
                 .map_err(engine(format!("removing the container of `{service}`")))?;
             removed.push(service);

@@ -99,6 +99,29 @@ pub enum InitStep {
     Topics { topics: Vec<String> },
 }
 
+/// What can go wrong with one service, whichever engine runs it.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(
+        "`{service}` needs {address}, which something else is using; stop it (`ss -ltnp` names what listens there) or change the port in the stack file"
+    )]
+    PortTaken { service: String, address: String },
+    #[error("`{service}` was not ready after {secs} s; its last log lines:\n{log}")]
+    Timeout {
+        service: String,
+        secs: u64,
+        log: String,
+    },
+    #[error("`{service}` exited while starting; its last log lines:\n{log}")]
+    Exited { service: String, log: String },
+    #[error("init of `{service}` failed ({step}):\n{detail}")]
+    Init {
+        service: String,
+        step: String,
+        detail: String,
+    },
+}
+
 /// What `up` did, one line per happening, for the command to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {

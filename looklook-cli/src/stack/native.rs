@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Event, InitStep, Plan, ServiceDef, StackFile, State, Status, definition_hash};
+use super::{
+    Event, InitStep, Plan, ServiceDef, ServiceError, StackFile, State, Status, definition_hash,
+};
 
 /// A server this engine knows how to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,26 +91,10 @@ pub enum NativeError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "`{service}` needs 127.0.0.1:{port}, which something else is using; stop it (`ss -ltnp 'sport = :{port}'` names it) or change the port in the stack file"
-    )]
-    PortTaken { service: String, port: u16 },
-    #[error("`{service}` was not ready after {secs} s; its last log lines:\n{log}")]
-    Timeout {
-        service: String,
-        secs: u64,
-        log: String,
-    },
-    #[error("`{service}` exited while starting; its last log lines:\n{log}")]
-    Exited { service: String, log: String },
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     #[error("`{service}` could not be prepared: {detail}")]
     Prepare { service: String, detail: String },
-    #[error("init of `{service}` failed ({step}):\n{detail}")]
-    Init {
-        service: String,
-        step: String,
-        detail: String,
-    },
 }
 
 /// The native engine for one stack file.
@@ -301,37 +287,28 @@ impl<'a> Native<'a> {
         })?;
         let port = port_of(def, recipe);
         if TcpListener::bind(("127.0.0.1", port)).is_err() {
-            return Err(NativeError::PortTaken {
+            return Err(ServiceError::PortTaken {
                 service: name.to_string(),
-                port,
-            });
+                address: format!("127.0.0.1:{port}"),
+            }
+            .into());
         }
         let program = find_program(recipe.program()).expect("checked by runnable");
         let mut command = Command::new(&program);
         match recipe {
             Recipe::Mariadb => {
                 if !data.join("mysql").exists() {
-                    let install = Command::new(
+                    let mut install = Command::new(
                         find_program("mariadb-install-db").unwrap_or("mariadb-install-db".into()),
-                    )
-                    .args([
-                        "--no-defaults",
-                        "--user=root",
-                        "--auth-root-authentication-method=normal",
-                        "--skip-test-db",
-                    ])
-                    .arg(format!("--datadir={}", data.display()))
-                    .output()
-                    .map_err(|e| NativeError::Prepare {
+                    );
+                    install
+                        .args(["--no-defaults", "--user=root", "--skip-test-db"])
+                        .arg("--auth-root-authentication-method=normal")
+                        .arg(format!("--datadir={}", data.display()));
+                    checked(install.output(), |detail| NativeError::Prepare {
                         service: name.into(),
-                        detail: e.to_string(),
+                        detail,
                     })?;
-                    if !install.status.success() {
-                        return Err(NativeError::Prepare {
-                            service: name.into(),
-                            detail: String::from_utf8_lossy(&install.stderr).into_owned(),
-                        });
-                    }
                 }
                 command
                     .arg("--no-defaults")
@@ -428,10 +405,11 @@ impl<'a> Native<'a> {
             // Just spawned: the pid is ours (it may not have exec'd yet, so
             // its command line may still be looklook's).
             if !self.pid(name).is_some_and(running) {
-                return Err(NativeError::Exited {
+                return Err(ServiceError::Exited {
                     service: name.into(),
                     log: self.tail(name),
-                });
+                }
+                .into());
             }
             if tcp_answers(port) {
                 streak += 1;
@@ -442,11 +420,12 @@ impl<'a> Native<'a> {
                 streak = 0;
             }
             if started.elapsed() > timeout {
-                return Err(NativeError::Timeout {
+                return Err(ServiceError::Timeout {
                     service: name.into(),
                     secs: timeout.as_secs(),
                     log: self.tail(name),
-                });
+                }
+                .into());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -473,22 +452,24 @@ impl<'a> Native<'a> {
             let label = match step {
                 InitStep::Sql { database, sql } => {
                     if recipe != Recipe::Mariadb {
-                        return Err(NativeError::Init {
+                        return Err(ServiceError::Init {
                             service: name.into(),
                             step: "sql".into(),
                             detail: "SQL init steps need a MySQL service".into(),
-                        });
+                        }
+                        .into());
                     }
                     self.load_sql(name, def, database, sql)?;
                     format!("database `{database}`: {}", sql.join(", "))
                 }
                 InitStep::Topics { topics } => {
                     if recipe != Recipe::Kafka {
-                        return Err(NativeError::Init {
+                        return Err(ServiceError::Init {
                             service: name.into(),
                             step: "topics".into(),
                             detail: "topic init steps need a Kafka service".into(),
-                        });
+                        }
+                        .into());
                     }
                     self.create_topics(name, def, topics)?;
                     format!("topics {}", topics.join(", "))
@@ -551,29 +532,21 @@ impl<'a> Native<'a> {
         let broker = format!("tcp://127.0.0.1:{}", port_of(def, Recipe::Kafka));
         let tansu = find_program("tansu").expect("checked by runnable");
         for topic in topics {
-            let out = Command::new(&tansu)
-                .args([
-                    "topic",
-                    "create",
-                    topic,
-                    "--broker",
-                    &broker,
-                    "--partitions",
-                    "1",
-                ])
-                .output()
-                .map_err(|e| NativeError::Init {
-                    service: name.into(),
-                    step: topic.clone(),
-                    detail: e.to_string(),
-                })?;
-            if !out.status.success() {
-                return Err(NativeError::Init {
-                    service: name.into(),
-                    step: topic.clone(),
-                    detail: String::from_utf8_lossy(&out.stderr).into_owned(),
-                });
-            }
+            let mut create = Command::new(&tansu);
+            create.args([
+                "topic",
+                "create",
+                topic,
+                "--broker",
+                &broker,
+                "--partitions",
+                "1",
+            ]);
+            checked(create.output(), |detail| ServiceError::Init {
+                service: name.into(),
+                step: topic.clone(),
+                detail,
+            })?;
         }
         Ok(())
     }
@@ -606,7 +579,21 @@ fn mariadb(
     sql: &str,
     step: &str,
 ) -> Result<(), NativeError> {
-    mariadb_output(service, port, password, db, sql, step).map(drop)
+    mariadb_output(service, port, password, db, sql, step)?;
+    Ok(())
+}
+
+/// The output of a command that must succeed; `failed` says what a failure
+/// (its error or its stderr) means.
+fn checked<E>(
+    output: std::io::Result<std::process::Output>,
+    failed: impl FnOnce(String) -> E,
+) -> Result<std::process::Output, E> {
+    match output {
+        Ok(out) if out.status.success() => Ok(out),
+        Ok(out) => Err(failed(String::from_utf8_lossy(&out.stderr).into_owned())),
+        Err(e) => Err(failed(e.to_string())),
+    }
 }
 
 /// Run SQL through the `mariadb` client on a port; what it printed.
@@ -617,9 +604,9 @@ pub(crate) fn mariadb_output(
     db: Option<&str>,
     sql: &str,
     step: &str,
-) -> Result<String, NativeError> {
+) -> Result<String, ServiceError> {
     use std::io::Write;
-    let failed = |detail: String| NativeError::Init {
+    let failed = |detail: String| ServiceError::Init {
         service: service.into(),
         step: step.into(),
         detail,
@@ -631,7 +618,7 @@ pub(crate) fn mariadb_output(
         c.arg(format!("-p{password}"));
     }
     c.args(db);
-    let out = c
+    let output = c
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -643,13 +630,9 @@ pub(crate) fn mariadb_output(
                 .expect("piped")
                 .write_all(sql.as_bytes())?;
             child.wait_with_output()
-        })
-        .map_err(|e| failed(e.to_string()))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()))
-    }
+        });
+    let out = checked(output, failed)?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The host port a service listens on: its published port, else the
