@@ -50,7 +50,7 @@ pub enum Command {
 pub struct StackArgs {
     /// The stack file [default: the nearest looklook.stack.toml at or above
     /// the current directory].
-    #[arg(long, short = 'f', value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Containers through the Docker Engine API (DOCKER_HOST, else Docker's
     /// or Podman's socket), or local processes. `auto` uses containers when
@@ -91,7 +91,7 @@ pub struct LogsArgs {
     /// Only these services.
     pub services: Vec<String>,
     /// Keep printing new lines.
-    #[arg(long, short = 'F')]
+    #[arg(long, short = 'f')]
     pub follow: bool,
     #[command(flatten)]
     pub stack: StackArgs,
