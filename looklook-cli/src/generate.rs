@@ -69,11 +69,7 @@ pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
     if tables.is_empty() {
         return Err(GenError::NoTable(opts.sql_file.clone()));
     }
-    let stem = opts
-        .sql_file
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace('_', "-"))
-        .unwrap_or_else(|| "db".into());
+    let stem = crate_stem(&opts.sql_file, "db");
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let model_opts = codegen::model::ModelOptions {
@@ -99,11 +95,7 @@ pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
     if proto.services.is_empty() {
         return Err(GenError::NoRpcService(opts.proto_file.clone()));
     }
-    let name = opts
-        .proto_file
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace('_', "-"))
-        .unwrap_or_else(|| "service".into());
+    let name = crate_stem(&opts.proto_file, "service");
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let mut plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
@@ -131,6 +123,13 @@ pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let mut plan = codegen::api::generate(&spec, &CrateOptions { runtime });
     write(&mut plan, &out_dir)
+}
+
+/// A crate name from a definition file's name: `user_center.proto` →
+/// `user-center`.
+fn crate_stem(file: &Path, default: &str) -> String {
+    file.file_stem()
+        .map_or_else(|| default.into(), |s| s.to_string_lossy().replace('_', "-"))
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, GenError> {

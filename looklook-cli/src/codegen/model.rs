@@ -297,15 +297,12 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
         const UPDATE: &str = #update_sql;
         const DELETE: &str = #delete_sql;
     }];
-    if soft.is_some() {
+    if let Some(soft) = soft {
         consts.push(quote! {
             /// The condition that hides soft-deleted rows.
             const LIVE: &str = #live;
         });
-        let mut set = vec![format!(
-            "{} = 1",
-            soft.map(|c| c.quoted.clone()).unwrap_or_default()
-        )];
+        let mut set = vec![format!("{} = 1", soft.quoted)];
         if let Some(t) = delete_time {
             set.push(format!("{} = NOW()", t.quoted));
         }

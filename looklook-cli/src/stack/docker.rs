@@ -99,11 +99,7 @@ pub struct Containers<'a> {
 
 impl<'a> Containers<'a> {
     pub fn new(docker: Docker, stack: &'a StackFile, stack_file: &Path) -> Self {
-        let base = stack_file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+        let base = super::base_dir(stack_file);
         Containers {
             docker,
             stack,
@@ -469,12 +465,7 @@ impl<'a> Containers<'a> {
                 InitStep::Sql { database, sql } => {
                     // The marker lives in the database itself, so a fresh
                     // volume runs init again and a kept one does not.
-                    let marker = format!(
-                        "looklook_init_{}",
-                        super::native::short_hash(
-                            &serde_json::to_string(step).expect("serializes")
-                        )
-                    );
+                    let marker = format!("looklook_init_{}", step.marker());
                     let port = def.host_port(3306).ok_or_else(|| ServiceError::Init {
                         service: name.into(),
                         step: "sql".into(),

@@ -6,7 +6,7 @@ pub mod docker;
 pub mod native;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -404,11 +404,34 @@ pub fn plan(stack: &StackFile, asked: &[String], profiles: &[String]) -> Result<
 /// A short, stable digest of a service's definition: containers are
 /// labelled with it, and a changed definition means a new container.
 pub fn definition_hash(def: &ServiceDef) -> String {
-    // serde_json writes maps in key order (they are BTreeMaps) and spans
-    // are not serialized, so equal definitions give equal text.
-    let text = serde_json::to_string(def).expect("a definition serializes");
+    digest(def)
+}
+
+impl InitStep {
+    /// Names this step's content: a changed step runs again, an unchanged
+    /// one never does.
+    pub fn marker(&self) -> String {
+        digest(self)
+    }
+}
+
+/// 16 hex digits of the SHA-256 of a value's JSON. serde_json writes maps
+/// in key order (they are BTreeMaps) and spans are not serialized, so equal
+/// values give equal digests.
+fn digest(value: &impl Serialize) -> String {
+    let text = serde_json::to_string(value).expect("a stack value serializes");
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The directory of the stack file, absolute: relative paths in the file
+/// start here.
+pub(crate) fn base_dir(stack_file: &Path) -> PathBuf {
+    let base = stack_file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf())
 }
 
 /// A published port.

@@ -108,11 +108,7 @@ pub struct Native<'a> {
 
 impl<'a> Native<'a> {
     pub fn new(stack: &'a StackFile, stack_file: &Path) -> Self {
-        let base = stack_file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+        let base = super::base_dir(stack_file);
         Native {
             stack,
             state: base.join(".looklook"),
@@ -442,35 +438,28 @@ impl<'a> Native<'a> {
         on: &mut dyn FnMut(Event),
     ) -> Result<(), NativeError> {
         for step in &def.init {
-            let text = serde_json::to_string(step).expect("a step serializes");
-            let marker = self
-                .dir(name)
-                .join(format!("init-{}.done", short_hash(&text)));
+            let marker = self.dir(name).join(format!("init-{}.done", step.marker()));
             if marker.exists() {
                 continue;
             }
+            let (needs, kind) = match step {
+                InitStep::Sql { .. } => (Recipe::Mariadb, "sql"),
+                InitStep::Topics { .. } => (Recipe::Kafka, "topics"),
+            };
+            if recipe != needs {
+                return Err(ServiceError::Init {
+                    service: name.into(),
+                    step: kind.into(),
+                    detail: format!("{kind} init steps need a `{}` service", needs.program()),
+                }
+                .into());
+            }
             let label = match step {
                 InitStep::Sql { database, sql } => {
-                    if recipe != Recipe::Mariadb {
-                        return Err(ServiceError::Init {
-                            service: name.into(),
-                            step: "sql".into(),
-                            detail: "SQL init steps need a MySQL service".into(),
-                        }
-                        .into());
-                    }
                     self.load_sql(name, def, database, sql)?;
                     format!("database `{database}`: {}", sql.join(", "))
                 }
                 InitStep::Topics { topics } => {
-                    if recipe != Recipe::Kafka {
-                        return Err(ServiceError::Init {
-                            service: name.into(),
-                            step: "topics".into(),
-                            detail: "topic init steps need a Kafka service".into(),
-                        }
-                        .into());
-                    }
                     self.create_topics(name, def, topics)?;
                     format!("topics {}", topics.join(", "))
                 }
@@ -691,13 +680,4 @@ fn write(path: &Path, text: &str) -> Result<(), NativeError> {
         path: path.to_path_buf(),
         source,
     })
-}
-
-pub(crate) fn short_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -22,6 +22,25 @@ fn user(mobile: &str) -> User {
     }
 }
 
+/// How a user signs in with their mobile number.
+fn mobile_auth(user_id: i64, mobile: &str) -> UserAuth {
+    UserAuth {
+        user_id,
+        auth_type: "mobile".into(),
+        auth_key: mobile.into(),
+        ..UserAuth::default()
+    }
+}
+
+/// The id of the live user with this mobile number, read through the model.
+async fn id_by_mobile(users: &UserModel, mobile: &str) -> Option<i64> {
+    users
+        .find_one_by_mobile(mobile)
+        .await
+        .unwrap()
+        .map(|u| u.id)
+}
+
 #[tokio::test]
 async fn crud_on_every_generated_method() {
     let db = TestDb::fresh("crud").await;
@@ -43,14 +62,7 @@ async fn crud_on_every_generated_method() {
         found.create_time.and_utc().timestamp() > 0,
         "the database filled create_time"
     );
-    assert_eq!(
-        users
-            .find_one_by_mobile("13800000001")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(id)
-    );
+    assert_eq!(id_by_mobile(&users, "13800000001").await, Some(id));
 
     let mut changed = found.clone();
     changed.nickname = "alice".into();
@@ -241,13 +253,7 @@ async fn a_transaction_commits_or_rolls_back_both_models() {
 
     let failed: Result<(), Error> = transact(&db.pool, async |tx: &mut Tx| {
         let id = users.insert_in(tx, &user("13800000005")).await?;
-        let auth = UserAuth {
-            user_id: id,
-            auth_type: "mobile".into(),
-            auth_key: "13800000005".into(),
-            ..UserAuth::default()
-        };
-        auths.insert_in(tx, &auth).await?;
+        auths.insert_in(tx, &mobile_auth(id, "13800000005")).await?;
         assert!(users.find_one_in(tx, id).await?.is_some(), "visible inside");
         Err(Error::NoRow {
             table: "user",
@@ -269,25 +275,12 @@ async fn a_transaction_commits_or_rolls_back_both_models() {
     // are gone once the transaction commits.
     let id = transact(&db.pool, async |tx: &mut Tx| {
         let id = users.insert_in(tx, &user("13800000005")).await?;
-        let auth = UserAuth {
-            user_id: id,
-            auth_type: "mobile".into(),
-            auth_key: "13800000005".into(),
-            ..UserAuth::default()
-        };
-        auths.insert_in(tx, &auth).await?;
+        auths.insert_in(tx, &mobile_auth(id, "13800000005")).await?;
         Ok::<_, Error>(id)
     })
     .await
     .unwrap();
-    assert_eq!(
-        users
-            .find_one_by_mobile("13800000005")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(id)
-    );
+    assert_eq!(id_by_mobile(&users, "13800000005").await, Some(id));
     let auth = auths
         .find_one_by_auth_type_auth_key("mobile", "13800000005")
         .await
@@ -422,14 +415,7 @@ async fn the_second_read_does_not_reach_the_database() {
     // By unique key: the index entry leads to the cached row.
     let before = db.statements().await;
     for _ in 0..3 {
-        assert_eq!(
-            users
-                .find_one_by_mobile("13800000006")
-                .await
-                .unwrap()
-                .map(|u| u.id),
-            Some(id)
-        );
+        assert_eq!(id_by_mobile(&users, "13800000006").await, Some(id));
     }
     assert_eq!(
         db.statements().await - before,
@@ -483,14 +469,7 @@ async fn writes_invalidate_every_key_old_and_new() {
         "0"
     );
     assert_eq!(users.find_one_by_mobile("13800000007").await.unwrap(), None);
-    assert_eq!(
-        users
-            .find_one_by_mobile("13800000070")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(id)
-    );
+    assert_eq!(id_by_mobile(&users, "13800000070").await, Some(id));
     assert_eq!(
         users.find_one(id).await.unwrap().unwrap().mobile,
         "13800000070"
@@ -499,14 +478,7 @@ async fn writes_invalidate_every_key_old_and_new() {
     // The old number was remembered as missing; a new user who takes it is
     // found at once, because insert clears the placeholders of its keys.
     let taken = users.insert(&user("13800000007")).await.unwrap();
-    assert_eq!(
-        users
-            .find_one_by_mobile("13800000007")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(taken)
-    );
+    assert_eq!(id_by_mobile(&users, "13800000007").await, Some(taken));
 
     users.delete(id).await.unwrap();
     assert_eq!(users.find_one(id).await.unwrap(), None);
@@ -607,14 +579,7 @@ async fn reads_and_writes_survive_redis_going_away() {
         users.find_one(id).await.unwrap().unwrap().nickname,
         "while redis is down"
     );
-    assert_eq!(
-        users
-            .find_one_by_mobile("13800000011")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(id)
-    );
+    assert_eq!(id_by_mobile(&users, "13800000011").await, Some(id));
     let other = users.insert(&user("13800000012")).await.unwrap();
     assert!(users.find_one(other).await.unwrap().is_some());
     assert!(
