@@ -56,7 +56,8 @@ impl SourceFile {
 
     /// 1-based line and column (columns count characters, a tab counts as one).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        // An offset inside a multi-byte character counts as that character.
+        let offset = self.text.floor_char_boundary(offset);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -109,8 +110,12 @@ fn display_path(path: &Path) -> String {
 
 impl Diagnostic {
     fn new(file: &SourceFile, span: Span, message: String, help: Option<String>) -> Self {
-        let (line, column) = file.line_col(span.start);
-        let len = span.end.saturating_sub(span.start);
+        // A span from a byte-level scan may cut a multi-byte character:
+        // widen it to whole characters before anyone slices the text.
+        let start = file.text.floor_char_boundary(span.start);
+        let end = file.text.ceil_char_boundary(span.end.max(start));
+        let (line, column) = file.line_col(start);
+        let len = end - start;
         Diagnostic {
             path: file.path.clone(),
             line,
@@ -122,7 +127,7 @@ impl Diagnostic {
                 display_path(&file.path),
                 file.text.clone(),
             )),
-            span: SourceSpan::new(span.start.into(), len),
+            span: SourceSpan::new(start.into(), len),
         }
     }
 
@@ -259,6 +264,16 @@ mod tests {
         let y = f.text.find('y').unwrap();
         assert_eq!(f.line_col(y), (2, 5));
         assert_eq!(f.line_text(2), "\tµx y");
+    }
+
+    #[test]
+    fn spans_inside_a_character_widen_to_it() {
+        let f = SourceFile::new("a.api", "x \"🩰\" y\n");
+        let inside = f.text.find('🩰').unwrap() + 1;
+        assert_eq!(f.line_col(inside), (1, 4));
+        let d = f.error(Span::new(inside, inside + 1), "bad");
+        assert_eq!((d.line, d.column), (1, 4));
+        assert_eq!(d.to_string(), "a.api:1:4: bad");
     }
 
     #[test]
