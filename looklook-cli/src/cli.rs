@@ -21,6 +21,9 @@ pub enum Command {
     /// Work with .api files: check and format them.
     #[command(subcommand)]
     Api(ApiCommand),
+    /// Start a project: a cargo workspace, looklook.toml, an .api file and
+    /// the HTTP service generated from it, ready for `looklook dev`.
+    New(NewArgs),
     /// Generate a crate from a definition file.
     #[command(subcommand)]
     Gen(GenCommand),
@@ -42,8 +45,43 @@ pub enum Command {
     Logs(LogsArgs),
     /// What this machine has for running a stack, and how to get the rest.
     Doctor,
+    /// Run the processes of looklook.toml from source and hot-reload them.
+    ///
+    /// Every process is built and started; then each save rebuilds the
+    /// binaries it reaches (an edit in a shared crate reaches every binary
+    /// that depends on it) and restarts only those. A failed build shows
+    /// the compiler's errors and keeps the old processes running; a process
+    /// that crashes is started again, with back-off. Ctrl-C stops
+    /// everything.
+    Dev(DevArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The project's directory (created; it must not hold anything yet).
+    pub dir: PathBuf,
+    /// The project's name [default: the directory's name].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where looklook-runtime is, for the service's path dependency
+    /// [default: found by walking up from the directory].
+    #[arg(long, value_name = "DIR")]
+    pub runtime_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Only these processes [default: all of the manifest's].
+    pub processes: Vec<String>,
+    /// Build and run, without watching (for scripts and CI).
+    #[arg(long)]
+    pub once: bool,
+    /// The project manifest [default: the nearest looklook.toml at or above
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,12 @@ pub enum GenError {
     NoRpcService(PathBuf),
     #[error("{0}: no `CREATE TABLE` statement to generate a model from")]
     NoTable(PathBuf),
+    #[error(
+        "`{0}` cannot name a project: use lower-case letters, digits and `-`, starting with a letter"
+    )]
+    ProjectName(String),
+    #[error("{} already exists and is not empty; pick a new directory", .0.display())]
+    NotEmpty(PathBuf),
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -123,6 +129,69 @@ pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let mut plan = codegen::api::generate(&spec, &CrateOptions { runtime });
     write(&mut plan, &out_dir)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOptions {
+    /// The project's directory; created.
+    pub dir: PathBuf,
+    /// The project's name [default: the directory's name].
+    pub name: Option<String>,
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook new`: a workspace with a manifest, an `.api` file and the
+/// service generated from it, ready for `looklook dev`. Everything is
+/// written to a temporary directory beside the target and moved into place
+/// at the end: a failure leaves nothing behind.
+pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
+    let dir = absolute(&opts.dir)?;
+    let name = match &opts.name {
+        Some(name) => name.clone(),
+        None => dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !plain {
+        return Err(GenError::ProjectName(name));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| GenError::Path { path, source }
+    };
+    if std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(GenError::NotEmpty(dir));
+    }
+    let parent = dir.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".looklook-new-")
+        .tempdir_in(parent)
+        .map_err(io(parent))?;
+    let plan = codegen::project::generate(&name);
+    let mut report = writer::apply(&plan, staging.path())?;
+    let service = gen_api(&GenApiOptions {
+        api_file: staging.path().join(codegen::project::api_file(&name)),
+        out_dir: staging.path().join(format!("{name}-api")),
+        runtime_path: opts.runtime_path.clone(),
+    })?;
+    let in_crate = |p: PathBuf| Path::new(&format!("{name}-api")).join(p);
+    report
+        .created
+        .extend(service.created.into_iter().map(in_crate));
+    report.notes.extend(service.notes);
+    report.created.sort();
+    // An empty directory that is already there gives way to the project.
+    if dir.is_dir() {
+        std::fs::remove_dir(&dir).map_err(io(&dir))?;
+    }
+    std::fs::rename(staging.keep(), &dir).map_err(io(&dir))?;
+    Ok(report)
 }
 
 /// A crate name from a definition file's name: `user_center.proto` →

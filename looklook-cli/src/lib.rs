@@ -8,10 +8,12 @@
 //! - [`writer`]: applies a file plan, keeping user-owned files safe.
 //! - [`generate`]: the `looklook gen` operations tying them together.
 //! - [`stack`], [`infra`]: the stack file and `looklook up`/`down`/`ps`/`logs`.
+//! - [`devloop`]: `looklook dev`, running the processes and hot-reloading them.
 
 pub mod apidsl;
 pub mod codegen;
 pub mod ddl;
+pub mod devloop;
 pub mod generate;
 pub mod infra;
 pub mod proto;

@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         Command::Ps(a) => commands::infra::ps(a),
         Command::Logs(a) => commands::infra::logs(a),
         Command::Doctor => commands::infra::doctor(),
+        Command::Dev(a) => commands::dev::run(a),
+        Command::New(a) => commands::new::run(a),
         Command::Completions(a) => commands::completions::run(a),
     };
     match result {
@@ -53,6 +55,14 @@ fn main() -> ExitCode {
 pub(crate) fn infra_error(e: looklook::infra::InfraError) -> miette::Report {
     match e {
         looklook::infra::InfraError::Definition(d) => miette::Report::new(d),
+        other => miette::miette!("{other}"),
+    }
+}
+
+/// Manifest errors keep their diagnostics; the rest are plain messages.
+pub(crate) fn dev_error(e: looklook::devloop::DevError) -> miette::Report {
+    match e {
+        looklook::devloop::DevError::Definition(d) => miette::Report::new(d),
         other => miette::miette!("{other}"),
     }
 }

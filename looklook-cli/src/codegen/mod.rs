@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod model;
+pub mod project;
 pub mod rpc;
 
 use std::path::PathBuf;

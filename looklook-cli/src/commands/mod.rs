@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod completions;
+pub mod dev;
 pub mod gen_api;
 pub mod gen_model;
 pub mod gen_rpc;
 pub mod infra;
+pub mod new;

@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpus;
+mod dev;
 mod fuzz;
 mod infra;
 mod model;

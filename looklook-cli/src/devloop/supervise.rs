@@ -1,0 +1,119 @@
+//! Starting and stopping one process. Each runs in a process group of its
+//! own, so stopping it also stops whatever it started, and Ctrl-C in the
+//! terminal reaches looklook alone, which then stops everything in order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::watch;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub cwd: PathBuf,
+}
+
+/// A started process.
+pub struct Child {
+    pub pid: u32,
+    /// Becomes `Some` when it exits.
+    exited: watch::Receiver<Option<ExitStatus>>,
+}
+
+/// Start `spec`. Each output line goes to `on_line` (with `true` for
+/// stderr); its exit status goes to `on_exit` once it ends.
+pub fn spawn(
+    spec: &Spec,
+    on_line: impl Fn(String, bool) + Send + Sync + Clone + 'static,
+    on_exit: impl FnOnce(ExitStatus) + Send + 'static,
+) -> std::io::Result<Child> {
+    let mut cmd = Command::new(&spec.exe);
+    cmd.args(&spec.args)
+        .envs(&spec.env)
+        .current_dir(&spec.cwd)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // If looklook itself is killed (SIGKILL leaves it no time to stop
+    // anything), the kernel sends the process SIGTERM instead of leaving it
+    // running unseen.
+    // SAFETY: the closure runs between fork and exec and only makes one
+    // system call (prctl), which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd.spawn()?;
+    let pid = child.id().expect("a running child has a pid");
+    forward(child.stdout.take(), on_line.clone(), false);
+    forward(child.stderr.take(), on_line, true);
+    let (tx, exited) = watch::channel(None);
+    tokio::spawn(async move {
+        // `wait` only fails when the child was already reaped, which
+        // nothing else here does.
+        if let Ok(status) = child.wait().await {
+            let _ = tx.send(Some(status));
+            on_exit(status);
+        }
+    });
+    Ok(Child { pid, exited })
+}
+
+fn forward(
+    stream: Option<impl AsyncRead + Unpin + Send + 'static>,
+    on_line: impl Fn(String, bool) + Send + 'static,
+    stderr: bool,
+) {
+    let Some(stream) = stream else { return };
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            on_line(line, stderr);
+        }
+    });
+}
+
+impl Child {
+    pub fn has_exited(&self) -> bool {
+        self.exited.borrow().is_some()
+    }
+
+    /// SIGTERM to the process group; SIGKILL if it is still there after
+    /// `grace`. Whatever is left in the group afterwards is killed too.
+    pub async fn stop(mut self, grace: Duration) -> Option<ExitStatus> {
+        let group = Pid::from_raw(self.pid as i32);
+        if !self.has_exited() {
+            let _ = killpg(group, Signal::SIGTERM);
+        }
+        let in_time = tokio::time::timeout(grace, self.exited.wait_for(Option::is_some))
+            .await
+            .is_ok();
+        if !in_time {
+            let _ = killpg(group, Signal::SIGKILL);
+            let _ = self.exited.wait_for(Option::is_some).await;
+        }
+        // The leader is gone; its children may not be.
+        let _ = killpg(group, Signal::SIGKILL);
+        *self.exited.borrow()
+    }
+}
+
+/// A process's working directory: the given one (relative to the
+/// manifest), else its package's directory.
+pub fn working_dir(manifest_dir: &Path, cwd: Option<&str>, package_dir: &Path) -> PathBuf {
+    match cwd {
+        Some(cwd) => manifest_dir.join(cwd),
+        None => package_dir.to_path_buf(),
+    }
+}

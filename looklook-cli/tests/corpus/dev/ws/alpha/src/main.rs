@@ -1,0 +1,5 @@
+const GREETING: &str = "hello";
+
+fn main() {
+    shared::serve("alpha", GREETING);
+}

@@ -1,0 +1,403 @@
+//! `looklook dev` on a real workspace (tests/corpus/dev/ws: binaries
+//! `alpha` and `beta`, both built on the library `shared`): real builds,
+//! real processes answering HTTP on 127.0.0.1, real file edits.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::support::{crates_target, free_port, workspace};
+
+// Generous: the first build of a generated service may wait for other
+// tests building the same dependencies.
+const SLOW: Duration = Duration::from_secs(600);
+
+/// A copy of the fixture workspace, with free ports in its manifest.
+struct Ws {
+    dir: tempfile::TempDir,
+    alpha: u16,
+    beta: u16,
+}
+
+impl Ws {
+    fn new() -> Ws {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(
+            &workspace().join("looklook-cli/tests/corpus/dev/ws"),
+            dir.path(),
+        );
+        let (alpha, beta) = (free_port(), free_port());
+        let manifest = std::fs::read_to_string(dir.path().join("looklook.toml"))
+            .unwrap()
+            .replace("18081", &alpha.to_string())
+            .replace("18082", &beta.to_string());
+        std::fs::write(dir.path().join("looklook.toml"), manifest).unwrap();
+        Ws { dir, alpha, beta }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path(rel)).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(self.path(rel), text.replace(from, to)).unwrap();
+    }
+
+    /// `looklook dev ARGS` in the workspace, its output collected. The
+    /// fixture builds in its own target directory.
+    fn dev(&self, args: &[&str]) -> Dev {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_looklook"));
+        cmd.arg("dev").args(args).env_remove("CARGO_TARGET_DIR");
+        Dev::spawn(cmd, self.dir.path())
+    }
+}
+
+impl Dev {
+    fn spawn(mut cmd: Command, dir: &Path) -> Dev {
+        let mut child = cmd
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        Dev { child, lines }
+    }
+}
+
+struct Dev {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Dev {
+    /// A failed test still stops what looklook started: SIGINT first.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Dev {
+    fn output(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    /// Wait for an output line containing `text`, after the first `skip`
+    /// lines; its index.
+    fn wait_line(&self, text: &str, skip: usize) -> usize {
+        let deadline = Instant::now() + SLOW;
+        loop {
+            let lines = self.lines.lock().unwrap();
+            if let Some(i) = lines.iter().skip(skip).position(|l| l.contains(text)) {
+                return skip + i;
+            }
+            drop(lines);
+            assert!(
+                Instant::now() < deadline,
+                "no line with {text:?}; output:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGINT (what Ctrl-C sends) or SIGTERM; looklook must exit 0 soon.
+    fn signal(mut self, signal: &str) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{status}; output:\n{}", self.output());
+                return;
+            }
+            assert!(Instant::now() < deadline, "looklook dev did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() == "target" {
+                continue;
+            }
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The body of `GET path`, or `None` when nothing answers.
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+}
+
+/// Wait until the server on `port` answers with a body containing `want`
+/// (and, with `not_pid`, from another process than that one).
+fn answer(port: u16, want: &str, not_pid: Option<u32>) -> String {
+    answer_at(port, "/", want, not_pid)
+}
+
+fn answer_at(port: u16, path: &str, want: &str, not_pid: Option<u32>) -> String {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        if let Some(body) = get(port, path)
+            && body.contains(want)
+            && not_pid.is_none_or(|p| field(&body, "pid") != p)
+        {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never answered with {want:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `pid=123` → 123.
+fn field(body: &str, name: &str) -> u32 {
+    body.split(' ')
+        .find_map(|w| w.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {body:?}"))
+}
+
+/// A process is gone once it has no /proc entry or is a zombie waiting for
+/// a parent that is not ours.
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
+    let ws = Ws::new();
+    let dev = ws.dev(&[]);
+
+    // Both start.
+    let a = field(&answer(ws.alpha, "alpha v1 hello", None), "pid");
+    let b = field(&answer(ws.beta, "beta v1", None), "pid");
+    let at = dev.wait_line("watching", 0);
+
+    // An edit in the shared library restarts both.
+    ws.edit("shared/src/lib.rs", "\"v1\"", "\"v2\"");
+    let a = field(&answer(ws.alpha, "alpha v2", Some(a)), "pid");
+    let b_body = answer(ws.beta, "beta v2", Some(b));
+    let (b, b_child) = (field(&b_body, "pid"), field(&b_body, "child"));
+    let at = dev.wait_line("changed shared/src/lib.rs; rebuilding alpha, beta", at);
+    let at = dev.wait_line("restarted alpha, beta", at);
+
+    // An edit in one binary restarts only it.
+    ws.edit("alpha/src/main.rs", "hello", "howdy");
+    let a = field(&answer(ws.alpha, "alpha v2 howdy", Some(a)), "pid");
+    let at = dev.wait_line("changed alpha/src/main.rs; rebuilding alpha", at);
+    let at = dev.wait_line("restarted alpha in", at);
+    assert_eq!(
+        field(&get(ws.beta, "/").unwrap(), "pid"),
+        b,
+        "beta kept running"
+    );
+
+    // Ignored files (.gitignore's `*.log`) and editors' scratch files are
+    // not changes; a broken edit keeps the old process serving and shows
+    // the compiler's error.
+    std::fs::write(ws.path("beta/debug.log"), "noise").unwrap();
+    std::fs::write(ws.path("beta/src/.main.rs.swp"), "noise").unwrap();
+    let good = std::fs::read_to_string(ws.path("beta/src/main.rs")).unwrap();
+    std::fs::write(
+        ws.path("beta/src/main.rs"),
+        "fn main() { let broken: u32 = \"no\"; }\n",
+    )
+    .unwrap();
+    let at = dev.wait_line("changed beta/src/main.rs; rebuilding beta", at);
+    let at = dev.wait_line("build failed", at);
+    let output = dev.output();
+    assert!(
+        output.contains("error[E0308]: mismatched types"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("debug.log") && !output.contains(".swp"),
+        "{output}"
+    );
+    assert!(
+        dev.lines.lock().unwrap()[at].ends_with("still running the previous build: beta"),
+        "{output}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        field(&get(ws.beta, "/").unwrap(), "pid"),
+        b,
+        "old beta serves"
+    );
+
+    // Fixed: beta comes back, and its old child went with the old beta.
+    std::fs::write(ws.path("beta/src/main.rs"), good).unwrap();
+    let b_body = answer(ws.beta, "beta v2", Some(b));
+    let at = dev.wait_line("restarted beta in", at);
+    assert!(gone(b_child), "the old beta's child {b_child} outlived it");
+    let (b, b_child) = (field(&b_body, "pid"), field(&b_body, "child"));
+
+    // A crash is reported and the process started again.
+    assert_eq!(get(ws.alpha, "/crash"), None);
+    let at = dev.wait_line(
+        "alpha exited (exit status 3); starting it again in 500 ms",
+        at,
+    );
+    let a2 = field(&answer(ws.alpha, "alpha v2 howdy", Some(a)), "pid");
+    dev.wait_line("started alpha", at);
+
+    // Ctrl-C stops everything, children included.
+    dev.signal("-INT");
+    for pid in [a2, b, b_child] {
+        assert!(gone(pid), "process {pid} outlived looklook dev");
+    }
+    assert_eq!(get(ws.alpha, "/"), None);
+    assert_eq!(get(ws.beta, "/"), None);
+}
+
+#[test]
+fn dev_once_runs_the_named_processes_without_watching() {
+    let ws = Ws::new();
+    let dev = ws.dev(&["--once", "beta"]);
+    let body = answer(ws.beta, "beta v1", None);
+    let child = field(&body, "child");
+    // Not watching: an edit changes nothing, and alpha never started.
+    ws.edit("beta/src/main.rs", "sleep", "sleep ");
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!dev.output().contains("changed"), "{}", dev.output());
+    assert_eq!(get(ws.alpha, "/"), None);
+    dev.signal("-TERM");
+    assert!(gone(field(&body, "pid")) && gone(child));
+}
+
+#[test]
+fn dev_reports_an_unknown_process_and_a_failed_first_build() {
+    let ws = Ws::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+        .args(["dev", "gamma"])
+        .current_dir(ws.dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("there is no process `gamma`; the processes are: alpha, beta"),
+        "{stderr}"
+    );
+
+    ws.edit(
+        "shared/src/lib.rs",
+        "pub const VERSION: &str = \"v1\";",
+        "pub const VERSION: &str = 1;",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+        .args(["dev", "--once"])
+        .current_dir(ws.dir.path())
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the build failed"), "{stderr}");
+    assert!(stderr.contains("error[E0308]"), "{stderr}");
+}
+
+/// `looklook new`, then `looklook dev` in it: the new project's service
+/// answers, and an edit of its logic is served after the reload.
+#[test]
+fn a_new_project_runs_under_dev_and_reloads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hello");
+    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+        .args(["new", "hello", "--runtime-path"])
+        .arg(workspace().join("looklook-runtime"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Next: cd hello && looklook dev"));
+    // The same dependency versions as this repository: nothing new to fetch
+    // or build but the service.
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let (port, metrics) = (free_port(), free_port());
+    let manifest = std::fs::read_to_string(dir.join("looklook.toml"))
+        .unwrap()
+        .replace("8888", &port.to_string())
+        .replace("9091", &metrics.to_string());
+    std::fs::write(dir.join("looklook.toml"), manifest).unwrap();
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_looklook"));
+    cmd.arg("dev").env("CARGO_TARGET_DIR", crates_target());
+    let dev = Dev::spawn(cmd, &dir);
+    let body = answer_at(port, "/hello", "hello, world", None);
+    assert!(body.contains(r#""message":"hello, world""#), "{body}");
+    let at = dev.wait_line("watching", 0);
+
+    let logic = dir.join("hello-api/src/logic/hello.rs");
+    let text = std::fs::read_to_string(&logic).unwrap();
+    std::fs::write(&logic, text.replace("\"hello, {}\"", "\"good day, {}\"")).unwrap();
+    answer_at(port, "/hello", "good day, world", None);
+    dev.wait_line(
+        "changed hello-api/src/logic/hello.rs; rebuilding hello-api",
+        at,
+    );
+    dev.signal("-INT");
+}
