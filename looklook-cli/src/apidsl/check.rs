@@ -1176,11 +1176,10 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_nanos(total as u64))
 }
 
+/// A route prefix, cleaned as goctl does (`path.Join("/", v)`): the
+/// leading `/` is optional, repeated slashes collapse.
 fn clean_prefix(v: &str) -> Option<String> {
     let v = v.trim();
-    if !v.starts_with('/') {
-        return None;
-    }
     let segs: Vec<&str> = v.split('/').filter(|s| !s.is_empty()).collect();
     let ok = segs.iter().all(|s| {
         s.chars()
@@ -1198,6 +1197,18 @@ fn clean_prefix(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_are_cleaned_like_goctl() {
+        assert_eq!(clean_prefix("/v1").as_deref(), Some("/v1"));
+        assert_eq!(
+            clean_prefix("usercenter/v1").as_deref(),
+            Some("/usercenter/v1")
+        );
+        assert_eq!(clean_prefix("//api//v2/").as_deref(), Some("/api/v2"));
+        assert_eq!(clean_prefix("/").as_deref(), Some(""));
+        assert_eq!(clean_prefix("/a b"), None);
+    }
 
     fn files(list: &[(&str, &str)]) -> impl Fn(&Path) -> io::Result<String> {
         let map: HashMap<PathBuf, String> = list

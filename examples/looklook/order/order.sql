@@ -1,0 +1,38 @@
+-- looklook_order: homestay orders. An order keeps a snapshot of the
+-- homestay as it was booked. Money is in cents.
+
+CREATE TABLE `homestay_order` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `create_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `update_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  `delete_time` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `del_state` tinyint NOT NULL DEFAULT '0',
+  `version` bigint NOT NULL DEFAULT '0' COMMENT 'optimistic lock version',
+  `sn` char(25) NOT NULL DEFAULT '' COMMENT 'the order number (HSO...)',
+  `user_id` bigint NOT NULL DEFAULT '0' COMMENT 'the guest',
+  `homestay_id` bigint NOT NULL DEFAULT '0',
+  `title` varchar(32) NOT NULL DEFAULT '',
+  `sub_title` varchar(128) NOT NULL DEFAULT '',
+  `cover` varchar(1024) NOT NULL DEFAULT '' COMMENT 'the first banner image',
+  `info` varchar(4069) NOT NULL DEFAULT '',
+  `people_num` tinyint(1) NOT NULL DEFAULT '0' COMMENT 'how many guests it takes',
+  `row_type` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 priced per room, 1 per person',
+  `need_food` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 no meals, 1 meals',
+  `food_info` varchar(1024) NOT NULL DEFAULT '',
+  `food_price` bigint NOT NULL COMMENT 'meals, per person per day, in cents',
+  `homestay_price` bigint NOT NULL COMMENT 'per night, in cents',
+  `market_homestay_price` bigint NOT NULL DEFAULT '0',
+  `homestay_business_id` bigint NOT NULL DEFAULT '0' COMMENT 'the shop',
+  `homestay_user_id` bigint NOT NULL DEFAULT '0' COMMENT 'the landlord',
+  `live_start_date` date NOT NULL COMMENT 'check-in',
+  `live_end_date` date NOT NULL COMMENT 'check-out',
+  `live_people_num` tinyint NOT NULL DEFAULT '0' COMMENT 'how many guests come',
+  `trade_state` tinyint(1) NOT NULL DEFAULT '0' COMMENT '-1 cancelled, 0 waiting for payment, 1 paid, 2 used, 3 refunded, 4 expired',
+  `trade_code` char(8) NOT NULL DEFAULT '' COMMENT 'the code the guest shows on arrival',
+  `remark` varchar(64) NOT NULL DEFAULT '',
+  `order_total_price` bigint NOT NULL DEFAULT '0' COMMENT 'food_total_price + homestay_total_price',
+  `food_total_price` bigint NOT NULL DEFAULT '0',
+  `homestay_total_price` bigint NOT NULL DEFAULT '0',
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `idx_sn` (`sn`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='homestay orders';
