@@ -24,9 +24,9 @@ pub enum Command {
     /// Start a project: a cargo workspace, looklook.toml, an .api file and
     /// the HTTP service generated from it, ready for `looklook dev`.
     New(NewArgs),
-    /// Generate a crate from a definition file.
-    #[command(subcommand)]
-    Gen(GenCommand),
+    /// Generate a crate from a definition file; with no subcommand, every
+    /// service of looklook.toml.
+    Gen(GenArgs),
     /// Start the development infrastructure of looklook.stack.toml.
     ///
     /// Services start in dependency order, each once the ones it depends on
@@ -56,6 +56,18 @@ pub enum Command {
     Dev(DevArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GenArgs {
+    #[command(subcommand)]
+    pub command: Option<GenCommand>,
+    /// The project manifest whose [[service]] tables to regenerate
+    /// [default: the nearest looklook.toml at or above the current
+    /// directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

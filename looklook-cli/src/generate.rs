@@ -25,6 +25,13 @@ pub enum GenError {
     ProjectName(String),
     #[error("{} already exists and is not empty; pick a new directory", .0.display())]
     NotEmpty(PathBuf),
+    #[error("{} lists no [[service]] to generate", .0.display())]
+    NoServices(PathBuf),
+    #[error(
+        "no looklook.toml in {} or any directory above it; name a definition (`looklook gen api FILE`) or pass --manifest",
+        .0.display()
+    )]
+    NoManifest(PathBuf),
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -192,6 +199,68 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
     }
     std::fs::rename(staging.keep(), &dir).map_err(io(&dir))?;
     Ok(report)
+}
+
+/// `looklook gen` with no arguments: every service of the project manifest,
+/// each of its crates from its definition. All definitions are read and
+/// checked before anything is written, so an error in one leaves every
+/// crate as it was.
+pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> {
+    let (_, manifest) = crate::manifest::load(manifest_path)?;
+    if manifest.services.is_empty() {
+        return Err(GenError::NoServices(manifest_path.to_path_buf()));
+    }
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let path = |p: &Option<String>| p.as_ref().map(|p| base.join(p));
+    for service in &manifest.services {
+        if let Some(api) = path(&service.api) {
+            apidsl::load_spec(&api)?;
+        }
+        if let Some(proto) = path(&service.proto) {
+            crate::proto::compile(&proto, &[])?;
+        }
+        if let Some(sql) = path(&service.sql) {
+            let text = std::fs::read_to_string(&sql).map_err(|source| GenError::Path {
+                path: sql.clone(),
+                source,
+            })?;
+            crate::ddl::parse(&apidsl::SourceFile::new(sql.display().to_string(), text))?;
+        }
+    }
+    let mut reports = Vec::new();
+    for service in &manifest.services {
+        let name = service.name.get_ref();
+        let dir = base.join(&service.dir);
+        if let Some(api_file) = path(&service.api) {
+            let opts = GenApiOptions {
+                api_file,
+                out_dir: dir.join("api"),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/api"), gen_api(&opts)?));
+        }
+        if let Some(proto_file) = path(&service.proto) {
+            let opts = GenRpcOptions {
+                proto_file,
+                includes: Vec::new(),
+                out_dir: dir.join("rpc"),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/rpc"), gen_rpc(&opts)?));
+        }
+        if let Some(sql_file) = path(&service.sql) {
+            let opts = GenModelOptions {
+                sql_file,
+                out_dir: dir.join("model"),
+                cache: service.cache,
+                crate_name: Some(format!("{name}-model")),
+                database: service.database.clone(),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/model"), gen_model(&opts)?));
+        }
+    }
+    Ok(reports)
 }
 
 /// A crate name from a definition file's name: `user_center.proto` →

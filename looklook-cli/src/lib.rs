@@ -8,6 +8,7 @@
 //! - [`writer`]: applies a file plan, keeping user-owned files safe.
 //! - [`generate`]: the `looklook gen` operations tying them together.
 //! - [`stack`], [`infra`]: the stack file and `looklook up`/`down`/`ps`/`logs`.
+//! - [`manifest`]: `looklook.toml`, the project manifest.
 //! - [`devloop`]: `looklook dev`, running the processes and hot-reloading them.
 
 pub mod apidsl;
@@ -16,6 +17,7 @@ pub mod ddl;
 pub mod devloop;
 pub mod generate;
 pub mod infra;
+pub mod manifest;
 pub mod proto;
 pub mod rustfmt;
 pub mod stack;

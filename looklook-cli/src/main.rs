@@ -27,9 +27,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Api(ApiCommand::Check(a)) => commands::api::check(a),
         Command::Api(ApiCommand::Fmt(a)) => commands::api::fmt(a),
-        Command::Gen(GenCommand::Api(a)) => commands::gen_api::run(a),
-        Command::Gen(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
-        Command::Gen(GenCommand::Model(a)) => commands::gen_model::run(a),
+        Command::Gen(g) => match g.command {
+            Some(GenCommand::Api(a)) => commands::gen_api::run(a),
+            Some(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
+            Some(GenCommand::Model(a)) => commands::gen_model::run(a),
+            None => commands::gen_all::run(g.manifest),
+        },
         Command::Up(a) => commands::infra::up(a),
         Command::Down(a) => commands::infra::down(a),
         Command::Ps(a) => commands::infra::ps(a),

@@ -364,9 +364,18 @@ fn types_rs(spec: &Spec) -> String {
             use std::collections::BTreeMap;
         )
     });
+    // `Range` only where some request field is range-checked: an unused
+    // import would fail clippy in the generated crate.
+    let uses_range = spec
+        .types
+        .iter()
+        .filter(|t| requests.contains(t.name.as_str()))
+        .flat_map(|t| spec.flat_fields(t))
+        .any(|f| f.opts.range.is_some());
+    let range_use = uses_range.then(|| quote!(, Range));
     let bind_use = (!requests.is_empty()).then(|| {
         quote!(
-            use looklook_runtime::http::{BindFields, Field, Kind, Range};
+            use looklook_runtime::http::{BindFields, Field, Kind #range_use};
         )
     });
     let tokens = quote! {

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use looklook::devloop::{self, DevEvent, DevOptions, manifest};
+use looklook::devloop::{self, DevEvent, DevOptions};
+use looklook::manifest;
 
 use crate::cli::DevArgs;
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod completions;
 pub mod dev;
+pub mod gen_all;
 pub mod gen_api;
 pub mod gen_model;
 pub mod gen_rpc;

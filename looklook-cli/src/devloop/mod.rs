@@ -2,7 +2,7 @@
 //! current while you edit.
 //!
 //! The pieces, in the order a change flows through them:
-//! - [`manifest`]: the processes of `looklook.toml`;
+//! - [`crate::manifest`]: the processes of `looklook.toml`;
 //! - [`watch`]: notify, debounced, ignoring what git ignores;
 //! - [`graph`]: `cargo metadata`, to know which binaries a changed file
 //!   reaches (an edit in a shared crate restarts every process built from
@@ -15,7 +15,6 @@
 
 pub mod build;
 pub mod graph;
-pub mod manifest;
 pub mod supervise;
 pub mod watch;
 
@@ -32,9 +31,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::apidsl::{Diagnostics, SourceFile};
+use crate::manifest::{self, Manifest, span};
 use build::{BinTarget, Build, BuildError};
 use graph::{Graph, GraphError, Watched};
-use manifest::{Manifest, span};
 use supervise::{Child, Spec};
 use watch::{Watch, WatchError};
 

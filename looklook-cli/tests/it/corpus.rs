@@ -101,3 +101,41 @@ fn the_reference_system_definitions_are_complete() {
     assert_eq!(methods, 15);
     assert_eq!((tables, columns), (8, 125));
 }
+
+/// `looklook gen` over the repository's manifest changes nothing: the
+/// checked-in services/ are exactly what the generators make of
+/// examples/looklook (run on a copy, so a failure leaves the tree alone).
+#[test]
+fn the_checked_in_services_are_what_looklook_gen_makes() {
+    let root = crate::support::workspace();
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(root.join("looklook.toml"), tmp.path().join("looklook.toml")).unwrap();
+    copy_tree(
+        &root.join("examples/looklook"),
+        &tmp.path().join("examples/looklook"),
+    );
+    copy_tree(&root.join("services"), &tmp.path().join("services"));
+    let reports = looklook::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
+    assert_eq!(reports.len(), 12, "api, rpc and model for four services");
+    for (name, report) in reports {
+        assert!(
+            report.created.is_empty()
+                && report.updated.is_empty()
+                && report.modules_extended.is_empty(),
+            "regenerating {name} changed it; run `looklook gen` and commit:\n{report}"
+        );
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}

@@ -1,6 +1,8 @@
-//! The project manifest (`looklook.toml`): the processes `looklook dev`
-//! runs. Each is a binary of a crate in the cargo workspace, with its
-//! arguments, environment and working directory.
+//! The project manifest (`looklook.toml`): the services whose crates
+//! `looklook gen` (with no arguments) regenerates from their definitions,
+//! and the processes `looklook dev` runs. Each process is a binary of a
+//! crate in the cargo workspace, with its arguments, environment and
+//! working directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,8 +21,28 @@ pub const MANIFEST: &str = "looklook.toml";
 pub struct Manifest {
     #[serde(default)]
     pub dev: DevSettings,
+    #[serde(default, rename = "service")]
+    pub services: Vec<ServiceDef>,
     #[serde(default, rename = "process")]
     pub processes: Vec<ProcessDef>,
+}
+
+/// A service's definitions and where its crates go: `<dir>/api` from the
+/// `.api` file, `<dir>/rpc` from the `.proto`, `<dir>/model` from the SQL.
+/// Paths are relative to the manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDef {
+    pub name: Spanned<String>,
+    pub dir: String,
+    pub api: Option<String>,
+    pub proto: Option<String>,
+    pub sql: Option<String>,
+    /// The model's database [default: the SQL file's name].
+    pub database: Option<String>,
+    /// Put the model's reads by key behind Redis.
+    #[serde(default)]
+    pub cache: bool,
 }
 
 /// How the dev loop behaves; the defaults suit most projects.
@@ -112,6 +134,17 @@ pub fn parse(file: &SourceFile) -> Result<Manifest, Diagnostics> {
     })?;
     let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
+    for service in &manifest.services {
+        if service.api.is_none() && service.proto.is_none() && service.sql.is_none() {
+            errors.push(file.error(
+                span(&service.name),
+                format!(
+                    "service `{}` names no definition: give it `api`, `proto` or `sql`",
+                    service.name.get_ref()
+                ),
+            ));
+        }
+    }
     for process in &manifest.processes {
         let name = &process.name;
         if !plain(name.get_ref()) {

@@ -1,0 +1,18 @@
+//! `looklook gen` with no subcommand: every service of looklook.toml.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use looklook::generate::{GenError, gen_all};
+use looklook::manifest;
+
+pub fn run(manifest: Option<PathBuf>) -> miette::Result<String> {
+    let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
+    let path = manifest::find(manifest.as_deref(), &here)
+        .ok_or_else(|| crate::error(GenError::NoManifest(here)))?;
+    let mut out = String::new();
+    for (name, report) in gen_all(&path).map_err(crate::error)? {
+        let _ = write!(out, "{name}:\n{report}");
+    }
+    Ok(out)
+}

@@ -1,0 +1,7 @@
+// Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
+//! The business logic: one function per RPC method, called by `server.rs`.
+//!
+//! looklook adds a `pub mod` line here for each new route; it never removes
+//! one.
+
+pub mod homestay_detail;
