@@ -113,15 +113,30 @@ impl Error {
     }
 }
 
-/// `?` on any other error makes it an internal server error (100001); the
-/// details go to the log only.
+/// `?` on any other error makes it an internal error; the details go to
+/// the log only. A model's or the database's error is 100005 (100006 for a
+/// lost optimistic-lock race), anything else 100001.
 impl<E> From<E> for Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn from(e: E) -> Self {
-        Error::internal(codes::SERVER_COMMON_ERROR, e)
+        let code = database_code(&e).unwrap_or(codes::SERVER_COMMON_ERROR);
+        Error::internal(code, e)
     }
+}
+
+#[cfg(feature = "model")]
+fn database_code(e: &dyn std::any::Any) -> Option<u32> {
+    if let Some(e) = e.downcast_ref::<crate::model::Error>() {
+        return Some(e.code());
+    }
+    e.downcast_ref::<sqlx::Error>().map(|_| codes::DB_ERROR)
+}
+
+#[cfg(not(feature = "model"))]
+fn database_code(_: &dyn std::any::Any) -> Option<u32> {
+    None
 }
 
 impl fmt::Debug for Error {

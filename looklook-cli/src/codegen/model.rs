@@ -468,7 +468,7 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
         };
         quote! {
             /// The cache key of a primary-key value.
-            fn id_key(id: impl std::fmt::Display) -> String {
+            fn id_key(id: impl std::fmt::Display + Sync) -> String {
                 key(ID_KEY, &[&id])
             }
 

@@ -205,7 +205,7 @@ impl Cache {
     ) -> Result<Option<T>, sqlx::Error>
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
-        P: FromStr + Display,
+        P: FromStr + Display + Sync,
     {
         match self.get_raw(index_key).await {
             Some(Some(value)) if value == PLACEHOLDER => {
@@ -408,7 +408,7 @@ impl Cache {
 
 /// The cache key of one value: `prefix` is `cache:<db>:<table>:<column>:`
 /// (columns joined with `:` for a composite key), values joined with `:`.
-pub fn key(prefix: &str, values: &[&dyn Display]) -> String {
+pub fn key(prefix: &str, values: &[&(dyn Display + Sync)]) -> String {
     use std::fmt::Write;
     let mut key = String::from(prefix);
     for (i, value) in values.iter().enumerate() {

@@ -163,3 +163,48 @@ where
         }
     }
 }
+
+impl Error {
+    /// The business code a failed model call reaches the client as: a lost
+    /// optimistic-lock race is 100006, anything the database did 100005.
+    pub fn code(&self) -> u32 {
+        match self {
+            Error::VersionConflict { .. } | Error::NoRow { .. } => {
+                crate::codes::DB_UPDATE_AFFECTED_ZERO_ERROR
+            }
+            Error::Db(_) => crate::codes::DB_ERROR,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `?` in a handler turns model and database errors into their codes.
+    #[test]
+    fn model_errors_reach_clients_as_database_codes() {
+        fn through_question_mark(e: Error) -> crate::Error {
+            let r: crate::Result<()> = (|| Err(e)?)();
+            r.unwrap_err()
+        }
+        let conflict = Error::VersionConflict {
+            table: "user",
+            id: "1".into(),
+            version: 3,
+        };
+        assert_eq!(
+            through_question_mark(conflict).code_value(),
+            crate::codes::DB_UPDATE_AFFECTED_ZERO_ERROR
+        );
+        let db = Error::Db(sqlx::Error::PoolTimedOut);
+        assert_eq!(
+            through_question_mark(db).code_value(),
+            crate::codes::DB_ERROR
+        );
+        let raw: crate::Error = sqlx::Error::RowNotFound.into();
+        assert_eq!(raw.code_value(), crate::codes::DB_ERROR);
+        let other: crate::Error = std::io::Error::other("x").into();
+        assert_eq!(other.code_value(), crate::codes::SERVER_COMMON_ERROR);
+    }
+}

@@ -444,7 +444,7 @@ impl ThirdPaymentModel {
     }
 
     /// The cache key of a primary-key value.
-    fn id_key(id: impl std::fmt::Display) -> String {
+    fn id_key(id: impl std::fmt::Display + Sync) -> String {
         key(ID_KEY, &[&id])
     }
 

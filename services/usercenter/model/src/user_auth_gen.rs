@@ -412,7 +412,7 @@ impl UserAuthModel {
     }
 
     /// The cache key of a primary-key value.
-    fn id_key(id: impl std::fmt::Display) -> String {
+    fn id_key(id: impl std::fmt::Display + Sync) -> String {
         key(ID_KEY, &[&id])
     }
 

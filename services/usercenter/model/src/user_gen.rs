@@ -398,7 +398,7 @@ impl UserModel {
     }
 
     /// The cache key of a primary-key value.
-    fn id_key(id: impl std::fmt::Display) -> String {
+    fn id_key(id: impl std::fmt::Display + Sync) -> String {
         key(ID_KEY, &[&id])
     }
 

@@ -1,18 +1,26 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.usercenter/generateToken`: the business logic of this method.
+//! `pb.usercenter/generateToken`: a token for a user another service has
+//! already identified (the WeChat login, say).
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
 
+use super::shared::token;
 use crate::pb::pb::{GenerateTokenReq, GenerateTokenResp};
 use crate::svc::ServiceContext;
 
 pub async fn generate_token(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: GenerateTokenReq,
 ) -> Result<GenerateTokenResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(GenerateTokenResp::default())
+    if req.user_id <= 0 {
+        return Err(Error::bad_param("userId must be a user's id"));
+    }
+    let (access_token, access_expire, refresh_after) = token(svc, req.user_id)?;
+    Ok(GenerateTokenResp {
+        access_token,
+        access_expire,
+        refresh_after,
+    })
 }

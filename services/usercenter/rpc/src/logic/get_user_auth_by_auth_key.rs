@@ -1,18 +1,24 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.usercenter/getUserAuthByAuthKey`: the business logic of this method.
+//! `pb.usercenter/getUserAuthByAuthKey`: who logs in with this key (an
+//! openid, say); `userAuth` is unset when nobody does.
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
 
+use super::shared::user_auth_message;
 use crate::pb::pb::{GetUserAuthByAuthKeyReq, GetUserAuthByAuthKeyResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_user_auth_by_auth_key(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: GetUserAuthByAuthKeyReq,
 ) -> Result<GetUserAuthByAuthKeyResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(GetUserAuthByAuthKeyResp::default())
+    let auth = svc
+        .user_auths
+        .find_one_by_auth_type_auth_key(&req.auth_type, &req.auth_key)
+        .await?;
+    Ok(GetUserAuthByAuthKeyResp {
+        user_auth: auth.map(user_auth_message),
+    })
 }

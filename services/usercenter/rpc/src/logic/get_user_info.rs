@@ -1,18 +1,24 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.usercenter/getUserInfo`: the business logic of this method.
+//! `pb.usercenter/getUserInfo`: one user, or the error "user does not exist".
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
 
+use super::shared::user_message;
 use crate::pb::pb::{GetUserInfoReq, GetUserInfoResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_user_info(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: GetUserInfoReq,
 ) -> Result<GetUserInfoResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(GetUserInfoResp::default())
+    let user = svc
+        .users
+        .find_one(req.id)
+        .await?
+        .ok_or_else(|| Error::msg("user does not exist"))?;
+    Ok(GetUserInfoResp {
+        user: Some(user_message(user)),
+    })
 }

@@ -10,3 +10,4 @@ pub mod get_user_auth_by_user_id;
 pub mod get_user_info;
 pub mod login;
 pub mod register;
+pub mod shared;

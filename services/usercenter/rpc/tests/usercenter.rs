@@ -1,0 +1,250 @@
+//! usercenter-rpc served on 127.0.0.1 against a real MariaDB and Redis
+//! (started by `scripts/infra up`, which exports LOOKLOOK_TEST_MYSQL and
+//! LOOKLOOK_TEST_REDIS), called through its own typed client.
+
+use looklook_runtime::codes;
+use looklook_runtime::config::JwtAuth;
+use looklook_runtime::http::RequestCtx;
+use looklook_runtime::http::jwt::JwtKey;
+use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use tokio::net::TcpListener;
+use usercenter_model::{CacheConf, SqlConf};
+use usercenter_rpc::client::UsercenterClient;
+use usercenter_rpc::config::Config;
+use usercenter_rpc::pb::pb::{
+    GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq, GetUserInfoReq, LoginReq,
+    RegisterReq,
+};
+use usercenter_rpc::svc::ServiceContext;
+use usercenter_rpc::{pb, server};
+
+const SECRET: &str = "test-secret";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
+    })
+}
+
+/// A fresh `looklook_t_usercenter` database with the service's tables, a
+/// flushed Redis database, and the service serving on a free port.
+async fn start() -> UsercenterClient {
+    let mysql = env("LOOKLOOK_TEST_MYSQL");
+    let db = "looklook_t_usercenter";
+    let admin = SqlConf::new(mysql.clone()).connect_lazy().unwrap();
+    let reset = format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`;");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let ddl = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../examples/looklook/usercenter/usercenter.sql"
+    ))
+    .unwrap();
+    let pool = SqlConf::new(format!("{mysql}/{db}"))
+        .connect_lazy()
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let redis = format!("{}/7", env("LOOKLOOK_TEST_REDIS"));
+    let flushed = std::process::Command::new("redis-cli")
+        .args(["-u", &redis, "FLUSHDB"])
+        .output()
+        .unwrap();
+    assert!(flushed.status.success());
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let config = Config {
+        rpc: RpcServerConf {
+            name: "usercenter-rpc".into(),
+            listen_on: addr.clone(),
+            log: Default::default(),
+            prometheus: None,
+            timeout: 5000,
+        },
+        db: SqlConf::new(format!("{mysql}/{db}")),
+        cache: CacheConf::new(redis),
+        jwt_auth: JwtAuth {
+            access_secret: SECRET.into(),
+            access_expire: 3600,
+        },
+    };
+    let svc = ServiceContext::new(config).await.unwrap();
+    let rpc = svc.config.rpc.clone();
+    tokio::spawn(async move {
+        looklook_runtime::rpc::serve_with_shutdown(
+            &rpc,
+            listener,
+            server::routes(svc),
+            server::SERVICES,
+            pb::FILE_DESCRIPTOR_SET,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+    });
+    UsercenterClient::new(&RpcClientConf {
+        endpoints: vec![addr],
+        timeout: 10_000,
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn register_login_and_look_up_users() {
+    let client = start().await;
+    let ctx = RequestCtx::default();
+    let register = |mobile: &str, password: &str| RegisterReq {
+        mobile: mobile.into(),
+        password: password.into(),
+        auth_key: mobile.into(),
+        auth_type: "system".into(),
+        nickname: String::new(),
+    };
+
+    // Register: a token for the new user, signed with the shared secret.
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let reg = client
+        .register(&ctx, register("13800000001", "s3cret"))
+        .await
+        .unwrap();
+    let claims = JwtKey::new(SECRET).verify(&reg.access_token).unwrap();
+    assert!(claims.user_id > 0);
+    assert!((before + 3600..=before + 3602).contains(&reg.access_expire));
+    assert_eq!(reg.refresh_after, reg.access_expire - 1800);
+
+    // The same mobile again is refused.
+    let again = client
+        .register(&ctx, register("13800000001", "other"))
+        .await
+        .unwrap_err();
+    assert_eq!(again.message(), "user has been registered");
+
+    // Log in: the right password works; a wrong one and an unknown number
+    // get the same answer.
+    let login = |mobile: &str, password: &str| LoginReq {
+        auth_type: "system".into(),
+        auth_key: mobile.into(),
+        password: password.into(),
+    };
+    let ok = client
+        .login(&ctx, login("13800000001", "s3cret"))
+        .await
+        .unwrap();
+    assert_eq!(
+        JwtKey::new(SECRET)
+            .verify(&ok.access_token)
+            .unwrap()
+            .user_id,
+        claims.user_id
+    );
+    let wrong = client
+        .login(&ctx, login("13800000001", "nope"))
+        .await
+        .unwrap_err();
+    let unknown = client
+        .login(&ctx, login("13900000000", "s3cret"))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.message(), "wrong mobile number or password");
+    assert_eq!(unknown.message(), wrong.message());
+    assert_eq!(wrong.code_value(), codes::SERVER_COMMON_ERROR);
+
+    // The user, with a random nickname; the password is never stored plain.
+    let info = client
+        .get_user_info(&ctx, GetUserInfoReq { id: claims.user_id })
+        .await
+        .unwrap()
+        .user
+        .unwrap();
+    assert_eq!(info.mobile, "13800000001");
+    assert_eq!(info.nickname.len(), 8);
+    let stored: String = sqlx::query_scalar("SELECT password FROM user WHERE id = ?")
+        .bind(claims.user_id)
+        .fetch_one(
+            &SqlConf::new(format!(
+                "{}/looklook_t_usercenter",
+                env("LOOKLOOK_TEST_MYSQL")
+            ))
+            .connect_lazy()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    let missing = client
+        .get_user_info(&ctx, GetUserInfoReq { id: 999_999 })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.message(), "user does not exist");
+
+    // Logins by key and by user; nothing where there is none.
+    let by_key = client
+        .get_user_auth_by_auth_key(
+            &ctx,
+            GetUserAuthByAuthKeyReq {
+                auth_key: "13800000001".into(),
+                auth_type: "system".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .user_auth
+        .unwrap();
+    assert_eq!(by_key.user_id, claims.user_id);
+    let none = client
+        .get_user_auth_by_auth_key(
+            &ctx,
+            GetUserAuthByAuthKeyReq {
+                auth_key: "openid-x".into(),
+                auth_type: "wxMini".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.user_auth.is_none());
+    let by_user = client
+        .get_user_auth_by_user_id(
+            &ctx,
+            GetUserAuthByUserIdReq {
+                user_id: claims.user_id,
+                auth_type: "system".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .user_auth
+        .unwrap();
+    assert_eq!(by_user.auth_key, "13800000001");
+
+    // A token for a user another service identified; a bad id is a bad
+    // parameter.
+    let token = client
+        .generate_token(
+            &ctx,
+            GenerateTokenReq {
+                user_id: claims.user_id,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        JwtKey::new(SECRET)
+            .verify(&token.access_token)
+            .unwrap()
+            .user_id,
+        claims.user_id
+    );
+    let bad = client
+        .generate_token(&ctx, GenerateTokenReq { user_id: 0 })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code_value(), codes::REQUEST_PARAM_ERROR);
+}
