@@ -1,20 +1,26 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The state every handler shares (go-zero calls it the service context):
-//! the config, and whatever you add, such as database pools and RPC clients.
+//! The state every handler shares: the config and the usercenter-rpc
+//! client, which does the work (this gateway only translates).
 
 use std::sync::Arc;
+
+use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::Config;
 
 #[derive(Clone)]
 pub struct ServiceContext {
     pub config: Arc<Config>,
+    pub usercenter: UsercenterClient,
 }
 
 impl ServiceContext {
-    /// Build the shared state once, at start-up.
+    /// Build the shared state once, at start-up. The client connects
+    /// lazily, so the gateway starts before the RPC service does.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         Ok(ServiceContext {
+            usercenter: UsercenterClient::new(&config.usercenter_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("usercenter-rpc client: {e:?}"))?,
             config: Arc::new(config),
         })
     }

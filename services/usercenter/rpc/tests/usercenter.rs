@@ -15,8 +15,6 @@ use usercenter_rpc::pb::pb::{
     GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq, GetUserInfoReq, LoginReq,
     RegisterReq,
 };
-use usercenter_rpc::svc::ServiceContext;
-use usercenter_rpc::{pb, server};
 
 const SECRET: &str = "test-secret";
 
@@ -73,19 +71,10 @@ async fn start() -> UsercenterClient {
             access_expire: 3600,
         },
     };
-    let svc = ServiceContext::new(config).await.unwrap();
-    let rpc = svc.config.rpc.clone();
     tokio::spawn(async move {
-        looklook_runtime::rpc::serve_with_shutdown(
-            &rpc,
-            listener,
-            server::routes(svc),
-            server::SERVICES,
-            pb::FILE_DESCRIPTOR_SET,
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
+        usercenter_rpc::serve_on(config, listener, std::future::pending())
+            .await
+            .unwrap();
     });
     UsercenterClient::new(&RpcClientConf {
         endpoints: vec![addr],

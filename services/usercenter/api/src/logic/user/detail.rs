@@ -1,20 +1,36 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /user/detail`: the business logic of this route.
-//!
-//! the caller's own details
+//! `POST /user/detail`: the caller's own details. The route is behind JWT,
+//! so the token's user is the caller.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result, codes};
+use usercenter_rpc::pb::pb;
 
 use crate::svc::ServiceContext;
-use crate::types::{UserInfoReq, UserInfoResp};
+use crate::types::{User, UserInfoReq, UserInfoResp};
 
 pub async fn detail(
     svc: &ServiceContext,
     ctx: &RequestCtx,
-    req: UserInfoReq,
+    _req: UserInfoReq,
 ) -> Result<UserInfoResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(UserInfoResp::default())
+    let id = ctx
+        .user_id()
+        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user = svc
+        .usercenter
+        .get_user_info(ctx, pb::GetUserInfoReq { id })
+        .await?
+        .user
+        .unwrap_or_default();
+    Ok(UserInfoResp {
+        user_info: User {
+            id: user.id,
+            mobile: user.mobile,
+            nickname: user.nickname,
+            sex: user.sex,
+            avatar: user.avatar,
+            info: user.info,
+        },
+    })
 }

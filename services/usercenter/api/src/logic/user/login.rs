@@ -1,16 +1,28 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /user/login`: the business logic of this route.
-//!
-//! log in with a mobile number and a password
+//! `POST /user/login`: a mobile number and password for a token.
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use usercenter_rpc::pb::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{LoginReq, LoginResp};
 
 pub async fn login(svc: &ServiceContext, ctx: &RequestCtx, req: LoginReq) -> Result<LoginResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(LoginResp::default())
+    let resp = svc
+        .usercenter
+        .login(
+            ctx,
+            pb::LoginReq {
+                auth_type: "system".into(),
+                auth_key: req.mobile,
+                password: req.password,
+            },
+        )
+        .await?;
+    Ok(LoginResp {
+        access_token: resp.access_token,
+        access_expire: resp.access_expire,
+        refresh_after: resp.refresh_after,
+    })
 }

@@ -1,10 +1,10 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /user/register`: the business logic of this route.
-//!
-//! register with a mobile number and a password
+//! `POST /user/register`: a new account with a mobile number and password,
+//! logged in at once.
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use usercenter_rpc::pb::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{RegisterReq, RegisterResp};
@@ -14,7 +14,22 @@ pub async fn register(
     ctx: &RequestCtx,
     req: RegisterReq,
 ) -> Result<RegisterResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(RegisterResp::default())
+    let resp = svc
+        .usercenter
+        .register(
+            ctx,
+            pb::RegisterReq {
+                auth_key: req.mobile.clone(),
+                auth_type: "system".into(),
+                mobile: req.mobile,
+                password: req.password,
+                nickname: String::new(),
+            },
+        )
+        .await?;
+    Ok(RegisterResp {
+        access_token: resp.access_token,
+        access_expire: resp.access_expire,
+        refresh_after: resp.refresh_after,
+    })
 }

@@ -1,0 +1,180 @@
+//! The usercenter HTTP gateway as a client sees it: this crate's binary on
+//! 127.0.0.1, in front of usercenter-rpc (served in-process) on a real
+//! MariaDB and Redis (`scripts/infra up`; LOOKLOOK_TEST_MYSQL and
+//! LOOKLOOK_TEST_REDIS).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use looklook_runtime::config::JwtAuth;
+use looklook_runtime::rpc::RpcServerConf;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use usercenter_model::{CacheConf, SqlConf};
+use usercenter_rpc::config::Config;
+
+const SECRET: &str = "gateway-test-secret";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
+    })
+}
+
+/// usercenter-rpc on a fresh database; its address.
+async fn start_rpc() -> String {
+    let mysql = env("LOOKLOOK_TEST_MYSQL");
+    let db = "looklook_t_usercenter_api";
+    let admin = SqlConf::new(mysql.clone()).connect_lazy().unwrap();
+    let reset = format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`;");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let ddl = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../examples/looklook/usercenter/usercenter.sql"
+    ))
+    .unwrap();
+    let pool = SqlConf::new(format!("{mysql}/{db}"))
+        .connect_lazy()
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let redis = format!("{}/8", env("LOOKLOOK_TEST_REDIS"));
+    let flushed = Command::new("redis-cli")
+        .args(["-u", &redis, "FLUSHDB"])
+        .output()
+        .unwrap();
+    assert!(flushed.status.success());
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let config = Config {
+        rpc: RpcServerConf {
+            name: "usercenter-rpc".into(),
+            listen_on: addr.clone(),
+            log: Default::default(),
+            prometheus: None,
+            timeout: 5000,
+        },
+        db: SqlConf::new(format!("{mysql}/{db}")),
+        cache: CacheConf::new(redis),
+        jwt_auth: JwtAuth {
+            access_secret: SECRET.into(),
+            access_expire: 3600,
+        },
+    };
+    tokio::spawn(async move {
+        usercenter_rpc::serve_on(config, listener, std::future::pending())
+            .await
+            .unwrap();
+    });
+    addr
+}
+
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn register_login_and_detail_through_the_gateway() {
+    let rpc = start_rpc().await;
+    let (port, metrics) = (free_port(), free_port());
+    let _gateway = Gateway(
+        Command::new(env!("CARGO_BIN_EXE_usercenter-api"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PORT", port.to_string())
+            .env("METRICS_PORT", metrics.to_string())
+            .env("USERCENTER_RPC", &rpc)
+            .env("JWT_SECRET", SECRET)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}/usercenter/v1/user");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the gateway never listened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let post = |path: &str, body: Value, token: Option<&str>| {
+        let mut req = http.post(format!("{base}/{path}")).json(&body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+
+    // Register, then log in with the same password.
+    let (status, body) = post(
+        "register",
+        json!({"mobile": "13700000001", "password": "pw-1"}),
+        None,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_i64()), (200, Some(200)), "{body}");
+    assert!(
+        body["data"]["accessToken"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    let (_, body) = post(
+        "login",
+        json!({"mobile": "13700000001", "password": "pw-1"}),
+        None,
+    )
+    .await;
+    let token = body["data"]["accessToken"].as_str().unwrap().to_string();
+
+    // A wrong password: the business error in the envelope.
+    let (status, body) = post(
+        "login",
+        json!({"mobile": "13700000001", "password": "nope"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"code": 100001, "msg": "wrong mobile number or password"})
+    );
+
+    // A missing field is a bad parameter.
+    let (_, body) = post("register", json!({"mobile": "13700000002"}), None).await;
+    assert_eq!(body["code"], 100002, "{body}");
+
+    // The details need the token, and are the caller's.
+    let (status, _) = post("detail", json!({}), None).await;
+    assert_eq!(status, 401);
+    let (status, _) = post("detail", json!({}), Some("not-a-token")).await;
+    assert_eq!(status, 401);
+    let (status, body) = post("detail", json!({}), Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["userInfo"]["mobile"], "13700000001");
+    assert_eq!(
+        body["data"]["userInfo"]["nickname"].as_str().unwrap().len(),
+        8
+    );
+}
