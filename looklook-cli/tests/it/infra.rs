@@ -37,6 +37,10 @@ fn ok(out: &Output) -> (String, String) {
 }
 
 fn sql(port: u16, query: &str) -> String {
+    sql_in(port, "shop", query)
+}
+
+fn sql_in(port: u16, database: &str, query: &str) -> String {
     let out = Command::new("mariadb")
         .args([
             "--no-defaults",
@@ -44,7 +48,7 @@ fn sql(port: u16, query: &str) -> String {
             "-uroot",
             "-ppw",
             "-N",
-            "shop",
+            database,
             "-e",
             query,
         ])
@@ -323,4 +327,60 @@ fn an_unreachable_engine_is_named() {
         err.contains("no container engine answers at unix:///nonexistent/docker.sock"),
         "{err}"
     );
+}
+
+/// The reference system's own stack file (looklook.stack.toml at the
+/// repository root), on other ports: natively it runs MariaDB with the four
+/// databases loaded (125 columns in 8 tables) and Redis, and names what it
+/// skipped and why.
+#[test]
+fn the_reference_stack_comes_up_natively_with_its_databases() {
+    let root = crate::support::workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let (mysql, redis) = (free_port(), free_port());
+    let stack = fs::read_to_string(root.join("looklook.stack.toml"))
+        .unwrap()
+        .replace("33069:3306", &format!("{mysql}:3306"))
+        .replace("36379:6379", &format!("{redis}:6379"));
+    fs::write(dir.path().join("looklook.stack.toml"), stack).unwrap();
+    copy(
+        &root.join("examples/looklook"),
+        &dir.path().join("examples/looklook"),
+    );
+    copy(
+        &root.join("observability"),
+        &dir.path().join("observability"),
+    );
+
+    let (summary, progress) = ok(&looklook(dir.path(), &["up"]));
+    for db in ["usercenter", "travel", "order", "payment"] {
+        assert!(
+            progress.contains(&format!("init      mysql: database `looklook_{db}`")),
+            "{progress}"
+        );
+    }
+    assert!(
+        summary.contains("skipped") && summary.contains("kafka"),
+        "{summary}"
+    );
+    let columns = sql_in(
+        mysql,
+        "information_schema",
+        "SELECT COUNT(*), COUNT(DISTINCT table_schema, table_name) FROM information_schema.columns WHERE table_schema LIKE 'looklook\\_%'",
+    );
+    assert_eq!(columns.trim(), "125\t8");
+    ok(&looklook(dir.path(), &["down", "-v"]));
+}
+
+fn copy(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).unwrap();
+        }
+    }
 }
