@@ -1,5 +1,7 @@
 -- looklook_order: homestay orders. An order keeps a snapshot of the
 -- homestay as it was booked. Money is in cents.
+-- tinyint(1) columns read as booleans; counts and states are plain tinyint
+-- (the original's tinyint(1) for them would turn 4 guests into `true`).
 
 CREATE TABLE `homestay_order` (
   `id` bigint NOT NULL AUTO_INCREMENT,
@@ -15,7 +17,7 @@ CREATE TABLE `homestay_order` (
   `sub_title` varchar(128) NOT NULL DEFAULT '',
   `cover` varchar(1024) NOT NULL DEFAULT '' COMMENT 'the first banner image',
   `info` varchar(4069) NOT NULL DEFAULT '',
-  `people_num` tinyint(1) NOT NULL DEFAULT '0' COMMENT 'how many guests it takes',
+  `people_num` tinyint NOT NULL DEFAULT '0' COMMENT 'how many guests it takes',
   `row_type` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 priced per room, 1 per person',
   `need_food` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 no meals, 1 meals',
   `food_info` varchar(1024) NOT NULL DEFAULT '',
@@ -27,7 +29,7 @@ CREATE TABLE `homestay_order` (
   `live_start_date` date NOT NULL COMMENT 'check-in',
   `live_end_date` date NOT NULL COMMENT 'check-out',
   `live_people_num` tinyint NOT NULL DEFAULT '0' COMMENT 'how many guests come',
-  `trade_state` tinyint(1) NOT NULL DEFAULT '0' COMMENT '-1 cancelled, 0 waiting for payment, 1 paid, 2 used, 3 refunded, 4 expired',
+  `trade_state` tinyint NOT NULL DEFAULT '0' COMMENT '-1 cancelled, 0 waiting for payment, 1 paid, 2 used, 3 refunded, 4 expired',
   `trade_code` char(8) NOT NULL DEFAULT '' COMMENT 'the code the guest shows on arrival',
   `remark` varchar(64) NOT NULL DEFAULT '',
   `order_total_price` bigint NOT NULL DEFAULT '0' COMMENT 'food_total_price + homestay_total_price',

@@ -1,5 +1,7 @@
 -- looklook_payment: one record per pre-pay with a third party (WeChat Pay).
 -- Money is in cents.
+-- tinyint(1) columns read as booleans; counts and states are plain tinyint
+-- (the original's tinyint(1) for them would turn 4 guests into `true`).
 
 CREATE TABLE `third_payment` (
   `id` bigint NOT NULL AUTO_INCREMENT,
@@ -18,7 +20,7 @@ CREATE TABLE `third_payment` (
   `trade_state_desc` varchar(256) NOT NULL DEFAULT '',
   `order_sn` char(25) NOT NULL DEFAULT '' COMMENT 'the order it pays for',
   `service_type` varchar(32) NOT NULL DEFAULT '' COMMENT 'homestayOrder',
-  `pay_status` tinyint(1) NOT NULL DEFAULT '0' COMMENT '-1 failed, 0 unpaid, 1 paid, 2 refunded',
+  `pay_status` tinyint NOT NULL DEFAULT '0' COMMENT '-1 failed, 0 unpaid, 1 paid, 2 refunded',
   `pay_time` datetime NOT NULL DEFAULT '1970-01-01 08:00:00' COMMENT 'when it was paid',
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_sn` (`sn`)

@@ -1,5 +1,7 @@
 -- looklook_travel: homestays, the shops that run them, the front page's
 -- picks and the reviews. Money is in cents.
+-- tinyint(1) columns read as booleans; counts and states are plain tinyint
+-- (the original's tinyint(1) for them would turn 4 guests into `true`).
 
 CREATE TABLE `homestay` (
   `id` bigint NOT NULL AUTO_INCREMENT,
@@ -12,7 +14,7 @@ CREATE TABLE `homestay` (
   `sub_title` varchar(128) NOT NULL DEFAULT '',
   `banner` varchar(4096) NOT NULL DEFAULT '' COMMENT 'comma-separated image URLs; the first is the cover',
   `info` varchar(4069) NOT NULL DEFAULT '',
-  `people_num` tinyint(1) NOT NULL DEFAULT '0' COMMENT 'how many guests it takes',
+  `people_num` tinyint NOT NULL DEFAULT '0' COMMENT 'how many guests it takes',
   `homestay_business_id` bigint NOT NULL DEFAULT '0' COMMENT 'the shop',
   `user_id` bigint NOT NULL DEFAULT '0' COMMENT 'the landlord',
   `row_state` tinyint(1) NOT NULL DEFAULT '0' COMMENT '0 off the shelf, 1 on sale',

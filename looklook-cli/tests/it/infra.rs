@@ -369,6 +369,17 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         "SELECT COUNT(*), COUNT(DISTINCT table_schema, table_name) FROM information_schema.columns WHERE table_schema LIKE 'looklook\\_%'",
     );
     assert_eq!(columns.trim(), "125\t8");
+    // The seed: six homestays, one off the shelf, and their landlords.
+    let seeded = sql_in(
+        mysql,
+        "looklook_travel",
+        "SELECT COUNT(*), SUM(row_state) FROM homestay",
+    );
+    assert_eq!(seeded, "6\t5");
+    assert_eq!(
+        sql_in(mysql, "looklook_usercenter", "SELECT COUNT(*) FROM user"),
+        "3"
+    );
     ok(&looklook(dir.path(), &["down", "-v"]));
 }
 

@@ -49,7 +49,7 @@ pub struct HomestayOrder {
     pub cover: String,
     pub info: String,
     /// how many guests it takes
-    pub people_num: bool,
+    pub people_num: i8,
     /// 0 priced per room, 1 per person
     pub row_type: bool,
     /// 0 no meals, 1 meals
@@ -71,7 +71,7 @@ pub struct HomestayOrder {
     /// how many guests come
     pub live_people_num: i8,
     /// -1 cancelled, 0 waiting for payment, 1 paid, 2 used, 3 refunded, 4 expired
-    pub trade_state: bool,
+    pub trade_state: i8,
     /// the code the guest shows on arrival
     pub trade_code: String,
     pub remark: String,

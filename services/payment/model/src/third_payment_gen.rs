@@ -56,7 +56,7 @@ pub struct ThirdPayment {
     /// homestayOrder
     pub service_type: String,
     /// -1 failed, 0 unpaid, 1 paid, 2 refunded
-    pub pay_status: bool,
+    pub pay_status: i8,
     /// when it was paid
     pub pay_time: chrono::NaiveDateTime,
 }

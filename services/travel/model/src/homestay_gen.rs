@@ -39,7 +39,7 @@ pub struct Homestay {
     pub banner: String,
     pub info: String,
     /// how many guests it takes
-    pub people_num: bool,
+    pub people_num: i8,
     /// the shop
     pub homestay_business_id: i64,
     /// the landlord

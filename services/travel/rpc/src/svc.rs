@@ -1,20 +1,27 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The state every handler shares (go-zero calls it the service context):
-//! the config, and whatever you add, such as database pools and RPC clients.
+//! The state every call shares: the config and the homestay model.
 
 use std::sync::Arc;
+
+use travel_model::Cache;
+use travel_model::homestay::HomestayModel;
 
 use crate::config::Config;
 
 #[derive(Clone)]
 pub struct ServiceContext {
     pub config: Arc<Config>,
+    pub homestays: HomestayModel,
 }
 
 impl ServiceContext {
-    /// Build the shared state once, at start-up.
+    /// Build the shared state once, at start-up. The pool connects on first
+    /// use, so the service starts even while the database is still coming up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let pool = config.db.connect_lazy()?;
+        let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
+            homestays: HomestayModel::new(pool, cache),
             config: Arc::new(config),
         })
     }
