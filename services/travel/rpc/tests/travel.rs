@@ -3,48 +3,21 @@
 
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::testing::{empty_cache, fresh_database};
 use tokio::net::TcpListener;
 use travel_model::{CacheConf, SqlConf};
 use travel_rpc::client::TravelClient;
 use travel_rpc::config::Config;
 use travel_rpc::pb::pb::HomestayDetailReq;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
-    })
-}
-
 #[tokio::test]
 async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
-    let mysql = env("LOOKLOOK_TEST_MYSQL");
-    let db = "looklook_t_travel";
-    let admin = SqlConf::new(mysql.clone()).connect_lazy().unwrap();
-    let reset = format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`;");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let pool = SqlConf::new(format!("{mysql}/{db}"))
-        .connect_lazy()
-        .unwrap();
-    for file in ["travel.sql", "seed.sql"] {
-        let path = format!(
-            "{}/../../../examples/looklook/travel/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sql = std::fs::read_to_string(path).unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let redis = format!("{}/9", env("LOOKLOOK_TEST_REDIS"));
-    let flushed = std::process::Command::new("redis-cli")
-        .args(["-u", &redis, "FLUSHDB"])
-        .output()
-        .unwrap();
-    assert!(flushed.status.success());
+    let db = fresh_database(
+        "looklook_t_travel",
+        &["travel/travel.sql", "travel/seed.sql"],
+    )
+    .await;
+    let redis = empty_cache(9);
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -56,7 +29,7 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
             prometheus: None,
             timeout: 5000,
         },
-        db: SqlConf::new(format!("{mysql}/{db}")),
+        db: SqlConf::new(db),
         cache: CacheConf::new(redis),
     };
     tokio::spawn(async move {

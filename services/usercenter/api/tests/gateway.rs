@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use looklook_runtime::config::JwtAuth;
 use looklook_runtime::rpc::RpcServerConf;
+use looklook_shared::testing::{empty_cache, fresh_database};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use usercenter_model::{CacheConf, SqlConf};
@@ -15,41 +16,10 @@ use usercenter_rpc::config::Config;
 
 const SECRET: &str = "gateway-test-secret";
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
-    })
-}
-
 /// usercenter-rpc on a fresh database; its address.
 async fn start_rpc() -> String {
-    let mysql = env("LOOKLOOK_TEST_MYSQL");
-    let db = "looklook_t_usercenter_api";
-    let admin = SqlConf::new(mysql.clone()).connect_lazy().unwrap();
-    let reset = format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`;");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let ddl = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../examples/looklook/usercenter/usercenter.sql"
-    ))
-    .unwrap();
-    let pool = SqlConf::new(format!("{mysql}/{db}"))
-        .connect_lazy()
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let redis = format!("{}/8", env("LOOKLOOK_TEST_REDIS"));
-    let flushed = Command::new("redis-cli")
-        .args(["-u", &redis, "FLUSHDB"])
-        .output()
-        .unwrap();
-    assert!(flushed.status.success());
-
+    let db = fresh_database("looklook_t_usercenter_api", &["usercenter/usercenter.sql"]).await;
+    let redis = empty_cache(8);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let config = Config {
@@ -60,7 +30,7 @@ async fn start_rpc() -> String {
             prometheus: None,
             timeout: 5000,
         },
-        db: SqlConf::new(format!("{mysql}/{db}")),
+        db: SqlConf::new(db),
         cache: CacheConf::new(redis),
         jwt_auth: JwtAuth {
             access_secret: SECRET.into(),

@@ -7,6 +7,7 @@ use looklook_runtime::config::JwtAuth;
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::http::jwt::JwtKey;
 use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::testing::{empty_cache, fresh_database};
 use tokio::net::TcpListener;
 use usercenter_model::{CacheConf, SqlConf};
 use usercenter_rpc::client::UsercenterClient;
@@ -18,42 +19,11 @@ use usercenter_rpc::pb::pb::{
 
 const SECRET: &str = "test-secret";
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
-    })
-}
-
-/// A fresh `looklook_t_usercenter` database with the service's tables, a
-/// flushed Redis database, and the service serving on a free port.
-async fn start() -> UsercenterClient {
-    let mysql = env("LOOKLOOK_TEST_MYSQL");
-    let db = "looklook_t_usercenter";
-    let admin = SqlConf::new(mysql.clone()).connect_lazy().unwrap();
-    let reset = format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`;");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let ddl = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../examples/looklook/usercenter/usercenter.sql"
-    ))
-    .unwrap();
-    let pool = SqlConf::new(format!("{mysql}/{db}"))
-        .connect_lazy()
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let redis = format!("{}/7", env("LOOKLOOK_TEST_REDIS"));
-    let flushed = std::process::Command::new("redis-cli")
-        .args(["-u", &redis, "FLUSHDB"])
-        .output()
-        .unwrap();
-    assert!(flushed.status.success());
-
+/// A fresh database with the service's tables, an empty cache, and the
+/// service serving on a free port; its client and the database's URL.
+async fn start() -> (UsercenterClient, String) {
+    let db = fresh_database("looklook_t_usercenter", &["usercenter/usercenter.sql"]).await;
+    let redis = empty_cache(7);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let config = Config {
@@ -64,7 +34,7 @@ async fn start() -> UsercenterClient {
             prometheus: None,
             timeout: 5000,
         },
-        db: SqlConf::new(format!("{mysql}/{db}")),
+        db: SqlConf::new(db.clone()),
         cache: CacheConf::new(redis),
         jwt_auth: JwtAuth {
             access_secret: SECRET.into(),
@@ -76,16 +46,17 @@ async fn start() -> UsercenterClient {
             .await
             .unwrap();
     });
-    UsercenterClient::new(&RpcClientConf {
+    let client = UsercenterClient::new(&RpcClientConf {
         endpoints: vec![addr],
         timeout: 10_000,
     })
-    .unwrap()
+    .unwrap();
+    (client, db)
 }
 
 #[tokio::test]
 async fn register_login_and_look_up_users() {
-    let client = start().await;
+    let (client, db) = start().await;
     let ctx = RequestCtx::default();
     let register = |mobile: &str, password: &str| RegisterReq {
         mobile: mobile.into(),
@@ -157,14 +128,7 @@ async fn register_login_and_look_up_users() {
     assert_eq!(info.nickname.len(), 8);
     let stored: String = sqlx::query_scalar("SELECT password FROM user WHERE id = ?")
         .bind(claims.user_id)
-        .fetch_one(
-            &SqlConf::new(format!(
-                "{}/looklook_t_usercenter",
-                env("LOOKLOOK_TEST_MYSQL")
-            ))
-            .connect_lazy()
-            .unwrap(),
-        )
+        .fetch_one(&SqlConf::new(db).connect_lazy().unwrap())
         .await
         .unwrap();
     assert!(stored.starts_with("$argon2id$"), "{stored}");

@@ -1,0 +1,47 @@
+//! A service's tests run against real servers: the MariaDB and Redis that
+//! `scripts/infra up` starts and names in `target/infra/env`
+//! (`LOOKLOOK_TEST_MYSQL`, `LOOKLOOK_TEST_REDIS`).
+
+use std::path::Path;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run `scripts/infra up` and source target/infra/env")
+    })
+}
+
+/// Drop and create database `name`, run the SQL files (relative to the
+/// repository's `examples/looklook/`) in it, and return its URL.
+pub async fn fresh_database(name: &str, sql_files: &[&str]) -> String {
+    let server = env("LOOKLOOK_TEST_MYSQL");
+    let admin = sqlx::MySqlPool::connect(&server).await.unwrap();
+    let reset = format!("DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`;");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = format!("{server}/{name}");
+    let db = sqlx::MySqlPool::connect(&url).await.unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/looklook");
+    for file in sql_files {
+        let sql =
+            std::fs::read_to_string(examples.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    url
+}
+
+/// Empty Redis database `db` (each test binary takes its own) and return
+/// its URL.
+pub fn empty_cache(db: u8) -> String {
+    let url = format!("{}/{db}", env("LOOKLOOK_TEST_REDIS"));
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", &url, "FLUSHDB"])
+        .output()
+        .expect("redis-cli");
+    assert!(out.status.success(), "FLUSHDB on {url} failed");
+    url
+}
