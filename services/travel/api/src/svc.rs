@@ -1,20 +1,29 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The state every handler shares (go-zero calls it the service context):
-//! the config, and whatever you add, such as database pools and RPC clients.
+//! The state every handler shares: the config and the travel models.
 
 use std::sync::Arc;
+
+use travel_model::Cache;
+use travel_model::homestay::HomestayModel;
+use travel_model::homestay_activity::HomestayActivityModel;
 
 use crate::config::Config;
 
 #[derive(Clone)]
 pub struct ServiceContext {
     pub config: Arc<Config>,
+    pub homestays: HomestayModel,
+    pub activities: HomestayActivityModel,
 }
 
 impl ServiceContext {
     /// Build the shared state once, at start-up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let pool = config.db.connect_lazy()?;
+        let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
+            homestays: HomestayModel::new(pool.clone(), cache.clone()),
+            activities: HomestayActivityModel::new(pool, cache),
             config: Arc::new(config),
         })
     }

@@ -1,20 +1,25 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /homestay/homestayDetail`: the business logic of this route.
-//!
-//! one homestay
+//! `POST /homestay/homestayDetail`: one homestay; a missing one is an
+//! error the client can show, not a crash.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
 
+use super::view::homestay;
 use crate::svc::ServiceContext;
 use crate::types::{HomestayDetailReq, HomestayDetailResp};
 
 pub async fn homestay_detail(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: HomestayDetailReq,
 ) -> Result<HomestayDetailResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(HomestayDetailResp::default())
+    let row = svc
+        .homestays
+        .find_one(req.id)
+        .await?
+        .ok_or_else(|| Error::msg("this homestay does not exist"))?;
+    Ok(HomestayDetailResp {
+        homestay: homestay(row),
+    })
 }

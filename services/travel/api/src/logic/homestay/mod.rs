@@ -8,3 +8,4 @@ pub mod business_list;
 pub mod guess_list;
 pub mod homestay_detail;
 pub mod homestay_list;
+pub mod view;

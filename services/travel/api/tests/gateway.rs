@@ -1,0 +1,121 @@
+//! The travel HTTP gateway as a client sees it: this crate's binary on
+//! 127.0.0.1 over the seeded travel database (examples/looklook/travel) on
+//! the MariaDB and Redis of `scripts/infra up`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use looklook_shared::testing::{empty_cache, fresh_database};
+use serde_json::{Value, json};
+
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn homestay_lists_and_detail_from_the_seed() {
+    let db = fresh_database(
+        "looklook_t_travel_api",
+        &["travel/travel.sql", "travel/seed.sql"],
+    )
+    .await;
+    let redis = empty_cache(10);
+    let (port, metrics) = (free_port(), free_port());
+    let _gateway = Gateway(
+        Command::new(env!("CARGO_BIN_EXE_travel-api"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PORT", port.to_string())
+            .env("METRICS_PORT", metrics.to_string())
+            .env("TRAVEL_DB", &db)
+            .env("REDIS_URL", &redis)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the gateway never listened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        let req = http
+            .post(format!("http://127.0.0.1:{port}/travel/v1/homestay/{path}"))
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let ids = |body: &Value| -> Vec<i64> {
+        body["data"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect()
+    };
+
+    // The front page's picks, newest pick first, a page at a time.
+    let (_, first) = post("homestayList", json!({"page": 1, "pageSize": 2})).await;
+    assert_eq!(ids(&first), [5, 3], "{first}");
+    let (_, second) = post("homestayList", json!({"page": 2, "pageSize": 2})).await;
+    assert_eq!(ids(&second), [1]);
+
+    // One shop's homestays on sale (the barn is off the shelf), by keyset.
+    let (_, shop) = post(
+        "businessList",
+        json!({"lastId": 0, "pageSize": 1, "homestayBusinessId": 3}),
+    )
+    .await;
+    assert_eq!(ids(&shop), [5]);
+    let (_, rest) = post(
+        "businessList",
+        json!({"lastId": 5, "pageSize": 10, "homestayBusinessId": 3}),
+    )
+    .await;
+    assert!(ids(&rest).is_empty(), "{rest}");
+    let (_, harbour) = post(
+        "businessList",
+        json!({"lastId": 0, "pageSize": 10, "homestayBusinessId": 2}),
+    )
+    .await;
+    assert_eq!(ids(&harbour), [4, 3]);
+
+    // Detail in yuan; a missing one is a business error, not a crash.
+    let (status, detail) = post("homestayDetail", json!({"id": 2})).await;
+    assert_eq!(status, 200);
+    let family = &detail["data"]["homestay"];
+    assert_eq!(family["title"], "Family loft");
+    assert_eq!(
+        (
+            family["homestayPrice"].as_f64(),
+            family["peopleNum"].as_i64()
+        ),
+        (Some(588.0), Some(4))
+    );
+    let (status, missing) = post("homestayDetail", json!({"id": 999})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        missing,
+        json!({"code": 100001, "msg": "this homestay does not exist"})
+    );
+
+    // Paging parameters are checked on the way in.
+    let (_, bad) = post("homestayList", json!({"page": 0, "pageSize": 10})).await;
+    assert_eq!(bad["code"], 100002, "{bad}");
+}
