@@ -3,6 +3,8 @@
 //! (`LOOKLOOK_TEST_MYSQL`, `LOOKLOOK_TEST_REDIS`).
 
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -44,4 +46,46 @@ pub fn empty_cache(db: u8) -> String {
         .expect("redis-cli");
     assert!(out.status.success(), "FLUSHDB on {url} failed");
     url
+}
+
+/// A service binary running for a test; killed when dropped.
+pub struct Service {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start the binary `exe` in `dir` (where its `etc/` is) with `env`, on
+/// free ports (`PORT`, `METRICS_PORT`), once it accepts connections.
+pub async fn start_service(exe: &str, dir: &str, env: &[(&str, &str)]) -> Service {
+    let (port, metrics) = (free_port(), free_port());
+    let child = Command::new(exe)
+        .current_dir(dir)
+        .env("PORT", port.to_string())
+        .env("METRICS_PORT", metrics.to_string())
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{exe}: {e}"));
+    let service = Service { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{exe} never listened on {port}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    service
 }

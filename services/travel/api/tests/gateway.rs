@@ -2,28 +2,8 @@
 //! 127.0.0.1 over the seeded travel database (examples/looklook/travel) on
 //! the MariaDB and Redis of `scripts/infra up`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use looklook_shared::testing::{empty_cache, fresh_database};
+use looklook_shared::testing::{empty_cache, fresh_database, start_service};
 use serde_json::{Value, json};
-
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test]
 async fn homestay_lists_and_detail_from_the_seed() {
@@ -33,23 +13,13 @@ async fn homestay_lists_and_detail_from_the_seed() {
     )
     .await;
     let redis = empty_cache(10);
-    let (port, metrics) = (free_port(), free_port());
-    let _gateway = Gateway(
-        Command::new(env!("CARGO_BIN_EXE_travel-api"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("PORT", port.to_string())
-            .env("METRICS_PORT", metrics.to_string())
-            .env("TRAVEL_DB", &db)
-            .env("REDIS_URL", &redis)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the gateway never listened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let gateway = start_service(
+        env!("CARGO_BIN_EXE_travel-api"),
+        env!("CARGO_MANIFEST_DIR"),
+        &[("TRAVEL_DB", &db), ("REDIS_URL", &redis)],
+    )
+    .await;
+    let port = gateway.port;
     let http = reqwest::Client::new();
     let post = |path: &str, body: Value| {
         let req = http

@@ -3,12 +3,9 @@
 //! MariaDB and Redis (`scripts/infra up`; LOOKLOOK_TEST_MYSQL and
 //! LOOKLOOK_TEST_REDIS).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use looklook_runtime::config::JwtAuth;
 use looklook_runtime::rpc::RpcServerConf;
-use looklook_shared::testing::{empty_cache, fresh_database};
+use looklook_shared::testing::{empty_cache, fresh_database, start_service};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use usercenter_model::{CacheConf, SqlConf};
@@ -45,45 +42,18 @@ async fn start_rpc() -> String {
     addr
 }
 
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn register_login_and_detail_through_the_gateway() {
     let rpc = start_rpc().await;
-    let (port, metrics) = (free_port(), free_port());
-    let _gateway = Gateway(
-        Command::new(env!("CARGO_BIN_EXE_usercenter-api"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("PORT", port.to_string())
-            .env("METRICS_PORT", metrics.to_string())
-            .env("USERCENTER_RPC", &rpc)
-            .env("JWT_SECRET", SECRET)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let gateway = start_service(
+        env!("CARGO_BIN_EXE_usercenter-api"),
+        env!("CARGO_MANIFEST_DIR"),
+        &[("USERCENTER_RPC", &rpc), ("JWT_SECRET", SECRET)],
+    )
+    .await;
+    let port = gateway.port;
     let base = format!("http://127.0.0.1:{port}/usercenter/v1/user");
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the gateway never listened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let post = |path: &str, body: Value, token: Option<&str>| {
         let mut req = http.post(format!("{base}/{path}")).json(&body);
         if let Some(token) = token {
