@@ -126,12 +126,7 @@ pub fn load(path: &Path) -> Result<(SourceFile, Manifest), Diagnostics> {
 }
 
 pub fn parse(file: &SourceFile) -> Result<Manifest, Diagnostics> {
-    let manifest: Manifest = toml::from_str(&file.text).map_err(|e| {
-        let span = e
-            .span()
-            .map_or(Span::default(), |r| Span::new(r.start, r.end));
-        Diagnostics(vec![file.error(span, e.message().trim().to_string())])
-    })?;
+    let manifest: Manifest = crate::stack::from_toml(file)?;
     let mut errors = Vec::new();
     let mut seen: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
     for service in &manifest.services {

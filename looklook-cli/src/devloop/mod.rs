@@ -334,7 +334,6 @@ const STABLE_AFTER: Duration = Duration::from_secs(10);
 type Building = Pin<Box<dyn Future<Output = (Result<Build, BuildError>, Vec<String>)> + Send>>;
 
 struct Loop {
-    root: PathBuf,
     manifest_path: PathBuf,
     settings: manifest::DevSettings,
     once: bool,
@@ -360,7 +359,6 @@ impl Loop {
     ) -> Loop {
         let (tx, rx) = mpsc::unbounded_channel();
         Loop {
-            root: graph.root.clone(),
             manifest_path: opts.manifest.clone(),
             settings: manifest.dev,
             once: opts.once,
@@ -396,7 +394,7 @@ impl Loop {
         });
         let targets = self.targets(&everything);
         let first = tokio::select! {
-            build = build::build(&self.root, &targets, self.color) => build?,
+            build = build::build(&self.graph.root, &targets, self.color) => build?,
             _ = &mut shutdown => return Ok(()),
         };
         if !first.ok() {
@@ -459,7 +457,7 @@ impl Loop {
                     processes: processes.clone(),
                     changed,
                 });
-                let root = self.root.clone();
+                let root = self.graph.root.clone();
                 let targets = self.targets(&processes);
                 let color = self.color;
                 building = Some(Box::pin(async move {
@@ -540,7 +538,7 @@ impl Loop {
         }
         for path in paths {
             let path = path
-                .strip_prefix(&self.root)
+                .strip_prefix(&self.graph.root)
                 .map(Path::to_path_buf)
                 .unwrap_or(path);
             if !self.pending_paths.contains(&path) {
@@ -554,7 +552,7 @@ impl Loop {
     /// dependencies. A manifest cargo cannot read keeps the graph as it was
     /// (the build will show cargo's complaint).
     fn reload_graph(&mut self, watch: &mut Watch) -> Result<(), DevError> {
-        match Graph::load(&self.root) {
+        match Graph::load(&self.graph.root) {
             Ok(graph) => {
                 for slot in &mut self.slots {
                     if let Some(index) = graph.package(&slot.process.target.package) {

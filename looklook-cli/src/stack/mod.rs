@@ -180,6 +180,19 @@ pub struct Plan {
     pub services: Vec<String>,
 }
 
+/// Deserialize a TOML project file; a syntax error, an unknown key or a
+/// bad value is reported at its place in the file.
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(
+    file: &SourceFile,
+) -> Result<T, Diagnostics> {
+    toml::from_str(&file.text).map_err(|e| {
+        let span = e
+            .span()
+            .map_or(Span::default(), |r| Span::new(r.start, r.end));
+        Diagnostics(vec![file.error(span, e.message().trim().to_string())])
+    })
+}
+
 /// Read and check a stack file: unknown keys, bad values, unknown
 /// dependencies, ports and cycles are all reported with their place.
 pub fn load(path: &Path) -> Result<(SourceFile, StackFile), Diagnostics> {
@@ -195,12 +208,7 @@ pub fn load(path: &Path) -> Result<(SourceFile, StackFile), Diagnostics> {
 }
 
 pub fn parse(file: &SourceFile) -> Result<StackFile, Diagnostics> {
-    let stack: StackFile = toml::from_str(&file.text).map_err(|e| {
-        let span = e
-            .span()
-            .map_or(Span::default(), |r| Span::new(r.start, r.end));
-        Diagnostics(vec![file.error(span, e.message().trim().to_string())])
-    })?;
+    let stack: StackFile = from_toml(file)?;
     let mut errors = Vec::new();
     let at = |s: std::ops::Range<usize>| Span::new(s.start, s.end);
     if !plain(stack.project.get_ref()) {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use looklook::apidsl;
 
-use crate::support::brief;
+use crate::support::{brief, copy_tree};
 
 #[test]
 fn every_broken_file_reports_its_errors_where_they_are() {
@@ -124,18 +124,5 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
                 && report.modules_extended.is_empty(),
             "regenerating {name} changed it; run `looklook gen` and commit:\n{report}"
         );
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
     }
 }

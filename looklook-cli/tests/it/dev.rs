@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{crates_target, free_port, workspace};
+use crate::support::{copy_tree, crates_target, free_port, workspace};
 
 // Generous: the first build of a generated service may wait for other
 // tests building the same dependencies.
@@ -25,7 +25,7 @@ struct Ws {
 impl Ws {
     fn new() -> Ws {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(
+        copy_tree(
             &workspace().join("looklook-cli/tests/corpus/dev/ws"),
             dir.path(),
         );
@@ -144,22 +144,6 @@ impl Dev {
             }
             assert!(Instant::now() < deadline, "looklook dev did not stop");
             std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() == "target" {
-                continue;
-            }
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
         }
     }
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{examples, free_port};
+use crate::support::{copy_tree, examples, free_port};
 
 /// `looklook SUBCOMMAND --engine ENGINE ARGS...` in `dir`.
 fn run(dir: &Path, engine: &str, args: &[&str], docker_host: Option<&str>) -> Output {
@@ -343,11 +343,11 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         .replace("33069:3306", &format!("{mysql}:3306"))
         .replace("36379:6379", &format!("{redis}:6379"));
     fs::write(dir.path().join("looklook.stack.toml"), stack).unwrap();
-    copy(
+    copy_tree(
         &root.join("examples/looklook"),
         &dir.path().join("examples/looklook"),
     );
-    copy(
+    copy_tree(
         &root.join("observability"),
         &dir.path().join("observability"),
     );
@@ -381,17 +381,4 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         "3"
     );
     ok(&looklook(dir.path(), &["down", "-v"]));
-}
-
-fn copy(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }

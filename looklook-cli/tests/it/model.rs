@@ -11,7 +11,7 @@ use looklook::codegen::model::{ModelOptions, generate};
 use looklook::codegen::{CrateOptions, RuntimeDep};
 use looklook::generate::{GenModelOptions, gen_model};
 
-use crate::support::{assert_plan, cargo, crates_target, examples, workspace};
+use crate::support::{assert_plan, cargo, copy_tree, crates_target, examples, workspace};
 
 fn shop_sql() -> std::path::PathBuf {
     examples().join("sample/sql/shop.sql")
@@ -79,7 +79,7 @@ fn generated_models_work_against_mariadb_and_redis() {
         gen_model(&opts).unwrap();
     }
     let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/model-driver");
-    copy_dir(&driver, &root.join("driver"));
+    copy_tree(&driver, &root.join("driver"));
     fs::write(
         root.join("Cargo.toml"),
         "[workspace]\nresolver = \"3\"\nmembers = [\"driver\", \"shop-model\", \"shop-model-plain\"]\n",
@@ -113,17 +113,4 @@ fn generated_models_work_against_mariadb_and_redis() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("test result: ok. 11 passed"), "{stdout}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
