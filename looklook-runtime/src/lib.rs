@@ -5,12 +5,16 @@
 //! - [`http`]: server bootstrap, request binding, the response envelope, JWT.
 //! - `model` (feature `model`): MySQL pools, transactions, filters and the
 //!   Redis cache that generated model crates use.
+//! - `kafka` (feature `kafka`): JSON messages published and consumed at least
+//!   once.
 //! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
 //! - [`telemetry`]: logging and Prometheus metrics.
 
 pub mod config;
 pub mod errors;
 pub mod http;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 #[cfg(feature = "model")]
 pub mod model;
 #[cfg(feature = "rpc")]

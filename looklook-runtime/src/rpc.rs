@@ -81,6 +81,30 @@ fn default_client_timeout() -> u64 {
     2000
 }
 
+impl RpcServerConf {
+    /// `name` listening on `listen_on`, plain logs, no metrics, no time
+    /// limit: what a test or an embedded server starts with.
+    pub fn new(name: impl Into<String>, listen_on: impl Into<String>) -> Self {
+        RpcServerConf {
+            name: name.into(),
+            listen_on: listen_on.into(),
+            log: LogConf::default(),
+            prometheus: None,
+            timeout: 0,
+        }
+    }
+}
+
+impl RpcClientConf {
+    /// One endpoint, the default deadline.
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        RpcClientConf {
+            endpoints: vec![endpoint.into()],
+            timeout: default_client_timeout(),
+        }
+    }
+}
+
 /// Serve `routes` until SIGINT or SIGTERM, with health (every name in
 /// `services` reported serving) and reflection over `descriptors`.
 pub async fn serve(

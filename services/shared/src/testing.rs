@@ -48,6 +48,19 @@ pub fn empty_cache(db: u8) -> String {
     url
 }
 
+/// A listener on a free port of 127.0.0.1 and its `host:port`, for a
+/// server a test starts in-process.
+pub async fn local_listener() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    (listener, addr)
+}
+
+/// The Kafka brokers of `scripts/infra up`.
+pub fn kafka_brokers() -> Vec<String> {
+    vec![env("LOOKLOOK_TEST_KAFKA")]
+}
+
 /// A service binary running for a test; killed when dropped.
 pub struct Service {
     child: Child,

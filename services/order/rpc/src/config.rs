@@ -1,7 +1,8 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The service's configuration, read from `etc/*.yaml`. Add your own
-//! sections here (a database DSN, a Redis address) and to the YAML file.
+//! The service's configuration, read from `etc/order.yaml`.
 
+use looklook_runtime::rpc::RpcClientConf;
+use order_model::{CacheConf, SqlConf};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -10,4 +11,11 @@ pub struct Config {
     /// Name, ListenOn, Timeout, Log and Prometheus.
     #[serde(flatten)]
     pub rpc: looklook_runtime::rpc::RpcServerConf,
+    /// The looklook_order database.
+    #[serde(rename = "DB")]
+    pub db: SqlConf,
+    /// Where rows read by key are cached.
+    pub cache: CacheConf,
+    /// Where travel-rpc is: an order copies its homestay from there.
+    pub travel_rpc_conf: RpcClientConf,
 }

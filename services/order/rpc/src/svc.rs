@@ -1,20 +1,32 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The state every handler shares (go-zero calls it the service context):
-//! the config, and whatever you add, such as database pools and RPC clients.
+//! The state every call shares: the config, the order model and the
+//! travel-rpc client.
 
 use std::sync::Arc;
+
+use order_model::Cache;
+use order_model::homestay_order::HomestayOrderModel;
+use travel_rpc::client::TravelClient;
 
 use crate::config::Config;
 
 #[derive(Clone)]
 pub struct ServiceContext {
     pub config: Arc<Config>,
+    pub orders: HomestayOrderModel,
+    pub travel: TravelClient,
 }
 
 impl ServiceContext {
-    /// Build the shared state once, at start-up.
+    /// Build the shared state once, at start-up. The pool and the client
+    /// connect on first use, so the service starts before what it needs.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let pool = config.db.connect_lazy()?;
+        let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
+            orders: HomestayOrderModel::new(pool, cache),
+            travel: TravelClient::new(&config.travel_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("travel-rpc client: {e:?}"))?,
             config: Arc::new(config),
         })
     }

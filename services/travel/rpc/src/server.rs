@@ -18,6 +18,26 @@ pub fn routes(svc: ServiceContext) -> Routes {
     }))
 }
 
+/// Serve every service on a listener that is already bound until
+/// `shutdown` resolves: `main` without the signals, for tests and for
+/// running the service inside another program.
+pub async fn serve_on(
+    svc: ServiceContext,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let conf = svc.config.rpc.clone();
+    rpc::serve_with_shutdown(
+        &conf,
+        listener,
+        routes(svc),
+        SERVICES,
+        crate::pb::FILE_DESCRIPTOR_SET,
+        shutdown,
+    )
+    .await
+}
+
 /// `pb.travel`: each call goes to its logic function.
 pub struct Travel {
     svc: ServiceContext,

@@ -32,8 +32,9 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
         db: SqlConf::new(db),
         cache: CacheConf::new(redis),
     };
+    let svc = travel_rpc::svc::ServiceContext::new(config).await.unwrap();
     tokio::spawn(async move {
-        travel_rpc::serve_on(config, listener, std::future::pending())
+        travel_rpc::server::serve_on(svc, listener, std::future::pending())
             .await
             .unwrap();
     });

@@ -34,8 +34,11 @@ async fn start_rpc() -> String {
             access_expire: 3600,
         },
     };
+    let svc = usercenter_rpc::svc::ServiceContext::new(config)
+        .await
+        .unwrap();
     tokio::spawn(async move {
-        usercenter_rpc::serve_on(config, listener, std::future::pending())
+        usercenter_rpc::server::serve_on(svc, listener, std::future::pending())
             .await
             .unwrap();
     });

@@ -41,8 +41,11 @@ async fn start() -> (UsercenterClient, String) {
             access_expire: 3600,
         },
     };
+    let svc = usercenter_rpc::svc::ServiceContext::new(config)
+        .await
+        .unwrap();
     tokio::spawn(async move {
-        usercenter_rpc::serve_on(config, listener, std::future::pending())
+        usercenter_rpc::server::serve_on(svc, listener, std::future::pending())
             .await
             .unwrap();
     });

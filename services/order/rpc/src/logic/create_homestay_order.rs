@@ -1,18 +1,223 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.order/createHomestayOrder`: the business logic of this method.
+//! `pb.order/createHomestayOrder`: book a homestay. The dates, the guests
+//! and the homestay are checked here, the price is worked out here (in
+//! cents), and the order keeps a snapshot of the homestay as booked.
 
-use looklook_runtime::Result;
+use chrono::NaiveDate;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
+use looklook_shared::state::trade_state;
+use looklook_shared::{sn, time};
+use order_model::homestay_order::HomestayOrder;
+use travel_rpc::pb::pb::{Homestay, HomestayDetailReq};
 
 use crate::pb::pb::{CreateHomestayOrderReq, CreateHomestayOrderResp};
 use crate::svc::ServiceContext;
+
+/// The longest stay one order books.
+const MAX_NIGHTS: i64 = 90;
 
 pub async fn create_homestay_order(
     svc: &ServiceContext,
     ctx: &RequestCtx,
     req: CreateHomestayOrderReq,
 ) -> Result<CreateHomestayOrderResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(CreateHomestayOrderResp::default())
+    if req.user_id <= 0 {
+        return Err(Error::bad_param("`userId` is missing"));
+    }
+    let stay = Stay::new(req.live_start_time, req.live_end_time, time::today())?;
+    if req.live_people_num < 1 {
+        return Err(Error::bad_param("`livePeopleNum` must be at least 1"));
+    }
+
+    let homestay = svc
+        .travel
+        .homestay_detail(
+            ctx,
+            HomestayDetailReq {
+                id: req.homestay_id,
+            },
+        )
+        .await?
+        .homestay
+        .ok_or_else(|| Error::msg("this homestay does not exist"))?;
+    if homestay.row_state != 1 {
+        return Err(Error::msg("this homestay is not on sale"));
+    }
+    if req.live_people_num > homestay.people_num {
+        return Err(Error::msg(format!(
+            "this homestay takes at most {} guests",
+            homestay.people_num
+        )));
+    }
+    let price = Price::of(&homestay, stay.nights, req.live_people_num, req.is_food);
+
+    let order = HomestayOrder {
+        sn: sn::gen_sn(sn::HOMESTAY_ORDER),
+        user_id: req.user_id,
+        homestay_id: homestay.id,
+        title: homestay.title,
+        sub_title: homestay.sub_title,
+        // The list shows one picture: the first of the banner.
+        cover: homestay.banner.split(',').next().unwrap_or("").to_owned(),
+        info: homestay.info,
+        people_num: small(homestay.people_num)?,
+        row_type: homestay.row_type == 1,
+        need_food: req.is_food,
+        food_info: homestay.food_info,
+        food_price: homestay.food_price,
+        homestay_price: homestay.homestay_price,
+        market_homestay_price: homestay.market_homestay_price,
+        homestay_business_id: homestay.homestay_business_id,
+        homestay_user_id: homestay.user_id,
+        live_start_date: stay.check_in,
+        live_end_date: stay.check_out,
+        live_people_num: small(req.live_people_num)?,
+        trade_state: trade_state::WAIT_PAY as i8,
+        trade_code: sn::trade_code(),
+        remark: req.remark,
+        order_total_price: price.homestay_total + price.food_total,
+        food_total_price: price.food_total,
+        homestay_total_price: price.homestay_total,
+        ..HomestayOrder::default()
+    };
+    svc.orders.insert(&order).await?;
+    Ok(CreateHomestayOrderResp { sn: order.sn })
+}
+
+/// The nights booked: from the check-in date to the check-out date, in the
+/// business's time zone (the time of day does not matter).
+#[derive(Debug, PartialEq)]
+struct Stay {
+    check_in: NaiveDate,
+    check_out: NaiveDate,
+    nights: i64,
+}
+
+impl Stay {
+    fn new(start: i64, end: i64, today: NaiveDate) -> Result<Stay> {
+        let date = |secs: i64, name: &str| {
+            time::local(secs)
+                .map(|t| t.date())
+                .ok_or_else(|| Error::bad_param(format!("`{name}` is not a time")))
+        };
+        let check_in = date(start, "liveStartTime")?;
+        let check_out = date(end, "liveEndTime")?;
+        let nights = (check_out - check_in).num_days();
+        if check_in < today {
+            return Err(Error::bad_param("check-in is in the past"));
+        }
+        if nights < 1 {
+            return Err(Error::bad_param("stay at least one night"));
+        }
+        if nights > MAX_NIGHTS {
+            return Err(Error::bad_param(format!(
+                "stay at most {MAX_NIGHTS} nights"
+            )));
+        }
+        Ok(Stay {
+            check_in,
+            check_out,
+            nights,
+        })
+    }
+}
+
+/// What a stay costs, in cents.
+#[derive(Debug, PartialEq)]
+struct Price {
+    homestay_total: i64,
+    food_total: i64,
+}
+
+impl Price {
+    /// A homestay priced per room (`row_type` 0) costs its price a night; one
+    /// priced per person (1), its price a guest a night. Meals are per
+    /// guest per day.
+    fn of(homestay: &Homestay, nights: i64, people: i64, food: bool) -> Price {
+        let per_night = if homestay.row_type == 1 {
+            homestay.homestay_price * people
+        } else {
+            homestay.homestay_price
+        };
+        Price {
+            homestay_total: per_night * nights,
+            food_total: if food {
+                homestay.food_price * people * nights
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// A count for a `tinyint` column.
+fn small(n: i64) -> Result<i8> {
+    i8::try_from(n).map_err(|_| Error::bad_param(format!("{n} is too many")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(date: &str, hour: u32) -> i64 {
+        NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_local_timezone(time::business_tz())
+            .unwrap()
+            .timestamp()
+    }
+
+    fn day(date: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn nights_count_calendar_days_whatever_the_hour() {
+        let today = day("2026-12-01");
+        // In at 14:00, out at 11:00 two days later: two nights, not one.
+        let stay = Stay::new(at("2026-12-01", 14), at("2026-12-03", 11), today).unwrap();
+        assert_eq!((stay.check_in, stay.nights), (day("2026-12-01"), 2));
+    }
+
+    #[test]
+    fn bad_stays_are_bad_parameters() {
+        let today = day("2026-12-01");
+        for (start, end, why) in [
+            (at("2026-12-02", 0), at("2026-12-02", 23), "one night"),
+            (at("2026-12-05", 0), at("2026-12-02", 0), "one night"),
+            (at("2026-11-30", 0), at("2026-12-02", 0), "past"),
+            (at("2026-12-01", 0), at("2027-06-01", 0), "90 nights"),
+            (i64::MAX, at("2026-12-02", 0), "not a time"),
+        ] {
+            let e = Stay::new(start, end, today).unwrap_err();
+            assert_eq!(e.code_value(), 100002);
+            assert!(e.message().contains(why), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn prices_per_room_per_person_and_meals() {
+        let room = Homestay {
+            homestay_price: 58800,
+            food_price: 3000,
+            row_type: 0,
+            ..Homestay::default()
+        };
+        assert_eq!(
+            Price::of(&room, 2, 3, true),
+            Price {
+                homestay_total: 117600,
+                food_total: 18000
+            }
+        );
+        assert_eq!(Price::of(&room, 2, 3, false).food_total, 0);
+        let bed = Homestay {
+            row_type: 1,
+            ..room
+        };
+        assert_eq!(Price::of(&bed, 2, 3, false).homestay_total, 352800);
+    }
 }

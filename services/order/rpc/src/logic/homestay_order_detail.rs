@@ -1,18 +1,22 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.order/homestayOrderDetail`: the business logic of this method.
+//! `pb.order/homestayOrderDetail`: one order by its number. An order that
+//! does not exist leaves `homestayOrder` unset; callers decide what that
+//! means.
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
 
+use super::view::order;
 use crate::pb::pb::{HomestayOrderDetailReq, HomestayOrderDetailResp};
 use crate::svc::ServiceContext;
 
 pub async fn homestay_order_detail(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: HomestayOrderDetailReq,
 ) -> Result<HomestayOrderDetailResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(HomestayOrderDetailResp::default())
+    let found = svc.orders.find_one_by_sn(&req.sn).await?;
+    Ok(HomestayOrderDetailResp {
+        homestay_order: found.map(order),
+    })
 }

@@ -8,3 +8,4 @@ pub mod create_homestay_order;
 pub mod homestay_order_detail;
 pub mod update_homestay_order_trade_state;
 pub mod user_homestay_order_list;
+pub mod view;

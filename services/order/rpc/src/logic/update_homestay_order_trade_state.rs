@@ -1,18 +1,54 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.order/updateHomestayOrderTradeState`: the business logic of this method.
+//! `pb.order/updateHomestayOrderTradeState`: move an order along its state
+//! machine (see `looklook_shared::state::trade_state::can_move`). Asking
+//! for the state it is already in changes nothing and succeeds, so a
+//! message delivered twice is harmless. The write checks the row's version:
+//! if another writer got there first, the caller gets 100006 and retries.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
+use looklook_shared::state::trade_state;
+use looklook_shared::time::unix_date;
 
 use crate::pb::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
 use crate::svc::ServiceContext;
 
 pub async fn update_homestay_order_trade_state(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: UpdateHomestayOrderTradeStateReq,
 ) -> Result<UpdateHomestayOrderTradeStateResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(UpdateHomestayOrderTradeStateResp::default())
+    if !trade_state::is_known(req.trade_state) {
+        return Err(Error::bad_param(format!(
+            "{} is not a trade state",
+            req.trade_state
+        )));
+    }
+    let mut order = svc
+        .orders
+        .find_one_by_sn(&req.sn)
+        .await?
+        .ok_or_else(|| Error::msg("this order does not exist"))?;
+    let from = i64::from(order.trade_state);
+    if from != req.trade_state {
+        if !trade_state::can_move(from, req.trade_state) {
+            return Err(Error::msg(format!(
+                "an order in state {from} cannot move to {}",
+                req.trade_state
+            )));
+        }
+        order.trade_state = req.trade_state as i8;
+        svc.orders.update_with_version(&mut order).await?;
+        tracing::info!(sn = order.sn, from, to = req.trade_state, "order moved");
+    }
+    Ok(UpdateHomestayOrderTradeStateResp {
+        id: order.id,
+        user_id: order.user_id,
+        sn: order.sn,
+        trade_code: order.trade_code,
+        live_start_date: unix_date(order.live_start_date),
+        live_end_date: unix_date(order.live_end_date),
+        order_total_price: order.order_total_price,
+        title: order.title,
+    })
 }

@@ -1,18 +1,53 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.payment/CreatePayment`: the business logic of this method.
+//! `pb.payment/CreatePayment`: record a payment about to be made with a
+//! third party; its number (PMT...) is what the third party is told.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result};
+use looklook_shared::sn;
+use payment_model::third_payment::ThirdPayment;
 
 use crate::pb::pb::{CreatePaymentReq, CreatePaymentResp};
 use crate::svc::ServiceContext;
 
+/// The businesses a payment can be for.
+const SERVICE_TYPES: &[&str] = &["homestayOrder"];
+/// The ways to pay.
+const PAY_MODES: &[&str] = &["WECHAT_PAY"];
+
 pub async fn create_payment(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: CreatePaymentReq,
 ) -> Result<CreatePaymentResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(CreatePaymentResp::default())
+    if !SERVICE_TYPES.contains(&req.service_type.as_str()) {
+        return Err(Error::bad_param(format!(
+            "payments for `{}` are not supported",
+            req.service_type
+        )));
+    }
+    if !PAY_MODES.contains(&req.pay_model.as_str()) {
+        return Err(Error::bad_param(format!(
+            "`{}` is not a way to pay",
+            req.pay_model
+        )));
+    }
+    if req.pay_total <= 0 || req.order_sn.is_empty() || req.user_id <= 0 {
+        return Err(Error::bad_param(
+            "a payment needs a user, an order and an amount",
+        ));
+    }
+    let payment = ThirdPayment {
+        sn: sn::gen_sn(sn::THIRD_PAYMENT),
+        user_id: req.user_id,
+        pay_mode: req.pay_model,
+        pay_total: req.pay_total,
+        order_sn: req.order_sn,
+        service_type: req.service_type,
+        // Unpaid, never paid: the columns' defaults.
+        pay_time: looklook_shared::time::local(0).unwrap_or_default(),
+        ..ThirdPayment::default()
+    };
+    svc.payments.insert(&payment).await?;
+    Ok(CreatePaymentResp { sn: payment.sn })
 }

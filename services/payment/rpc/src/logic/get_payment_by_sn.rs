@@ -1,18 +1,21 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `pb.payment/GetPaymentBySn`: the business logic of this method.
+//! `pb.payment/GetPaymentBySn`: one payment by its number; unset when there
+//! is none.
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
 
+use super::view::payment;
 use crate::pb::pb::{GetPaymentBySnReq, GetPaymentBySnResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_payment_by_sn(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
+    _ctx: &RequestCtx,
     req: GetPaymentBySnReq,
 ) -> Result<GetPaymentBySnResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(GetPaymentBySnResp::default())
+    let found = svc.payments.find_one_by_sn(&req.sn).await?;
+    Ok(GetPaymentBySnResp {
+        payment_detail: found.map(payment),
+    })
 }

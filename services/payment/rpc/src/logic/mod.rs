@@ -8,3 +8,4 @@ pub mod create_payment;
 pub mod get_payment_by_sn;
 pub mod get_payment_success_refund_by_order_sn;
 pub mod update_trade_state;
+pub mod view;

@@ -1,10 +1,11 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /homestayOrder/createHomestayOrder`: the business logic of this route.
-//!
-//! book a homestay; the price is worked out here, never taken from the client
+//! `POST /homestayOrder/createHomestayOrder`: book a homestay for the
+//! caller. order-rpc checks the dates, the guests and the homestay and
+//! works out the price; the client never names one.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result, codes};
+use order_rpc::pb::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{CreateHomestayOrderReq, CreateHomestayOrderResp};
@@ -14,7 +15,25 @@ pub async fn create_homestay_order(
     ctx: &RequestCtx,
     req: CreateHomestayOrderReq,
 ) -> Result<CreateHomestayOrderResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(CreateHomestayOrderResp::default())
+    let user_id = ctx
+        .user_id()
+        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let created = svc
+        .orders
+        .create_homestay_order(
+            ctx,
+            pb::CreateHomestayOrderReq {
+                homestay_id: req.homestay_id,
+                is_food: req.is_food,
+                live_start_time: req.live_start_time,
+                live_end_time: req.live_end_time,
+                user_id,
+                live_people_num: req.live_people_num,
+                remark: req.remark.unwrap_or_default(),
+            },
+        )
+        .await?;
+    Ok(CreateHomestayOrderResp {
+        order_sn: created.sn,
+    })
 }

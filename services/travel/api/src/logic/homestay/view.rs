@@ -2,14 +2,10 @@
 //! A homestay row as the API shows it: money in yuan (the database keeps
 //! cents).
 
+use looklook_shared::money::yuan;
 use travel_model::homestay::Homestay as Row;
 
 use crate::types::Homestay;
-
-/// Cents to yuan, for display.
-pub fn yuan(cents: i64) -> f64 {
-    cents as f64 / 100.0
-}
 
 pub fn homestay(h: Row) -> Homestay {
     Homestay {

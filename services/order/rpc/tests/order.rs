@@ -1,0 +1,207 @@
+//! order-rpc served on 127.0.0.1 with travel-rpc beside it, against a real
+//! MariaDB (the order schema, and the travel schema with its seed) and
+//! Redis, through its client.
+
+use chrono::{Days, Utc};
+use looklook_runtime::http::RequestCtx;
+use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::testing::{empty_cache, fresh_database, local_listener};
+use looklook_shared::time::business_tz;
+use order_rpc::client::OrderClient;
+use order_rpc::pb::pb::{
+    CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
+    UserHomestayOrderListReq,
+};
+
+/// travel-rpc on the seeded travel database, then order-rpc calling it.
+async fn start() -> OrderClient {
+    let travel_db = fresh_database(
+        "looklook_t_order_travel",
+        &["travel/travel.sql", "travel/seed.sql"],
+    )
+    .await;
+    let order_db = fresh_database("looklook_t_order", &["order/order.sql"]).await;
+    let redis = empty_cache(11);
+
+    let (travel, travel_addr) = local_listener().await;
+    let svc = travel_rpc::svc::ServiceContext::new(travel_rpc::config::Config {
+        rpc: RpcServerConf::new("travel-rpc", &travel_addr),
+        db: travel_model::SqlConf::new(travel_db),
+        cache: travel_model::CacheConf::new(redis.clone()),
+    })
+    .await
+    .unwrap();
+    tokio::spawn(travel_rpc::server::serve_on(
+        svc,
+        travel,
+        std::future::pending(),
+    ));
+
+    let (order, order_addr) = local_listener().await;
+    let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
+        rpc: RpcServerConf::new("order-rpc", &order_addr),
+        db: order_model::SqlConf::new(order_db),
+        cache: order_model::CacheConf::new(redis),
+        travel_rpc_conf: RpcClientConf::new(travel_addr),
+    })
+    .await
+    .unwrap();
+    tokio::spawn(order_rpc::server::serve_on(
+        svc,
+        order,
+        std::future::pending(),
+    ));
+    OrderClient::new(&RpcClientConf::new(order_addr)).unwrap()
+}
+
+/// Noon, `days` from today, business time, in unix seconds.
+fn noon_in(days: u64) -> i64 {
+    let date = Utc::now().with_timezone(&business_tz()).date_naive() + Days::new(days);
+    date.and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(business_tz())
+        .unwrap()
+        .timestamp()
+}
+
+fn booking(homestay_id: i64, nights: u64, people: i64, food: bool) -> CreateHomestayOrderReq {
+    CreateHomestayOrderReq {
+        homestay_id,
+        is_food: food,
+        live_start_time: noon_in(3),
+        live_end_time: noon_in(3 + nights),
+        user_id: 1,
+        live_people_num: people,
+        remark: "late arrival".into(),
+    }
+}
+
+#[tokio::test]
+async fn booking_pricing_listing_and_the_state_machine() {
+    let client = start().await;
+    let ctx = RequestCtx::default();
+
+    // Family loft: 588.00 a night, breakfast 30.00 a guest a day.
+    let sn = client
+        .create_homestay_order(&ctx, booking(2, 2, 3, true))
+        .await
+        .unwrap()
+        .sn;
+    assert!(sn.starts_with("HSO") && sn.len() == 25, "{sn}");
+    let order = client
+        .homestay_order_detail(&ctx, HomestayOrderDetailReq { sn: sn.clone() })
+        .await
+        .unwrap()
+        .homestay_order
+        .unwrap();
+    assert_eq!(order.title, "Family loft");
+    assert_eq!(
+        (order.homestay_total_price, order.food_total_price),
+        (2 * 58800, 2 * 3 * 3000)
+    );
+    assert_eq!(order.order_total_price, 117600 + 18000);
+    assert_eq!((order.need_food, order.trade_state), (1, 0));
+    assert_eq!(order.live_end_date - order.live_start_date, 2 * 86400);
+    assert_eq!(order.cover, "https://img.looklook.dev/h/2a.jpg");
+    assert_eq!(order.trade_code.len(), 8);
+
+    // Harbour bunk is priced per guest: 128.00 × 2 guests × 1 night.
+    let bunk = client
+        .create_homestay_order(&ctx, booking(3, 1, 2, false))
+        .await
+        .unwrap()
+        .sn;
+    let bunk = client
+        .homestay_order_detail(&ctx, HomestayOrderDetailReq { sn: bunk })
+        .await
+        .unwrap()
+        .homestay_order
+        .unwrap();
+    assert_eq!((bunk.order_total_price, bunk.need_food), (25600, 0));
+
+    // What is refused, and why.
+    for (req, code, why) in [
+        (booking(2, 2, 5, false), 100001, "at most 4 guests"),
+        (booking(6, 1, 1, false), 100001, "not on sale"),
+        (booking(999, 1, 1, false), 100001, "does not exist"),
+        (booking(2, 0, 1, false), 100002, "one night"),
+        (booking(2, 1, 0, false), 100002, "at least 1"),
+    ] {
+        let e = client.create_homestay_order(&ctx, req).await.unwrap_err();
+        assert_eq!(e.code_value(), code, "{}", e.message());
+        assert!(e.message().contains(why), "{}", e.message());
+    }
+    let missing = client
+        .homestay_order_detail(&ctx, HomestayOrderDetailReq { sn: "HSO0".into() })
+        .await
+        .unwrap();
+    assert!(missing.homestay_order.is_none());
+
+    // The state machine: paid, paid again (a no-op), then not cancellable.
+    let update = |sn: &str, trade_state| UpdateHomestayOrderTradeStateReq {
+        sn: sn.into(),
+        trade_state,
+    };
+    let paid = client
+        .update_homestay_order_trade_state(&ctx, update(&sn, 1))
+        .await
+        .unwrap();
+    assert_eq!((paid.sn.as_str(), paid.user_id), (sn.as_str(), 1));
+    client
+        .update_homestay_order_trade_state(&ctx, update(&sn, 1))
+        .await
+        .unwrap();
+    let refused = client
+        .update_homestay_order_trade_state(&ctx, update(&sn, -1))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message().contains("cannot move"),
+        "{}",
+        refused.message()
+    );
+    let unknown = client
+        .update_homestay_order_trade_state(&ctx, update(&sn, 7))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code_value(), 100002);
+    client
+        .update_homestay_order_trade_state(&ctx, update(&bunk.sn, -1))
+        .await
+        .unwrap();
+
+    // Lists: newest first, by state, by keyset; someone else sees nothing.
+    let list = |last_id, trader_state, user_id| UserHomestayOrderListReq {
+        last_id,
+        page_size: 10,
+        user_id,
+        trader_state,
+    };
+    let all = client
+        .user_homestay_order_list(&ctx, list(0, -99, 1))
+        .await
+        .unwrap()
+        .list;
+    let sns: Vec<&str> = all.iter().map(|o| o.sn.as_str()).collect();
+    assert_eq!(sns, [bunk.sn.as_str(), sn.as_str()]);
+    let paid_only = client
+        .user_homestay_order_list(&ctx, list(0, 1, 1))
+        .await
+        .unwrap()
+        .list;
+    assert_eq!(paid_only.len(), 1);
+    assert_eq!(paid_only[0].trade_state, 1);
+    let after = client
+        .user_homestay_order_list(&ctx, list(all[0].id, -99, 1))
+        .await
+        .unwrap()
+        .list;
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].sn, sn);
+    let stranger = client
+        .user_homestay_order_list(&ctx, list(0, -99, 2))
+        .await
+        .unwrap()
+        .list;
+    assert!(stranger.is_empty());
+}
