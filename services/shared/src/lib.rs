@@ -1,6 +1,7 @@
 //! What the reference system's services share.
 //!
 //! - [`sn`]: order and payment numbers, and the code a guest shows on arrival.
+//! - `jobs` (feature `jobs`): the background jobs and their Redis queues.
 //! - [`message`]: what payment tells order over Kafka.
 //! - [`money`]: cents and yuan.
 //! - [`state`]: the order's trade states and the payment's statuses.
@@ -9,6 +10,8 @@
 //!   for a service's tests, on the MariaDB and Redis that `scripts/infra up`
 //!   starts.
 
+#[cfg(feature = "jobs")]
+pub mod jobs;
 pub mod message;
 pub mod money;
 pub mod sn;

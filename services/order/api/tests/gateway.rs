@@ -6,6 +6,7 @@ use chrono::{Days, Utc};
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::kafka::KafkaConf;
 use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::jobs::JobRedisConf;
 use looklook_shared::testing::{
     empty_cache, fresh_database, kafka_brokers, local_listener, start_service,
 };
@@ -45,6 +46,8 @@ async fn start_rpcs() -> (String, String) {
         db: order_model::SqlConf::new(order_db),
         cache: order_model::CacheConf::new(redis.clone()),
         travel_rpc_conf: RpcClientConf::new(travel_addr),
+        close_order_after_secs: 1800,
+        job_redis: JobRedisConf { url: redis.clone() },
     })
     .await
     .unwrap();
@@ -62,7 +65,7 @@ async fn start_rpcs() -> (String, String) {
     let svc = payment_rpc::svc::ServiceContext::new(payment_rpc::config::Config {
         rpc: RpcServerConf::new("payment-rpc", &payment_addr),
         db: payment_model::SqlConf::new(payment_db),
-        cache: payment_model::CacheConf::new(redis),
+        cache: payment_model::CacheConf::new(redis.clone()),
         kq_payment_update_pay_status_conf: KafkaConf {
             brokers: kafka_brokers(),
             topic: topic.into(),

@@ -5,10 +5,14 @@
 pub use crate::homestay_order_gen::{HomestayOrder, HomestayOrderColumn, HomestayOrderModel};
 
 impl HomestayOrderModel {
-    // Add your queries here. Build conditions with a `Filter`: its values are
-    // bound parameters, never SQL text. For example:
-    //
-    // pub async fn find_by_sn(&self, value: &str) -> crate::Result<Vec<HomestayOrder>> {
-    //     self.find_all(crate::Filter::new().eq(HomestayOrderColumn::Sn, value)).await
-    // }
+    /// Paid orders (trade state 1) whose check-out date is before `day`.
+    pub async fn find_paid_ended_before(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> crate::Result<Vec<HomestayOrder>> {
+        let filter = crate::Filter::new()
+            .eq(HomestayOrderColumn::TradeState, 1)
+            .lt(HomestayOrderColumn::LiveEndDate, day);
+        self.find_all(filter).await
+    }
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use looklook_runtime::kafka::{self, KafkaConf, Publisher};
 use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::jobs::JobRedisConf;
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, local_listener};
 use looklook_shared::{sn, time};
@@ -88,6 +89,10 @@ impl World {
             cache: CacheConf::new(self.redis.clone()),
             // Not called by what this test does.
             travel_rpc_conf: RpcClientConf::new("127.0.0.1:9"),
+            close_order_after_secs: 1800,
+            job_redis: JobRedisConf {
+                url: self.redis.clone(),
+            },
         })
         .await
         .unwrap();

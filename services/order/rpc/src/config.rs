@@ -2,6 +2,7 @@
 //! The service's configuration, read from `etc/order.yaml`.
 
 use looklook_runtime::rpc::RpcClientConf;
+use looklook_shared::jobs::JobRedisConf;
 use order_model::{CacheConf, SqlConf};
 use serde::Deserialize;
 
@@ -18,4 +19,8 @@ pub struct Config {
     pub cache: CacheConf,
     /// Where travel-rpc is: an order copies its homestay from there.
     pub travel_rpc_conf: RpcClientConf,
+    /// How long an order may wait for payment before it is closed.
+    pub close_order_after_secs: i64,
+    /// The Redis of the job queues.
+    pub job_redis: JobRedisConf,
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use looklook_shared::jobs::{self, CloseOrder, RedisStorage};
 use order_model::Cache;
 use order_model::homestay_order::HomestayOrderModel;
 use travel_rpc::client::TravelClient;
@@ -15,15 +16,20 @@ pub struct ServiceContext {
     pub config: Arc<Config>,
     pub orders: HomestayOrderModel,
     pub travel: TravelClient,
+    /// Where the job that closes an unpaid order waits.
+    pub close_orders: RedisStorage<CloseOrder>,
 }
 
 impl ServiceContext {
     /// Build the shared state once, at start-up. The pool and the client
-    /// connect on first use, so the service starts before what it needs.
+    /// connect on first use, so the service starts before them; the job
+    /// queue's Redis must be up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         let pool = config.db.connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
+        let close_orders = jobs::queue(&config.job_redis.url, CloseOrder::QUEUE).await?;
         Ok(ServiceContext {
+            close_orders,
             orders: HomestayOrderModel::new(pool, cache),
             travel: TravelClient::new(&config.travel_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("travel-rpc client: {e:?}"))?,

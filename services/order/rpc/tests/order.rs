@@ -5,6 +5,7 @@
 use chrono::{Days, Utc};
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_shared::jobs::JobRedisConf;
 use looklook_shared::testing::{empty_cache, fresh_database, local_listener};
 use looklook_shared::time::business_tz;
 use order_rpc::client::OrderClient;
@@ -41,8 +42,10 @@ async fn start() -> OrderClient {
     let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
         rpc: RpcServerConf::new("order-rpc", &order_addr),
         db: order_model::SqlConf::new(order_db),
-        cache: order_model::CacheConf::new(redis),
+        cache: order_model::CacheConf::new(redis.clone()),
         travel_rpc_conf: RpcClientConf::new(travel_addr),
+        close_order_after_secs: 1800,
+        job_redis: JobRedisConf { url: redis.clone() },
     })
     .await
     .unwrap();

@@ -5,7 +5,8 @@
 
 use chrono::NaiveDate;
 use looklook_runtime::http::RequestCtx;
-use looklook_runtime::{Error, Result};
+use looklook_runtime::{Error, Result, codes};
+use looklook_shared::jobs::{self, CloseOrder};
 use looklook_shared::state::trade_state;
 use looklook_shared::{sn, time};
 use order_model::homestay_order::HomestayOrder;
@@ -81,6 +82,16 @@ pub async fn create_homestay_order(
         homestay_total_price: price.homestay_total,
         ..HomestayOrder::default()
     };
+    // The job that closes the order if it is not paid in time goes in
+    // first: if the insert then fails, the job finds no order and stops;
+    // the other way round, a lost job would leave the order open for ever.
+    let close = CloseOrder {
+        sn: order.sn.clone(),
+    };
+    let at = time::unix(time::now()) + svc.config.close_order_after_secs;
+    jobs::schedule(&mut svc.close_orders.clone(), close, at)
+        .await
+        .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;
     svc.orders.insert(&order).await?;
     Ok(CreateHomestayOrderResp { sn: order.sn })
 }

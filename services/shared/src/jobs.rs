@@ -1,0 +1,82 @@
+//! The background jobs: what each carries and the Redis queue it waits in
+//! (apalis). Producers push or schedule into a queue; mqueue-job works them
+//! off. A job whose handler fails is tried again (5 attempts), and one held
+//! by a worker that died goes back to the queue.
+
+use std::time::Duration;
+
+use apalis::prelude::Storage;
+use apalis_redis::Config;
+pub use apalis_redis::RedisStorage;
+use serde::{Deserialize, Serialize};
+
+/// Close an order nobody paid for. Scheduled by order-rpc when the order
+/// is made, to run when the time to pay is up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseOrder {
+    pub sn: String,
+}
+
+impl CloseOrder {
+    pub const QUEUE: &str = "defer:homestay_order:close";
+}
+
+/// Mark paid orders whose stay has ended as expired. Pushed by
+/// mqueue-scheduler on its schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpireOrders {
+    /// When the scheduler fired, unix seconds.
+    pub at: i64,
+}
+
+impl ExpireOrders {
+    pub const QUEUE: &str = "schedule:homestay_order:expire";
+}
+
+/// Where the job queues are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobRedisConf {
+    /// `redis://host:port[/db]`
+    pub url: String,
+}
+
+/// The queue `queue` of jobs of type `T` on the Redis at `url`.
+pub async fn queue<T>(url: &str, queue: &str) -> anyhow::Result<RedisStorage<T>>
+where
+    T: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static,
+{
+    let conn = apalis_redis::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("job queue {queue} on {url}: {e}"))?;
+    // Due jobs are moved to the ready list every second (apalis's default,
+    // 30 s, would close an order up to half a minute late).
+    let config = Config::default()
+        .set_namespace(queue)
+        .set_enqueue_scheduled(Duration::from_secs(1));
+    Ok(RedisStorage::new_with_config(conn, config))
+}
+
+/// Run `job` in `queue` at unix time `at`.
+pub async fn schedule<T>(queue: &mut RedisStorage<T>, job: T, at: i64) -> anyhow::Result<()>
+where
+    T: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static,
+{
+    queue
+        .schedule(job, at)
+        .await
+        .map_err(|e| anyhow::anyhow!("scheduling a job: {e}"))?;
+    Ok(())
+}
+
+/// Run `job` in `queue` as soon as a worker is free.
+pub async fn push<T>(queue: &mut RedisStorage<T>, job: T) -> anyhow::Result<()>
+where
+    T: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static,
+{
+    queue
+        .push(job)
+        .await
+        .map_err(|e| anyhow::anyhow!("pushing a job: {e}"))?;
+    Ok(())
+}
