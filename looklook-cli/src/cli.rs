@@ -45,6 +45,15 @@ pub enum Command {
     Logs(LogsArgs),
     /// What this machine has for running a stack, and how to get the rest.
     Doctor,
+    /// Run the reference system and walk a booking through it.
+    ///
+    /// Brings up MariaDB, Redis and Kafka (looklook.stack.toml), builds and
+    /// starts the eleven services and the WeChat sandbox, then registers,
+    /// logs in, browses, books, pays through the sandbox, sees the order
+    /// paid through Kafka and an unpaid one closed by the delayed job. Each
+    /// step is printed; any failure exits non-zero. Run it from the
+    /// repository.
+    Demo(DemoArgs),
     /// Run the processes of looklook.toml from source and hot-reload them.
     ///
     /// Every process is built and started; then each save rebuilds the
@@ -114,6 +123,16 @@ pub enum Engine {
     Auto,
     Docker,
     Native,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
+    /// Use the MariaDB, Redis and Kafka already running; do not `up` them.
+    #[arg(long)]
+    pub no_up: bool,
 }
 
 #[derive(Debug, Args)]

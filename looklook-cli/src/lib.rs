@@ -14,6 +14,7 @@
 pub mod apidsl;
 pub mod codegen;
 pub mod ddl;
+pub mod demo;
 pub mod devloop;
 pub mod generate;
 pub mod infra;

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Logs(a) => commands::infra::logs(a),
         Command::Doctor => commands::infra::doctor(),
         Command::Dev(a) => commands::dev::run(a),
+        Command::Demo(a) => commands::demo::run(a),
         Command::New(a) => commands::new::run(a),
         Command::Completions(a) => commands::completions::run(a),
     };

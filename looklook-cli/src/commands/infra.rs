@@ -90,7 +90,7 @@ pub fn doctor() -> miette::Result<String> {
     Ok(out)
 }
 
-fn describe(event: &Event) -> String {
+pub fn describe(event: &Event) -> String {
     match event {
         Event::Notice { message } => format!("note: {message}"),
         Event::Pulling { image } => format!("pulling   {image}"),

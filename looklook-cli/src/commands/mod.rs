@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod completions;
+pub mod demo;
 pub mod dev;
 pub mod gen_all;
 pub mod gen_api;

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod dev;
+mod e2e;
 mod fuzz;
 mod infra;
 mod model;

@@ -74,18 +74,21 @@ impl Drop for Service {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Two different free ports (both listeners are held until both are
+/// picked, so the second cannot repeat the first).
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 /// Start the binary `exe` in `dir` (where its `etc/` is) with `env`, on
 /// free ports (`PORT`, `METRICS_PORT`), once it accepts connections.
 pub async fn start_service(exe: &str, dir: &str, env: &[(&str, &str)]) -> Service {
-    let (port, metrics) = (free_port(), free_port());
+    let (port, metrics) = free_ports();
     let child = Command::new(exe)
         .current_dir(dir)
         .env("PORT", port.to_string())

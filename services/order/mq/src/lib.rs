@@ -36,6 +36,13 @@ pub struct Config {
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let orders = OrderClient::new(&config.order_rpc_conf)
         .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?;
+    // The consumer owns its topic: it makes sure the topic is there before
+    // subscribing (three partitions: messages of one order stay in order).
+    let conf = &config.payment_update_status_conf;
+    // Brokers that are down now may be up later: the consumer waits.
+    if let Err(e) = kafka::create_topic(&conf.brokers, &conf.topic, 3).await {
+        tracing::warn!(topic = conf.topic, error = %e, "cannot create the topic");
+    }
     kafka::consume(
         &config.payment_update_status_conf,
         |message: PayStatusUpdate| {

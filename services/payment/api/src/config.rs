@@ -1,7 +1,8 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The service's configuration, read from `etc/*.yaml`. Add your own
-//! sections here (a database DSN, an RPC client) and to the YAML file.
+//! The service's configuration, read from `etc/payment.yaml`.
 
+use looklook_runtime::rpc::RpcClientConf;
+use looklook_wechat::client::{WxMiniConf, WxPayConf};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -10,6 +11,11 @@ pub struct Config {
     /// Name, Host, Port, Log and Prometheus.
     #[serde(flatten)]
     pub rest: looklook_runtime::config::RestConf,
-    /// `JwtAuth`: the JWT secret and token lifetime.
+    /// `JwtAuth`: checks the tokens usercenter-rpc signs (same secret).
     pub jwt_auth: looklook_runtime::config::JwtAuth,
+    pub wx_mini_conf: WxMiniConf,
+    pub wx_pay_conf: WxPayConf,
+    pub payment_rpc_conf: RpcClientConf,
+    pub order_rpc_conf: RpcClientConf,
+    pub usercenter_rpc_conf: RpcClientConf,
 }

@@ -9,8 +9,16 @@ mod routes;
 mod svc;
 mod types;
 
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use config::Config;
+use looklook_wechat::client::NotificationHeaders;
 use svc::ServiceContext;
+
+/// Where WeChat Pay sends payment notifications.
+const CALLBACK: &str = "/payment/v1/thirdPayment/thirdPaymentWxPayCallback";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,5 +27,37 @@ async fn main() -> anyhow::Result<()> {
     let config: Config = looklook_runtime::config::load(&path)?;
     let svc = ServiceContext::new(config).await?;
     let rest = svc.config.rest.clone();
-    looklook_runtime::http::serve(&rest, routes::router(svc)).await
+    let router = routes::router(svc.clone()).layer(from_fn_with_state(svc, wechat_notification));
+    looklook_runtime::http::serve(&rest, router).await
+}
+
+/// WeChat Pay's notification is not a JSON call: it is checked against
+/// its raw body and headers, and answered in bare text (`SUCCESS`, or
+/// `FAIL` with 400 so that WeChat sends it again later).
+async fn wechat_notification(
+    State(svc): State<ServiceContext>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path() != CALLBACK {
+        return next.run(req).await;
+    }
+    let headers = NotificationHeaders::from_http(req.headers());
+    let Ok(body) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
+        return (StatusCode::BAD_REQUEST, "FAIL").into_response();
+    };
+    let body = String::from_utf8_lossy(&body);
+    match logic::third_payment::third_payment_wx_pay_callback::notification(&svc, &headers, &body)
+        .await
+    {
+        Ok(()) => (StatusCode::OK, "SUCCESS").into_response(),
+        Err(e) => {
+            tracing::warn!(
+                code = e.code_value(),
+                msg = e.message(),
+                "payment notification refused"
+            );
+            (StatusCode::BAD_REQUEST, "FAIL").into_response()
+        }
+    }
 }

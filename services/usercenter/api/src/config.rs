@@ -14,4 +14,6 @@ pub struct Config {
     pub jwt_auth: looklook_runtime::config::JwtAuth,
     /// Where usercenter-rpc is.
     pub usercenter_rpc_conf: RpcClientConf,
+    /// The mini-program `wxMiniAuth` logs in through.
+    pub wx_mini_conf: looklook_wechat::client::WxMiniConf,
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use looklook_wechat::client::MiniClient;
 use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::Config;
@@ -12,6 +13,7 @@ use crate::config::Config;
 pub struct ServiceContext {
     pub config: Arc<Config>,
     pub usercenter: UsercenterClient,
+    pub wx_mini: MiniClient,
 }
 
 impl ServiceContext {
@@ -19,6 +21,7 @@ impl ServiceContext {
     /// lazily, so the gateway starts before the RPC service does.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         Ok(ServiceContext {
+            wx_mini: MiniClient::new(&config.wx_mini_conf),
             usercenter: UsercenterClient::new(&config.usercenter_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("usercenter-rpc client: {e:?}"))?,
             config: Arc::new(config),

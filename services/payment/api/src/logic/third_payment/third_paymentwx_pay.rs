@@ -1,10 +1,16 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /thirdPayment/thirdPaymentWxPay`: the business logic of this route.
-//!
-//! pre-pay an order with WeChat Pay
+//! `POST /thirdPayment/thirdPaymentWxPay`: pre-pay one of the caller's
+//! orders with WeChat Pay (JSAPI). Only an order still waiting for payment
+//! can be paid; the amount is the order's, never the client's. The answer
+//! is what the mini-program passes to `wx.requestPayment`.
 
-use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use looklook_runtime::{Error, Result, codes};
+use looklook_shared::state::trade_state;
+use looklook_wechat::pay::{Amount, JsapiPrepay, Payer};
+use order_rpc::pb::pb::HomestayOrderDetailReq;
+use payment_rpc::pb::pb::CreatePaymentReq;
+use usercenter_rpc::pb::pb::GetUserAuthByUserIdReq;
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayReq, ThirdPaymentWxPayResp};
@@ -14,7 +20,76 @@ pub async fn third_paymentwx_pay(
     ctx: &RequestCtx,
     req: ThirdPaymentWxPayReq,
 ) -> Result<ThirdPaymentWxPayResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(ThirdPaymentWxPayResp::default())
+    let user_id = ctx
+        .user_id()
+        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let order = svc
+        .orders
+        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: req.order_sn })
+        .await?
+        .homestay_order
+        .filter(|o| o.user_id == user_id)
+        .ok_or_else(|| Error::msg("this order does not exist"))?;
+    if order.trade_state != trade_state::WAIT_PAY {
+        return Err(Error::msg("this order is not waiting for payment"));
+    }
+    let openid = svc
+        .usercenter
+        .get_user_auth_by_user_id(
+            ctx,
+            GetUserAuthByUserIdReq {
+                user_id,
+                auth_type: "wxMini".into(),
+            },
+        )
+        .await?
+        .user_auth
+        .map(|a| a.auth_key)
+        .ok_or_else(|| Error::msg("log in with WeChat before paying"))?;
+
+    let payment_sn = svc
+        .payments
+        .create_payment(
+            ctx,
+            CreatePaymentReq {
+                user_id,
+                pay_model: "WECHAT_PAY".into(),
+                pay_total: order.order_total_price,
+                order_sn: order.sn,
+                service_type: req.service_type,
+            },
+        )
+        .await?
+        .sn;
+    let conf = svc.wx_pay.conf();
+    let app_id = &svc.config.wx_mini_conf.app_id;
+    let prepay = JsapiPrepay {
+        appid: app_id.clone(),
+        mchid: conf.mch_id.clone(),
+        description: "homestay pay".into(),
+        out_trade_no: payment_sn,
+        attach: String::new(),
+        notify_url: conf.notify_url.clone(),
+        amount: Amount {
+            total: order.order_total_price,
+            currency: "CNY".into(),
+        },
+        payer: Payer { openid },
+    };
+    let now = chrono::Utc::now().timestamp();
+    let prepay_id = svc
+        .wx_pay
+        .jsapi_prepay(&prepay, now)
+        .await
+        .map_err(|e| Error::msg("wechat pay fail").with_cause(e))?
+        .prepay_id;
+    let pay = svc.wx_pay.request_payment(app_id, &prepay_id, now);
+    Ok(ThirdPaymentWxPayResp {
+        appid: app_id.clone(),
+        nonce_str: pay.nonce_str,
+        pay_sign: pay.pay_sign,
+        package: pay.package,
+        timestamp: pay.time_stamp,
+        sign_type: pay.sign_type,
+    })
 }

@@ -1,0 +1,418 @@
+//! A booking, walked through the real HTTP gateways the way the
+//! mini-program would, each step reported as it happens.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{Ports, System};
+
+/// One step of the walk, for a learner to follow.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// What is being done: "log in".
+    pub title: String,
+    /// The request, and what came back.
+    pub detail: String,
+}
+
+/// What the walk made, for a test to go on from.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub phone: String,
+    pub token: String,
+    pub paid_order: String,
+    /// The WeChat Pay pre-pay id it was paid through.
+    pub prepay_id: String,
+    pub closed_order: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("{step}: {detail}")]
+    Step { step: String, detail: String },
+    #[error("{step}: {source}")]
+    Http {
+        step: String,
+        source: reqwest::Error,
+    },
+}
+
+/// A client of the system's gateways.
+pub struct Gateway {
+    ports: Ports,
+    http: reqwest::Client,
+}
+
+impl Gateway {
+    pub fn new(system: &System) -> Gateway {
+        Gateway {
+            ports: system.ports.clone(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .expect("a plain HTTP client builds"),
+        }
+    }
+
+    /// POST `body` to `path` of process `service`, with `token` when given;
+    /// the status and the JSON answer (`null` when not JSON).
+    pub async fn post(
+        &self,
+        service: &str,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> Result<(u16, Value), WalkError> {
+        let mut req = self
+            .http
+            .post(format!("http://127.0.0.1:{}{path}", self.ports.of(service)))
+            .json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let http = |source| WalkError::Http {
+            step: format!("POST {path}"),
+            source,
+        };
+        let resp = req.send().await.map_err(http)?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(http)?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
+    /// POST and expect the envelope's `code` 200: its `data`.
+    pub async fn call(
+        &self,
+        service: &str,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> Result<Value, WalkError> {
+        let (status, answer) = self.post(service, path, body, token).await?;
+        if status != 200 || answer["code"] != 200 {
+            return Err(WalkError::Step {
+                step: format!("POST {path}"),
+                detail: format!("HTTP {status}: {answer}"),
+            });
+        }
+        Ok(answer["data"].clone())
+    }
+}
+
+/// Noon in `days` days, business time (UTC+8), unix seconds.
+fn noon_in(days: i64) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let today = (now + 8 * 3600).div_euclid(86400) * 86400 - 8 * 3600;
+    today + days * 86400 + 12 * 3600
+}
+
+fn need<'v>(value: &'v Value, key: &str, step: &str) -> Result<&'v Value, WalkError> {
+    match &value[key] {
+        Value::Null => Err(WalkError::Step {
+            step: step.into(),
+            detail: format!("no `{key}` in {value}"),
+        }),
+        v => Ok(v),
+    }
+}
+
+/// Walk a booking through `system`, telling `on` each step. Unpaid orders
+/// must close after `close_after` for the last step to see it.
+pub async fn walk(
+    system: &System,
+    close_after: Duration,
+    on: &mut (dyn FnMut(Step) + Send),
+) -> Result<Walk, WalkError> {
+    let gw = Gateway::new(system);
+    let mut report = |title: &str, detail: String| {
+        on(Step {
+            title: title.into(),
+            detail,
+        })
+    };
+    let phone = format!("139{:08}", fastrand::u32(..100_000_000));
+
+    // 1. An account, with a mobile number and a password.
+    let users = "/usercenter/v1/user";
+    let creds = json!({"mobile": phone, "password": "looklook-demo"});
+    gw.call("usercenter-api", &format!("{users}/register"), &creds, None)
+        .await?;
+    report("register", format!("POST {users}/register {creds} -> ok"));
+    let login = gw
+        .call("usercenter-api", &format!("{users}/login"), &creds, None)
+        .await?;
+    let token = need(&login, "accessToken", "login")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    report(
+        "log in",
+        format!("POST {users}/login -> a JWT of {} characters", token.len()),
+    );
+    let me = gw
+        .call(
+            "usercenter-api",
+            &format!("{users}/detail"),
+            &json!({}),
+            Some(&token),
+        )
+        .await?;
+    report(
+        "who am I",
+        format!("POST {users}/detail -> {}", me["userInfo"]),
+    );
+
+    // 2. The same person opens the mini-program: WeChat (the sandbox) gives
+    // a login code and the phone number, encrypted; WeChat is linked.
+    let (_, wx) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/wxLogin",
+            &json!({"phone": phone}),
+            None,
+        )
+        .await?;
+    let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
+    let linked = gw
+        .call(
+            "usercenter-api",
+            &format!("{users}/wxMiniAuth"),
+            &auth,
+            None,
+        )
+        .await?;
+    let token = need(&linked, "accessToken", "wxMiniAuth")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    report(
+        "log in with WeChat",
+        format!(
+            "POST {users}/wxMiniAuth (openid {}) -> WeChat linked to the account",
+            wx["openid"]
+        ),
+    );
+
+    // 3. Browse.
+    let travel = "/travel/v1/homestay";
+    let picks = gw
+        .call(
+            "travel-api",
+            &format!("{travel}/homestayList"),
+            &json!({"page": 1, "pageSize": 5}),
+            None,
+        )
+        .await?;
+    let titles: Vec<String> = picks["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            format!(
+                "{} ({} yuan)",
+                h["title"].as_str().unwrap_or("?"),
+                h["homestayPrice"]
+            )
+        })
+        .collect();
+    report(
+        "browse the picks",
+        format!("POST {travel}/homestayList -> {}", titles.join(", ")),
+    );
+    let homestay_id = picks["list"][0]["id"]
+        .as_i64()
+        .ok_or_else(|| WalkError::Step {
+            step: "browse".into(),
+            detail: "no homestay on the front page".into(),
+        })?;
+    let detail = gw
+        .call(
+            "travel-api",
+            &format!("{travel}/homestayDetail"),
+            &json!({"id": homestay_id}),
+            None,
+        )
+        .await?;
+    report(
+        "one homestay",
+        format!(
+            "POST {travel}/homestayDetail -> {}, {} guests, {} yuan a night",
+            detail["homestay"]["title"],
+            detail["homestay"]["peopleNum"],
+            detail["homestay"]["homestayPrice"]
+        ),
+    );
+
+    // 4. Book it: two nights from tomorrow, two guests... unless it takes one.
+    let orders = "/order/v1/homestayOrder";
+    let guests = detail["homestay"]["peopleNum"].as_i64().unwrap_or(1).min(2);
+    let booking = json!({
+        "homestayId": homestay_id, "isFood": true, "liveStartTime": noon_in(1),
+        "liveEndTime": noon_in(3), "livePeopleNum": guests, "remark": "looklook demo"
+    });
+    let created = gw
+        .call(
+            "order-api",
+            &format!("{orders}/createHomestayOrder"),
+            &booking,
+            Some(&token),
+        )
+        .await?;
+    let sn = need(&created, "orderSn", "book")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let order = gw
+        .call(
+            "order-api",
+            &format!("{orders}/userHomestayOrderDetail"),
+            &json!({"sn": sn}),
+            Some(&token),
+        )
+        .await?;
+    report(
+        "book",
+        format!(
+            "POST {orders}/createHomestayOrder -> {sn}: {} yuan for 2 nights and meals (worked out by order-rpc), waiting for payment",
+            order["orderTotalPrice"]
+        ),
+    );
+
+    // 5. Pay: a WeChat Pay pre-pay, then the user pays in WeChat (the
+    // sandbox), which notifies payment-api, signed and encrypted.
+    let payment = "/payment/v1/thirdPayment";
+    let prepay = gw
+        .call(
+            "payment-api",
+            &format!("{payment}/thirdPaymentWxPay"),
+            &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
+            Some(&token),
+        )
+        .await?;
+    let package = need(&prepay, "package", "pre-pay")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    report(
+        "pre-pay",
+        format!("POST {payment}/thirdPaymentWxPay -> {package}, signed for wx.requestPayment"),
+    );
+    let prepay_id = package.trim_start_matches("prepay_id=");
+    let (_, paid) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/pay",
+            &json!({"prepayId": prepay_id}),
+            None,
+        )
+        .await?;
+    if paid["notifyBody"] != "SUCCESS" {
+        return Err(WalkError::Step {
+            step: "pay".into(),
+            detail: format!("payment-api answered the notification with {paid}"),
+        });
+    }
+    report(
+        "pay in WeChat",
+        format!("the sandbox notified payment-api -> {}", paid["notifyBody"]),
+    );
+
+    // 6. payment-rpc published the payment; order-mq moves the order.
+    let view = wait_for_state(
+        &gw,
+        &token,
+        &sn,
+        1,
+        Duration::from_secs(30),
+        "paid via Kafka",
+    )
+    .await?;
+    report(
+        "paid via Kafka",
+        format!(
+            "order {sn} is paid (trade state 1), at {} by {}",
+            view["payTime"], view["payType"]
+        ),
+    );
+
+    // 7. Another order, never paid: the delayed job closes it.
+    let created = gw
+        .call(
+            "order-api",
+            &format!("{orders}/createHomestayOrder"),
+            &booking,
+            Some(&token),
+        )
+        .await?;
+    let unpaid = need(&created, "orderSn", "book again")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    report(
+        "book, and never pay",
+        format!(
+            "{unpaid}: mqueue-job closes it {} s after it was made",
+            close_after.as_secs()
+        ),
+    );
+    wait_for_state(
+        &gw,
+        &token,
+        &unpaid,
+        -1,
+        close_after + Duration::from_secs(30),
+        "closed by the job",
+    )
+    .await?;
+    report(
+        "closed by the job",
+        format!("order {unpaid} is cancelled (trade state -1)"),
+    );
+
+    Ok(Walk {
+        phone,
+        token,
+        paid_order: sn,
+        prepay_id: prepay_id.to_string(),
+        closed_order: unpaid,
+    })
+}
+
+/// Poll the order's detail until it is in `state`.
+pub async fn wait_for_state(
+    gw: &Gateway,
+    token: &str,
+    sn: &str,
+    state: i64,
+    within: Duration,
+    step: &str,
+) -> Result<Value, WalkError> {
+    let deadline = Instant::now() + within;
+    loop {
+        let order = gw
+            .call(
+                "order-api",
+                "/order/v1/homestayOrder/userHomestayOrderDetail",
+                &json!({"sn": sn}),
+                Some(token),
+            )
+            .await?;
+        if order["tradeState"] == state {
+            return Ok(order);
+        }
+        if Instant::now() > deadline {
+            return Err(WalkError::Step {
+                step: step.into(),
+                detail: format!(
+                    "order {sn} is still in state {} after {} s",
+                    order["tradeState"],
+                    within.as_secs()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,414 @@
+//! The reference system end to end: its twelve processes built from
+//! services/ and started on free ports against the real MariaDB, Redis and
+//! Kafka-protocol broker of `scripts/infra up`; the demo's booking walked
+//! through the gateways; then what must be refused, and what must survive.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use looklook::demo::walk::{Gateway, wait_for_state};
+use looklook::demo::{Infra, Ports, System, walk};
+use looklook::devloop::build;
+use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
+use serde_json::json;
+
+use crate::support::workspace;
+
+/// The services' default secret (their etc/*.yaml).
+const JWT_SECRET: &str = "looklook-dev-secret-change-me";
+const API_V3_KEY: &str = "looklook-sandbox-apiv3-key-32byt";
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name}: run scripts/infra up and source target/infra/env"))
+}
+
+fn mariadb(url: &str) -> Command {
+    // mysql://root:pw@127.0.0.1:PORT
+    let port = url.rsplit(':').next().unwrap();
+    let mut cmd = Command::new("mariadb");
+    cmd.args(["--no-defaults", "-h127.0.0.1", "-uroot", "-ppw", "-N"])
+        .arg(format!("-P{port}"));
+    cmd
+}
+
+fn sql(url: &str, db: &str, query: &str) -> String {
+    let out = mariadb(url).args([db, "-e", query]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Fresh `looklook_e2e_*` databases with the reference schema and seeds.
+fn fresh_databases(url: &str) {
+    let examples = workspace().join("examples/looklook");
+    for (db, files) in [
+        (
+            "usercenter",
+            &["usercenter/usercenter.sql", "usercenter/seed.sql"][..],
+        ),
+        ("travel", &["travel/travel.sql", "travel/seed.sql"]),
+        ("order", &["order/order.sql"]),
+        ("payment", &["payment/payment.sql"]),
+    ] {
+        let name = format!("looklook_e2e_{db}");
+        sql(
+            url,
+            "mysql",
+            &format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"),
+        );
+        for file in files {
+            let input = std::fs::File::open(examples.join(file)).unwrap();
+            let out = mariadb(url).arg(&name).stdin(input).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// A payment notification for `out_trade_no` signed with `key`.
+fn notification(
+    out_trade_no: &str,
+    paid: i64,
+    key: &rsa::RsaPrivateKey,
+) -> (BTreeMap<&'static str, String>, String) {
+    let transaction = Transaction {
+        appid: "wx-sandbox-app".into(),
+        mchid: "1900000109".into(),
+        out_trade_no: out_trade_no.into(),
+        transaction_id: "4200000000000000000000000000001".into(),
+        trade_type: "JSAPI".into(),
+        trade_state: "SUCCESS".into(),
+        trade_state_desc: "paid".into(),
+        success_time: String::new(),
+        payer: Payer {
+            openid: "someone".into(),
+        },
+        amount: TransactionAmount {
+            total: paid,
+            payer_total: paid,
+            currency: "CNY".into(),
+            payer_currency: "CNY".into(),
+        },
+    };
+    let resource = Resource::encrypt(
+        API_V3_KEY,
+        &serde_json::to_vec(&transaction).unwrap(),
+        "transaction",
+    )
+    .unwrap();
+    let body = serde_json::to_string(&Notification {
+        id: "n1".into(),
+        create_time: String::new(),
+        event_type: "TRANSACTION.SUCCESS".into(),
+        resource_type: "encrypt-resource".into(),
+        resource,
+        summary: String::new(),
+    })
+    .unwrap();
+    let timestamp = chrono_now().to_string();
+    let signature = pay::sign(key, &pay::notification_message(&timestamp, "nonce", &body));
+    let headers = BTreeMap::from([
+        ("Wechatpay-Timestamp", timestamp),
+        ("Wechatpay-Nonce", "nonce".to_string()),
+        ("Wechatpay-Signature", signature),
+        ("Wechatpay-Serial", "PUB_KEY_ID_SANDBOX".to_string()),
+    ]);
+    (headers, body)
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn key(file: &str) -> rsa::RsaPrivateKey {
+    let pem =
+        std::fs::read_to_string(workspace().join("services/wechat/dev-keys").join(file)).unwrap();
+    pay::private_key(&pem).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
+    let root = workspace();
+    let mysql = env("LOOKLOOK_TEST_MYSQL");
+    fresh_databases(&mysql);
+    let redis = format!("{}/5", env("LOOKLOOK_TEST_REDIS"));
+    let flushed = Command::new("redis-cli")
+        .args(["-u", &redis, "FLUSHDB"])
+        .output()
+        .unwrap();
+    assert!(flushed.status.success());
+
+    let built = build::build(&root, &looklook::demo::system::targets(), false)
+        .await
+        .unwrap();
+    assert!(built.ok(), "{}", built.errors);
+    let exes = built
+        .executables
+        .into_iter()
+        .map(|(t, p)| (t.bin, p))
+        .collect();
+    let infra = Infra {
+        mysql: mysql.clone(),
+        redis,
+        kafka: env("LOOKLOOK_TEST_KAFKA"),
+        db_prefix: "looklook_e2e".into(),
+        pay_status_topic: format!("e2e-paystatus-{}", chrono_now()),
+        close_order_after_secs: 15,
+    };
+    let mut system = System::start(&root, &exes, &infra, Ports::free().unwrap(), |_, _| {})
+        .await
+        .unwrap();
+
+    // The demo's walk: register, log in, browse, book, pay, paid via Kafka,
+    // an unpaid order closed by the job.
+    let mut steps = Vec::new();
+    let walked = walk(&system, Duration::from_secs(15), &mut |s| {
+        steps.push(s.title)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
+    assert_eq!(steps.len(), 12, "{steps:?}");
+    let gw = Gateway::new(&system);
+    let token = walked.token.as_str();
+
+    // A wrong password.
+    let (status, body) = gw
+        .post(
+            "usercenter-api",
+            "/usercenter/v1/user/login",
+            &json!({"mobile": walked.phone, "password": "nope"}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (400, Some(100001)),
+        "{body}"
+    );
+    // An expired token.
+    let expired =
+        looklook_runtime::http::jwt::issue(JWT_SECRET, chrono_now() - 7200, 3600, 1).unwrap();
+    let list = json!({"lastId": 0, "pageSize": 10, "tradeState": -99});
+    let (status, _) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderList",
+            &list,
+            Some(&expired),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+    // A bad parameter.
+    let (status, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderList",
+            &json!({"lastId": 0, "pageSize": 0, "tradeState": -99}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (400, Some(100002)),
+        "{body}"
+    );
+    // Another user's order: no data.
+    let stranger = json!({"mobile": "13700000999", "password": "pw"});
+    gw.call(
+        "usercenter-api",
+        "/usercenter/v1/user/register",
+        &stranger,
+        None,
+    )
+    .await
+    .unwrap();
+    let login = gw
+        .call(
+            "usercenter-api",
+            "/usercenter/v1/user/login",
+            &stranger,
+            None,
+        )
+        .await
+        .unwrap();
+    let other = login["accessToken"].as_str().unwrap();
+    let (status, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderDetail",
+            &json!({"sn": walked.paid_order}),
+            Some(other),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"code": 100001, "msg": "this order does not exist"})
+    );
+    // Paying an order that is already paid is refused.
+    let (_, body) = gw
+        .post(
+            "payment-api",
+            "/payment/v1/thirdPayment/thirdPaymentWxPay",
+            &json!({"orderSn": walked.paid_order, "serviceType": "homestayOrder"}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        body["msg"], "this order is not waiting for payment",
+        "{body}"
+    );
+
+    // WeChat tells payment-api twice: still SUCCESS, nothing changes.
+    let payments_before = sql(
+        &mysql,
+        "looklook_e2e_payment",
+        "SELECT COUNT(*), SUM(pay_status) FROM third_payment",
+    );
+    let (_, again) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/pay",
+            &json!({"prepayId": walked.prepay_id}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again["notifyBody"], "SUCCESS", "{again}");
+    assert_eq!(
+        sql(
+            &mysql,
+            "looklook_e2e_payment",
+            "SELECT COUNT(*), SUM(pay_status) FROM third_payment"
+        ),
+        payments_before
+    );
+
+    // A new order, pre-paid; then forged notifications for its payment.
+    let booking = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 5,
+        "liveEndTime": chrono_now() + 86400 * 6, "livePeopleNum": 1});
+    let sn = gw
+        .call(
+            "order-api",
+            "/order/v1/homestayOrder/createHomestayOrder",
+            &booking,
+            Some(token),
+        )
+        .await
+        .unwrap()["orderSn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prepay = gw
+        .call(
+            "payment-api",
+            "/payment/v1/thirdPayment/thirdPaymentWxPay",
+            &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    let row = sql(
+        &mysql,
+        "looklook_e2e_payment",
+        &format!("SELECT sn, pay_total FROM third_payment WHERE order_sn = '{sn}'"),
+    );
+    let (payment_sn, total) = row.split_once('\t').unwrap();
+    let total: i64 = total.parse().unwrap();
+    let callback = format!(
+        "{}/payment/v1/thirdPayment/thirdPaymentWxPayCallback",
+        system.url("payment-api")
+    );
+    let http = reqwest::Client::new();
+    let send = |(headers, body): (BTreeMap<&'static str, String>, String)| {
+        let mut req = http.post(&callback).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    // Signed by someone other than WeChat Pay.
+    assert_eq!(
+        send(notification(payment_sn, total, &key("merchant.key"))).await,
+        (400, "FAIL".into())
+    );
+    // Signed by WeChat Pay, then changed on the way.
+    let (headers, body) = notification(payment_sn, total, &key("platform.key"));
+    let tampered = body.replace("encrypt-resource", "encrypt-resourcf");
+    assert_eq!(send((headers, tampered)).await, (400, "FAIL".into()));
+    // Genuine, but for less than the order costs.
+    assert_eq!(
+        send(notification(payment_sn, total - 1, &key("platform.key"))).await,
+        (400, "FAIL".into())
+    );
+    assert_eq!(
+        sql(
+            &mysql,
+            "looklook_e2e_payment",
+            &format!("SELECT pay_status FROM third_payment WHERE sn = '{payment_sn}'")
+        ),
+        "0",
+        "nothing changed"
+    );
+
+    // order-mq is down when the payment lands: the message waits in Kafka,
+    // and the order ends paid once a consumer is back.
+    system.stop_one("order-mq").await;
+    let prepay_id = prepay["package"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("prepay_id=")
+        .to_string();
+    let (_, paid) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/pay",
+            &json!({"prepayId": prepay_id}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid["notifyBody"], "SUCCESS", "{paid}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (_, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderDetail",
+            &json!({"sn": sn}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["tradeState"], 0, "no consumer, no change yet");
+    system.start_one("order-mq").await.unwrap();
+    wait_for_state(
+        &gw,
+        token,
+        &sn,
+        1,
+        Duration::from_secs(30),
+        "paid after the consumer came back",
+    )
+    .await
+    .unwrap();
+    system.stop().await;
+}

@@ -1,0 +1,258 @@
+//! Calling WeChat: the mini-program's code-to-session and WeChat Pay's
+//! JSAPI pre-pay, at base URLs from config (the real WeChat, or the
+//! sandbox); and checking what WeChat Pay sends back.
+
+use std::time::Duration;
+
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde::Deserialize;
+
+use crate::Error;
+use crate::mini::Session;
+use crate::pay::{self, Authorization, JsapiPrepay, Notification, PrepayId, Transaction};
+
+/// How far a notification's time may be from ours: older ones are replays.
+const NOTIFICATION_WINDOW_SECS: i64 = 300;
+
+/// `WxMiniConf`: the mini-program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WxMiniConf {
+    pub app_id: String,
+    pub secret: String,
+    /// `https://api.weixin.qq.com`, or the sandbox.
+    pub base_url: String,
+}
+
+/// `WxPayConf`: the merchant account at WeChat Pay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WxPayConf {
+    pub mch_id: String,
+    /// The serial number of the merchant's API certificate.
+    pub serial_no: String,
+    /// The file of the merchant's private key, PEM (PKCS #8).
+    pub private_key_file: String,
+    /// 32 bytes: the key notifications are encrypted with.
+    #[serde(rename = "APIv3Key")]
+    pub api_v3_key: String,
+    /// The file of WeChat Pay's public key (PEM), and the key's id: what
+    /// notifications are signed with.
+    pub platform_public_key_file: String,
+    pub platform_serial: String,
+    /// Where WeChat Pay sends payment notifications.
+    pub notify_url: String,
+    /// `https://api.mch.weixin.qq.com`, or the sandbox.
+    pub base_url: String,
+}
+
+pub(crate) fn read_key(path: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::Key {
+        what: "file",
+        detail: format!("{path}: {e}"),
+    })
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("a plain HTTP client builds")
+}
+
+/// The mini-program side.
+#[derive(Clone)]
+pub struct MiniClient {
+    conf: WxMiniConf,
+    http: reqwest::Client,
+}
+
+impl MiniClient {
+    pub fn new(conf: &WxMiniConf) -> MiniClient {
+        MiniClient {
+            conf: conf.clone(),
+            http: http(),
+        }
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.conf.app_id
+    }
+
+    /// Trade a login code for the user's openid and session key.
+    pub async fn code_to_session(&self, code: &str) -> Result<Session, Error> {
+        let url = format!("{}/sns/jscode2session", self.conf.base_url);
+        let resp = self
+            .http
+            .get(url)
+            .query(&[
+                ("appid", self.conf.app_id.as_str()),
+                ("secret", self.conf.secret.as_str()),
+                ("js_code", code),
+                ("grant_type", "authorization_code"),
+            ])
+            .send()
+            .await?;
+        let session: Session = resp.json().await?;
+        if session.errcode != 0 || session.openid.is_empty() {
+            return Err(Error::Remote {
+                status: 200,
+                body: format!("{} {}", session.errcode, session.errmsg),
+            });
+        }
+        Ok(session)
+    }
+}
+
+/// The merchant side of WeChat Pay.
+#[derive(Clone)]
+pub struct PayClient {
+    conf: WxPayConf,
+    key: RsaPrivateKey,
+    platform: RsaPublicKey,
+    http: reqwest::Client,
+}
+
+/// What the mini-program passes to `wx.requestPayment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPayment {
+    pub time_stamp: String,
+    pub nonce_str: String,
+    pub package: String,
+    pub sign_type: String,
+    pub pay_sign: String,
+}
+
+impl PayClient {
+    pub fn new(conf: &WxPayConf) -> Result<PayClient, Error> {
+        if conf.api_v3_key.len() != 32 {
+            return Err(Error::Key {
+                what: "APIv3 key",
+                detail: "it must be 32 bytes".into(),
+            });
+        }
+        Ok(PayClient {
+            key: pay::private_key(&read_key(&conf.private_key_file)?)?,
+            platform: pay::public_key(&read_key(&conf.platform_public_key_file)?)?,
+            conf: conf.clone(),
+            http: http(),
+        })
+    }
+
+    pub fn conf(&self) -> &WxPayConf {
+        &self.conf
+    }
+
+    /// Place a JSAPI order; WeChat answers with a pre-pay id.
+    pub async fn jsapi_prepay(&self, order: &JsapiPrepay, now: i64) -> Result<PrepayId, Error> {
+        let path = "/v3/pay/transactions/jsapi";
+        let body = serde_json::to_string(order).expect("an order serialises");
+        let auth = Authorization::sign(
+            &self.key,
+            &self.conf.mch_id,
+            &self.conf.serial_no,
+            "POST",
+            path,
+            &body,
+            now,
+        );
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.conf.base_url))
+            .header("Authorization", auth.header())
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        if status != 200 {
+            return Err(Error::Remote { status, body: text });
+        }
+        serde_json::from_str(&text).map_err(|e| Error::Malformed {
+            what: "pre-pay answer",
+            detail: e.to_string(),
+        })
+    }
+
+    /// Sign the parameters of `wx.requestPayment` for `prepay_id`.
+    pub fn request_payment(&self, app_id: &str, prepay_id: &str, now: i64) -> RequestPayment {
+        let time_stamp = now.to_string();
+        let nonce_str = crate::nonce(32);
+        let package = format!("prepay_id={prepay_id}");
+        let pay_sign = pay::sign(
+            &self.key,
+            &pay::pay_sign_message(app_id, &time_stamp, &nonce_str, &package),
+        );
+        RequestPayment {
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type: "RSA".into(),
+            pay_sign,
+        }
+    }
+
+    /// Check a payment notification (its headers' signature, its time, the
+    /// key it names) and decrypt its transaction.
+    pub fn verify_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &str,
+        now: i64,
+    ) -> Result<Transaction, Error> {
+        if headers.serial != self.conf.platform_serial {
+            return Err(Error::Malformed {
+                what: "notification",
+                detail: format!("signed with unknown key {}", headers.serial),
+            });
+        }
+        let at: i64 = headers.timestamp.parse().map_err(|_| Error::Signature)?;
+        if (now - at).abs() > NOTIFICATION_WINDOW_SECS {
+            return Err(Error::Malformed {
+                what: "notification",
+                detail: format!("sent at {at}, too far from now"),
+            });
+        }
+        let message = pay::notification_message(&headers.timestamp, &headers.nonce, body);
+        pay::verify(&self.platform, &message, &headers.signature)?;
+        let notification: Notification =
+            serde_json::from_str(body).map_err(|e| Error::Malformed {
+                what: "notification",
+                detail: e.to_string(),
+            })?;
+        let plain = notification.resource.decrypt(&self.conf.api_v3_key)?;
+        serde_json::from_slice(&plain).map_err(|e| Error::Malformed {
+            what: "transaction",
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// The `Wechatpay-*` headers of a notification.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationHeaders {
+    pub timestamp: String,
+    pub nonce: String,
+    pub signature: String,
+    pub serial: String,
+}
+
+impl NotificationHeaders {
+    pub fn from_http(headers: &axum::http::HeaderMap) -> NotificationHeaders {
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        NotificationHeaders {
+            timestamp: get("Wechatpay-Timestamp"),
+            nonce: get("Wechatpay-Nonce"),
+            signature: get("Wechatpay-Signature"),
+            serial: get("Wechatpay-Serial"),
+        }
+    }
+}
