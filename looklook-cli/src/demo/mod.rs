@@ -91,11 +91,8 @@ pub fn run(opts: &DemoOptions, on: &mut (dyn FnMut(DemoEvent) + Send)) -> Result
         let infra = Infra::reference();
         let system =
             System::start(&opts.root, &exes, &infra, Ports::reference(), |_, _| {}).await?;
-        for (name, port) in &system.ports.by_name {
-            on(DemoEvent::Started {
-                name: name.to_string(),
-                port: *port,
-            });
+        for (name, port) in system.addresses() {
+            on(DemoEvent::Started { name, port });
         }
         let close_after = Duration::from_secs(infra.close_order_after_secs);
         let walked = walk(&system, close_after, &mut |step| on(DemoEvent::Step(step))).await;

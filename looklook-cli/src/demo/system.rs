@@ -354,6 +354,22 @@ impl System {
         }
     }
 
+    /// Every process, in start order, and the port it answers on (its
+    /// metrics port when it serves nothing else).
+    pub fn addresses(&self) -> Vec<(String, u16)> {
+        PROCESSES
+            .iter()
+            .map(|p| {
+                let port = self
+                    .ports
+                    .by_name
+                    .get(p.name)
+                    .or(self.ports.metrics.get(p.name));
+                (p.name.to_string(), port.copied().unwrap_or(0))
+            })
+            .collect()
+    }
+
     /// `http://127.0.0.1:PORT` of a process.
     pub fn url(&self, name: &str) -> String {
         format!("http://127.0.0.1:{}", self.ports.of(name))
