@@ -133,6 +133,9 @@ pub struct DemoArgs {
     /// Use the MariaDB, Redis and Kafka already running; do not `up` them.
     #[arg(long)]
     pub no_up: bool,
+    /// Keep the system running after the walk, until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
 }
 
 #[derive(Debug, Args)]

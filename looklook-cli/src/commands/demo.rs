@@ -16,6 +16,7 @@ pub fn run(args: DemoArgs) -> miette::Result<String> {
         root,
         engine: EngineChoice::Auto,
         up: !args.no_up,
+        serve: args.serve,
     };
     let mut step = 0;
     let walked = demo::run(&opts, &mut |event| match event {
@@ -23,6 +24,7 @@ pub fn run(args: DemoArgs) -> miette::Result<String> {
         DemoEvent::Building => eprintln!("building the services (cargo build)..."),
         DemoEvent::Built { took } => eprintln!("built in {:.1} s", took.as_secs_f64()),
         DemoEvent::Started { name, port } => eprintln!("started {name:<16} 127.0.0.1:{port}"),
+        DemoEvent::Serving => eprintln!("the system keeps running; Ctrl-C stops it"),
         DemoEvent::Step(s) => {
             step += 1;
             println!("{step:>2}. {}\n    {}", s.title, s.detail);

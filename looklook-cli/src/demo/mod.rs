@@ -31,6 +31,8 @@ pub struct DemoOptions {
     /// Bring MariaDB, Redis and Kafka up first (`looklook up`); without
     /// it they must already be running.
     pub up: bool,
+    /// After the walk, keep the system running until SIGINT or SIGTERM.
+    pub serve: bool,
 }
 
 /// What happens, in order.
@@ -38,9 +40,16 @@ pub struct DemoOptions {
 pub enum DemoEvent {
     Infra(stack::Event),
     Building,
-    Built { took: Duration },
-    Started { name: String, port: u16 },
+    Built {
+        took: Duration,
+    },
+    Started {
+        name: String,
+        port: u16,
+    },
     Step(Step),
+    /// The walk is done and the system keeps running (`serve`).
+    Serving,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +105,27 @@ pub fn run(opts: &DemoOptions, on: &mut (dyn FnMut(DemoEvent) + Send)) -> Result
         }
         let close_after = Duration::from_secs(infra.close_order_after_secs);
         let walked = walk(&system, close_after, &mut |step| on(DemoEvent::Step(step))).await;
+        if opts.serve && walked.is_ok() {
+            on(DemoEvent::Serving);
+            until_signal().await;
+        }
         system.stop().await;
         Ok(walked?)
     })
+}
+
+/// SIGINT or SIGTERM.
+async fn until_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

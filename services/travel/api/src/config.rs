@@ -15,4 +15,6 @@ pub struct Config {
     #[serde(rename = "DB")]
     pub db: SqlConf,
     pub cache: CacheConf,
+    /// Where usercenter-rpc is: landlords and commenters are users.
+    pub usercenter_rpc_conf: looklook_runtime::rpc::RpcClientConf,
 }

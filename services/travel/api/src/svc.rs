@@ -6,6 +6,9 @@ use std::sync::Arc;
 use travel_model::Cache;
 use travel_model::homestay::HomestayModel;
 use travel_model::homestay_activity::HomestayActivityModel;
+use travel_model::homestay_business::HomestayBusinessModel;
+use travel_model::homestay_comment::HomestayCommentModel;
+use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::Config;
 
@@ -14,6 +17,9 @@ pub struct ServiceContext {
     pub config: Arc<Config>,
     pub homestays: HomestayModel,
     pub activities: HomestayActivityModel,
+    pub businesses: HomestayBusinessModel,
+    pub comments: HomestayCommentModel,
+    pub usercenter: UsercenterClient,
 }
 
 impl ServiceContext {
@@ -23,7 +29,11 @@ impl ServiceContext {
         let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
             homestays: HomestayModel::new(pool.clone(), cache.clone()),
-            activities: HomestayActivityModel::new(pool, cache),
+            activities: HomestayActivityModel::new(pool.clone(), cache.clone()),
+            businesses: HomestayBusinessModel::new(pool.clone(), cache.clone()),
+            comments: HomestayCommentModel::new(pool, cache),
+            usercenter: UsercenterClient::new(&config.usercenter_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("usercenter-rpc client: {e:?}"))?,
             config: Arc::new(config),
         })
     }

@@ -2,7 +2,9 @@
 //! 127.0.0.1 over the seeded travel database (examples/looklook/travel) on
 //! the MariaDB and Redis of `scripts/infra up`.
 
-use looklook_shared::testing::{empty_cache, fresh_database, start_service};
+use looklook_runtime::config::JwtAuth;
+use looklook_runtime::rpc::RpcServerConf;
+use looklook_shared::testing::{empty_cache, fresh_database, local_listener, start_service};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -13,17 +15,27 @@ async fn homestay_lists_and_detail_from_the_seed() {
     )
     .await;
     let redis = empty_cache(10);
+    let usercenter = start_usercenter(&redis).await;
     let gateway = start_service(
         env!("CARGO_BIN_EXE_travel-api"),
         env!("CARGO_MANIFEST_DIR"),
-        &[("TRAVEL_DB", &db), ("REDIS_URL", &redis)],
+        &[
+            ("TRAVEL_DB", &db),
+            ("REDIS_URL", &redis),
+            ("USERCENTER_RPC", &usercenter),
+        ],
     )
     .await;
     let port = gateway.port;
     let http = reqwest::Client::new();
     let post = |path: &str, body: Value| {
+        // A bare name is in the `homestay` group.
+        let path = match !path.contains('/') {
+            true => format!("homestay/{path}"),
+            false => path.to_string(),
+        };
         let req = http
-            .post(format!("http://127.0.0.1:{port}/travel/v1/homestay/{path}"))
+            .post(format!("http://127.0.0.1:{port}/travel/v1/{path}"))
             .json(&body);
         async move {
             let resp = req.send().await.unwrap();
@@ -88,4 +100,85 @@ async fn homestay_lists_and_detail_from_the_seed() {
     // Paging parameters are checked on the way in.
     let (_, bad) = post("homestayList", json!({"page": 0, "pageSize": 10})).await;
     assert_eq!(bad["code"], 100002, "{bad}");
+
+    // "You may like": the five newest on sale (the barn, 6, is not).
+    let (_, guess) = post("homestay/guessList", json!({})).await;
+    assert_eq!(ids(&guess), [5, 4, 3, 2, 1]);
+
+    // The landlords picked for the front page, from usercenter.
+    let (_, bosses) = post("homestayBussiness/goodBoss", json!({})).await;
+    let names: Vec<&str> = bosses["data"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["nickname"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Mei", "Lin the host"], "{bosses}");
+
+    // Shops by keyset, and one shop's landlord.
+    let (_, shops) = post(
+        "homestayBussiness/homestayBussinessList",
+        json!({"lastId": 3, "pageSize": 10}),
+    )
+    .await;
+    assert_eq!(ids(&shops), [2, 1]);
+    assert_eq!(shops["data"]["list"][0]["title"], "Fisherman's Rest");
+    let (_, shop) = post(
+        "homestayBussiness/homestayBussinessDetail",
+        json!({"id": 2}),
+    )
+    .await;
+    assert_eq!(shop["data"]["boss"]["nickname"], "Old Zhang", "{shop}");
+    let (_, none) = post(
+        "homestayBussiness/homestayBussinessDetail",
+        json!({"id": 99}),
+    )
+    .await;
+    assert_eq!(none["msg"], "this shop does not exist");
+
+    // Comments, newest first, with their authors and overall marks.
+    let (_, comments) = post(
+        "homestayComment/commentList",
+        json!({"lastId": 0, "pageSize": 2}),
+    )
+    .await;
+    assert_eq!(ids(&comments), [4, 3], "{comments}");
+    let first = &comments["data"]["list"][0];
+    assert_eq!(
+        (first["nickname"].as_str(), first["star"].as_f64()),
+        (Some("Lin the host"), Some(5.0))
+    );
+    let (_, older) = post(
+        "homestayComment/commentList",
+        json!({"lastId": 3, "pageSize": 10}),
+    )
+    .await;
+    assert_eq!(ids(&older), [2, 1]);
+}
+
+/// usercenter-rpc on the seeded users; its address.
+async fn start_usercenter(redis: &str) -> String {
+    let db = fresh_database(
+        "looklook_t_travel_api_users",
+        &["usercenter/usercenter.sql", "usercenter/seed.sql"],
+    )
+    .await;
+    let (listener, addr) = local_listener().await;
+    let svc = usercenter_rpc::svc::ServiceContext::new(usercenter_rpc::config::Config {
+        rpc: RpcServerConf::new("usercenter-rpc", &addr),
+        db: usercenter_model::SqlConf::new(db),
+        cache: usercenter_model::CacheConf::new(redis.to_string()),
+        jwt_auth: JwtAuth {
+            access_secret: "travel-api-test".into(),
+            access_expire: 3600,
+        },
+    })
+    .await
+    .unwrap();
+    tokio::spawn(usercenter_rpc::server::serve_on(
+        svc,
+        listener,
+        std::future::pending(),
+    ));
+    addr
 }

@@ -7,3 +7,4 @@
 pub mod homestay;
 pub mod homestay_bussiness;
 pub mod homestay_comment;
+pub mod users;

@@ -1,20 +1,27 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /homestay/guessList`: the business logic of this route.
-//!
-//! homestays picked for the front page
+//! `POST /homestay/guessList`: "you may like": the five newest homestays on
+//! sale (no personalisation yet).
 
 use looklook_runtime::Result;
 use looklook_runtime::http::RequestCtx;
+use travel_model::homestay::HomestayColumn;
+use travel_model::{Filter, Order};
 
+use super::view::homestay;
 use crate::svc::ServiceContext;
 use crate::types::{GuessListReq, GuessListResp};
 
 pub async fn guess_list(
     svc: &ServiceContext,
-    ctx: &RequestCtx,
-    req: GuessListReq,
+    _ctx: &RequestCtx,
+    _req: GuessListReq,
 ) -> Result<GuessListResp> {
-    // TODO: your code. Fail with `looklook_runtime::Error::msg("...")`.
-    let _ = (svc, ctx, req);
-    Ok(GuessListResp::default())
+    let newest = Filter::new()
+        .eq(HomestayColumn::RowState, true)
+        .order_by(HomestayColumn::Id, Order::Desc)
+        .limit(5);
+    let rows = svc.homestays.find_all(newest).await?;
+    Ok(GuessListResp {
+        list: rows.into_iter().map(homestay).collect(),
+    })
 }
