@@ -338,7 +338,55 @@ pub async fn walk(
         ),
     );
 
-    // 7. Another order, never paid: the delayed job closes it.
+    // 7. mqueue-job tells the user in WeChat (the sandbox keeps what it was
+    // sent).
+    let openid = wx["openid"].as_str().unwrap_or_default().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let told = loop {
+        let got = gw
+            .http
+            .get(format!(
+                "http://127.0.0.1:{}/sandbox/messages?openid={openid}",
+                gw.ports.of("wechat-sandbox")
+            ))
+            .send()
+            .await
+            .map_err(|source| WalkError::Http {
+                step: "told in WeChat".into(),
+                source,
+            })?
+            .json::<Value>()
+            .await
+            .unwrap_or(Value::Null);
+        let about_it: Vec<&Value> = got
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["data"]["character_string6"]["value"] == sn)
+            .collect();
+        if let Some(message) = about_it.first() {
+            break message["data"].clone();
+        }
+        if Instant::now() > deadline {
+            return Err(WalkError::Step {
+                step: "told in WeChat".into(),
+                detail: format!("no subscribe message for {sn} after 30 s"),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    report(
+        "told in WeChat",
+        format!(
+            "mqueue-job sent a subscribe message: {} paid, {} yuan, {} to {}",
+            told["thing1"]["value"],
+            told["amount2"]["value"],
+            told["time4"]["value"],
+            told["time5"]["value"]
+        ),
+    );
+
+    // 8. Another order, never paid: the delayed job closes it.
     let created = gw
         .call(
             "order-api",

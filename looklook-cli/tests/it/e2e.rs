@@ -178,7 +178,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     })
     .await
     .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
-    assert_eq!(steps.len(), 12, "{steps:?}");
+    assert_eq!(steps.len(), 13, "{steps:?}");
     let gw = Gateway::new(&system);
     let token = walked.token.as_str();
 

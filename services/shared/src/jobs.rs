@@ -21,6 +21,25 @@ impl CloseOrder {
     pub const QUEUE: &str = "defer:homestay_order:close";
 }
 
+/// Tell a user, in WeChat, that their order is paid. Pushed by order-rpc
+/// when an order becomes paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaySuccessNotify {
+    pub order_sn: String,
+    pub user_id: i64,
+    pub title: String,
+    /// Cents.
+    pub order_total_price: i64,
+    /// Unix seconds.
+    pub live_start_date: i64,
+    pub live_end_date: i64,
+    pub trade_code: String,
+}
+
+impl PaySuccessNotify {
+    pub const QUEUE: &str = "msg:pay_success:notify_user";
+}
+
 /// Mark paid orders whose stay has ended as expired. Pushed by
 /// mqueue-scheduler on its schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

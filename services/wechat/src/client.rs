@@ -8,7 +8,7 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Deserialize;
 
 use crate::Error;
-use crate::mini::Session;
+use crate::mini::{AccessToken, Ack, Session, SubscribeMessage};
 use crate::pay::{self, Authorization, JsapiPrepay, Notification, PrepayId, Transaction};
 
 /// How far a notification's time may be from ours: older ones are replays.
@@ -101,6 +101,54 @@ impl MiniClient {
             });
         }
         Ok(session)
+    }
+}
+
+impl MiniClient {
+    /// An access token for the server-side API (valid two hours).
+    pub async fn access_token(&self) -> Result<String, Error> {
+        let url = format!("{}/cgi-bin/token", self.conf.base_url);
+        let token: AccessToken = self
+            .http
+            .get(url)
+            .query(&[
+                ("grant_type", "client_credential"),
+                ("appid", self.conf.app_id.as_str()),
+                ("secret", self.conf.secret.as_str()),
+            ])
+            .send()
+            .await?
+            .json()
+            .await?;
+        if token.errcode != 0 || token.access_token.is_empty() {
+            return Err(Error::Remote {
+                status: 200,
+                body: format!("{} {}", token.errcode, token.errmsg),
+            });
+        }
+        Ok(token.access_token)
+    }
+
+    /// Send a subscribe message to a user.
+    pub async fn send_subscribe(&self, message: &SubscribeMessage) -> Result<(), Error> {
+        let token = self.access_token().await?;
+        let url = format!("{}/cgi-bin/message/subscribe/send", self.conf.base_url);
+        let ack: Ack = self
+            .http
+            .post(url)
+            .query(&[("access_token", token.as_str())])
+            .json(message)
+            .send()
+            .await?
+            .json()
+            .await?;
+        if ack.errcode != 0 {
+            return Err(Error::Remote {
+                status: 200,
+                body: format!("{} {}", ack.errcode, ack.errmsg),
+            });
+        }
+        Ok(())
     }
 }
 

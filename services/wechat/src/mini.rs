@@ -25,6 +25,43 @@ pub struct Session {
     pub errmsg: String,
 }
 
+/// `GET /cgi-bin/token`'s answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    #[serde(default)]
+    pub access_token: String,
+    #[serde(default)]
+    pub expires_in: i64,
+    #[serde(default)]
+    pub errcode: i64,
+    #[serde(default)]
+    pub errmsg: String,
+}
+
+/// A subscribe message: a template the user agreed to receive, filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribeMessage {
+    /// The user's openid.
+    pub touser: String,
+    pub template_id: String,
+    #[serde(default)]
+    pub page: String,
+    /// Each field: `{"value": "..."}`.
+    pub data: serde_json::Value,
+    /// `developer`, `trial` or `formal`.
+    #[serde(default)]
+    pub miniprogram_state: String,
+}
+
+/// The answer of an API call that only reports success.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    #[serde(default)]
+    pub errcode: i64,
+    #[serde(default)]
+    pub errmsg: String,
+}
+
 /// The decrypted phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,10 @@
 //!   signature and answers a pre-pay id; `POST /sandbox/pay
 //!   {"prepayId"}` is the user paying: a signed, encrypted notification goes
 //!   to the order's `notify_url` (again each time it is called, as WeChat
-//!   retries).
+//!   retries);
+//! - subscribe messages: `GET /cgi-bin/token` and `POST
+//!   /cgi-bin/message/subscribe/send` as WeChat has them, and `GET
+//!   /sandbox/messages?openid=` to see what a user was sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,7 +29,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::client::read_key;
-use crate::mini::{self, Phone, Session};
+use crate::mini::{self, AccessToken, Ack, Phone, Session, SubscribeMessage};
 use crate::pay::{
     self, Authorization, JsapiPrepay, Notification, Resource, Transaction, TransactionAmount,
 };
@@ -55,6 +58,10 @@ struct Sandbox {
     codes: Mutex<HashMap<String, Session>>,
     /// Pre-pay orders by id.
     prepays: Mutex<HashMap<String, JsapiPrepay>>,
+    /// Access tokens handed out.
+    tokens: Mutex<Vec<String>>,
+    /// Subscribe messages sent, oldest first.
+    messages: Mutex<Vec<SubscribeMessage>>,
     http: reqwest::Client,
 }
 
@@ -66,6 +73,8 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         conf,
         codes: Mutex::default(),
         prepays: Mutex::default(),
+        tokens: Mutex::default(),
+        messages: Mutex::default(),
         http: reqwest::Client::new(),
     };
     Ok(Router::new()
@@ -73,6 +82,9 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         .route("/sns/jscode2session", get(code_to_session))
         .route("/v3/pay/transactions/jsapi", post(jsapi_prepay))
         .route("/sandbox/pay", post(pay_now))
+        .route("/cgi-bin/token", get(access_token))
+        .route("/cgi-bin/message/subscribe/send", post(send_subscribe))
+        .route("/sandbox/messages", get(messages))
         .with_state(Arc::new(sandbox)))
 }
 
@@ -313,4 +325,79 @@ fn rfc3339(secs: i64) -> String {
         .unwrap_or_default()
         .with_timezone(&cst)
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    appid: String,
+    secret: String,
+}
+
+async fn access_token(
+    State(s): State<Arc<Sandbox>>,
+    Query(q): Query<TokenQuery>,
+) -> Json<AccessToken> {
+    if q.appid != s.conf.app_id || q.secret != s.conf.secret {
+        return Json(AccessToken {
+            errcode: 40013,
+            errmsg: "invalid appid or secret".into(),
+            ..AccessToken::default()
+        });
+    }
+    let token = crate::nonce(64);
+    s.tokens.lock().expect("not poisoned").push(token.clone());
+    Json(AccessToken {
+        access_token: token,
+        expires_in: 7200,
+        ..AccessToken::default()
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenParam {
+    access_token: String,
+}
+
+async fn send_subscribe(
+    State(s): State<Arc<Sandbox>>,
+    Query(q): Query<TokenParam>,
+    Json(message): Json<SubscribeMessage>,
+) -> Json<Ack> {
+    if !s
+        .tokens
+        .lock()
+        .expect("not poisoned")
+        .contains(&q.access_token)
+    {
+        return Json(Ack {
+            errcode: 40001,
+            errmsg: "invalid access_token".into(),
+        });
+    }
+    if message.touser.is_empty() || message.template_id.is_empty() {
+        return Json(Ack {
+            errcode: 47003,
+            errmsg: "touser and template_id are required".into(),
+        });
+    }
+    s.messages.lock().expect("not poisoned").push(message);
+    Json(Ack::default())
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    openid: String,
+}
+
+async fn messages(
+    State(s): State<Arc<Sandbox>>,
+    Query(q): Query<MessagesQuery>,
+) -> Json<Vec<SubscribeMessage>> {
+    let all = s.messages.lock().expect("not poisoned");
+    Json(
+        all.iter()
+            .filter(|m| m.touser == q.openid)
+            .cloned()
+            .collect(),
+    )
 }

@@ -100,6 +100,19 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
         order_rpc_conf: RpcClientConf::new(order_addr),
         order_db: SqlConf::new(order_db.clone()),
         cache: CacheConf::new(redis.clone()),
+        // Telling users is walked end to end (looklook-cli's e2e test);
+        // here nobody answers, and those jobs just wait for another try.
+        usercenter_rpc_conf: RpcClientConf::new("127.0.0.1:9"),
+        wx_mini_conf: looklook_wechat::client::WxMiniConf {
+            app_id: "wx".into(),
+            secret: "secret".into(),
+            base_url: "http://127.0.0.1:9".into(),
+        },
+        subscribe_templates: mqueue_job::SubscribeTemplates {
+            pay_success: "paid".into(),
+            live_know: "know".into(),
+            miniprogram_state: "developer".into(),
+        },
     };
     tokio::spawn(async move {
         mqueue_job::run(&config, std::future::pending())

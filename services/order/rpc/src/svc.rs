@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use looklook_shared::jobs::{self, CloseOrder, RedisStorage};
+use looklook_shared::jobs::{self, CloseOrder, PaySuccessNotify, RedisStorage};
 use order_model::Cache;
 use order_model::homestay_order::HomestayOrderModel;
 use travel_rpc::client::TravelClient;
@@ -18,6 +18,8 @@ pub struct ServiceContext {
     pub travel: TravelClient,
     /// Where the job that closes an unpaid order waits.
     pub close_orders: RedisStorage<CloseOrder>,
+    /// Where the job that tells a user their order is paid waits.
+    pub notify_paid: RedisStorage<PaySuccessNotify>,
 }
 
 impl ServiceContext {
@@ -28,8 +30,10 @@ impl ServiceContext {
         let pool = config.db.connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         let close_orders = jobs::queue(&config.job_redis.url, CloseOrder::QUEUE).await?;
+        let notify_paid = jobs::queue(&config.job_redis.url, PaySuccessNotify::QUEUE).await?;
         Ok(ServiceContext {
             close_orders,
+            notify_paid,
             orders: HomestayOrderModel::new(pool, cache),
             travel: TravelClient::new(&config.travel_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("travel-rpc client: {e:?}"))?,

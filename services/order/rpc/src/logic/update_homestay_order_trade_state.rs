@@ -4,9 +4,16 @@
 //! for the state it is already in changes nothing and succeeds, so a
 //! message delivered twice is harmless. The write checks the row's version:
 //! if another writer got there first, the caller gets 100006 and retries.
+//!
+//! An order that becomes paid also gets a job that tells its user in
+//! WeChat. The job is pushed before the write: if the write then fails,
+//! the job finds the order unpaid and does nothing (the other way round, a
+//! failed push after the write would never be tried again, since a retry
+//! finds the order already paid).
 
 use looklook_runtime::http::RequestCtx;
-use looklook_runtime::{Error, Result};
+use looklook_runtime::{Error, Result, codes};
+use looklook_shared::jobs::{self, PaySuccessNotify};
 use looklook_shared::state::trade_state;
 use looklook_shared::time::unix_date;
 
@@ -36,6 +43,20 @@ pub async fn update_homestay_order_trade_state(
                 "an order in state {from} cannot move to {}",
                 req.trade_state
             )));
+        }
+        if req.trade_state == trade_state::WAIT_USE {
+            let notify = PaySuccessNotify {
+                order_sn: order.sn.clone(),
+                user_id: order.user_id,
+                title: order.title.clone(),
+                order_total_price: order.order_total_price,
+                live_start_date: unix_date(order.live_start_date),
+                live_end_date: unix_date(order.live_end_date),
+                trade_code: order.trade_code.clone(),
+            };
+            jobs::push(&mut svc.notify_paid.clone(), notify)
+                .await
+                .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;
         }
         order.trade_state = req.trade_state as i8;
         svc.orders.update_with_version(&mut order).await?;
