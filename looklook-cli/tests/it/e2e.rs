@@ -124,6 +124,45 @@ fn notification(
     (headers, body)
 }
 
+/// A redis-server of the test's own, its data kept in `dir` across restarts.
+struct OwnRedis(std::process::Child);
+
+impl OwnRedis {
+    async fn start(dir: &std::path::Path, port: u16) -> OwnRedis {
+        let child = Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        OwnRedis(child)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 fn chrono_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -142,12 +181,15 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let root = workspace();
     let mysql = env("LOOKLOOK_TEST_MYSQL");
     fresh_databases(&mysql);
-    let redis = format!("{}/5", env("LOOKLOOK_TEST_REDIS"));
-    let flushed = Command::new("redis-cli")
-        .args(["-u", &redis, "FLUSHDB"])
-        .output()
-        .unwrap();
-    assert!(flushed.status.success());
+    // A Redis of its own, which the test takes away for a while.
+    let redis_dir = tempfile::tempdir().unwrap();
+    let redis_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut own_redis = OwnRedis::start(redis_dir.path(), redis_port).await;
+    let redis = format!("redis://127.0.0.1:{redis_port}/0");
 
     let built = build::build(&root, &looklook::demo::system::targets(), false)
         .await
@@ -410,5 +452,70 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     )
     .await
     .unwrap();
+
+    // Redis goes away: what is cached is read from MariaDB instead, but
+    // nothing is booked whose close-if-unpaid job cannot be queued.
+    own_redis.stop();
+    let (status, body) = gw
+        .post(
+            "travel-api",
+            "/travel/v1/homestay/homestayDetail",
+            &json!({"id": 2}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["data"]["homestay"]["title"].as_str()),
+        (200, Some("Family loft")),
+        "{body}"
+    );
+    let (status, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderList",
+            &list,
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/createHomestayOrder",
+            &booking,
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (400, Some(100001)),
+        "{body}"
+    );
+    // Back (with its data): booking works again.
+    own_redis = OwnRedis::start(redis_dir.path(), redis_port).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = gw
+            .post(
+                "order-api",
+                "/order/v1/homestayOrder/createHomestayOrder",
+                &booking,
+                Some(token),
+            )
+            .await
+            .unwrap();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still refused: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     system.stop().await;
+    own_redis.stop();
 }
