@@ -4,13 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use looklook_runtime::http::RequestCtx;
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::jobs::{self, ExpireOrders, JobRedisConf};
 use looklook_shared::sn;
-use looklook_shared::testing::{empty_cache, fresh_database, local_listener};
-use looklook_shared::time::{self, business_tz};
+use looklook_shared::testing::{empty_cache, fresh_database};
+use looklook_shared::time;
+use looklook_testkit::{noon_in, order_rpc, travel_rpc};
 use mqueue_job::Config;
 use order_model::homestay_order::{HomestayOrder, HomestayOrderModel};
 use order_model::{Cache, CacheConf, SqlConf};
@@ -18,16 +19,6 @@ use order_rpc::client::OrderClient;
 use order_rpc::pb::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
 };
-
-/// Noon, `days` from today, business time, in unix seconds.
-fn noon_in(days: u64) -> i64 {
-    let date = Utc::now().with_timezone(&business_tz()).date_naive() + Days::new(days);
-    date.and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(business_tz())
-        .unwrap()
-        .timestamp()
-}
 
 async fn state(orders: &OrderClient, sn: &str) -> i64 {
     orders
@@ -60,36 +51,9 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     let order_db = fresh_database("looklook_t_jobs_order", &["order/order.sql"]).await;
     let redis = empty_cache(15);
 
-    let (travel, travel_addr) = local_listener().await;
-    let svc = travel_rpc::svc::ServiceContext::new(travel_rpc::config::Config {
-        rpc: RpcServerConf::new("travel-rpc", &travel_addr),
-        db: travel_model::SqlConf::new(travel_db),
-        cache: travel_model::CacheConf::new(redis.clone()),
-    })
-    .await
-    .unwrap();
-    tokio::spawn(travel_rpc::server::serve_on(
-        svc,
-        travel,
-        std::future::pending(),
-    ));
-    let (order, order_addr) = local_listener().await;
-    let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
-        rpc: RpcServerConf::new("order-rpc", &order_addr),
-        db: SqlConf::new(order_db.clone()),
-        cache: CacheConf::new(redis.clone()),
-        travel_rpc_conf: RpcClientConf::new(travel_addr),
-        // Two seconds to pay, for the test.
-        close_order_after_secs: 2,
-        job_redis: JobRedisConf { url: redis.clone() },
-    })
-    .await
-    .unwrap();
-    tokio::spawn(order_rpc::server::serve_on(
-        svc,
-        order,
-        std::future::pending(),
-    ));
+    let travel = travel_rpc(travel_db, &redis).await;
+    // Two seconds to pay, for the test.
+    let order_addr = order_rpc(order_db.clone(), &redis, &travel, 2).await;
     let orders = OrderClient::new(&RpcClientConf::new(order_addr.clone())).unwrap();
 
     let config = Config {

@@ -2,20 +2,17 @@
 //! 127.0.0.1 in front of travel-rpc, order-rpc and payment-rpc (served
 //! in-process), over real MariaDB, Redis and Kafka.
 
-use chrono::{Days, Utc};
+use chrono::Utc;
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::kafka::KafkaConf;
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
-use looklook_shared::jobs::JobRedisConf;
-use looklook_shared::testing::{
-    empty_cache, fresh_database, kafka_brokers, local_listener, start_service,
-};
-use looklook_shared::time::business_tz;
+use looklook_runtime::rpc::RpcClientConf;
+use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, start_service};
+use looklook_testkit::{noon_in, order_rpc, payment_rpc, travel_rpc};
 use serde_json::{Value, json};
 
 const SECRET: &str = "order-api-test-secret";
 
-/// travel-rpc, order-rpc and payment-rpc; their addresses.
+/// travel-rpc, order-rpc and payment-rpc; the last two's addresses.
 async fn start_rpcs() -> (String, String) {
     let travel_db = fresh_database(
         "looklook_t_order_api_travel",
@@ -25,71 +22,19 @@ async fn start_rpcs() -> (String, String) {
     let order_db = fresh_database("looklook_t_order_api", &["order/order.sql"]).await;
     let payment_db = fresh_database("looklook_t_order_api_payment", &["payment/payment.sql"]).await;
     let redis = empty_cache(14);
-
-    let (travel, travel_addr) = local_listener().await;
-    let svc = travel_rpc::svc::ServiceContext::new(travel_rpc::config::Config {
-        rpc: RpcServerConf::new("travel-rpc", &travel_addr),
-        db: travel_model::SqlConf::new(travel_db),
-        cache: travel_model::CacheConf::new(redis.clone()),
-    })
-    .await
-    .unwrap();
-    tokio::spawn(travel_rpc::server::serve_on(
-        svc,
-        travel,
-        std::future::pending(),
-    ));
-
-    let (order, order_addr) = local_listener().await;
-    let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
-        rpc: RpcServerConf::new("order-rpc", &order_addr),
-        db: order_model::SqlConf::new(order_db),
-        cache: order_model::CacheConf::new(redis.clone()),
-        travel_rpc_conf: RpcClientConf::new(travel_addr),
-        close_order_after_secs: 1800,
-        job_redis: JobRedisConf { url: redis.clone() },
-    })
-    .await
-    .unwrap();
-    tokio::spawn(order_rpc::server::serve_on(
-        svc,
-        order,
-        std::future::pending(),
-    ));
-
     let topic = "order-api-test-paystatus";
     looklook_runtime::kafka::create_topic(&kafka_brokers(), topic, 1)
         .await
         .unwrap();
-    let (payment, payment_addr) = local_listener().await;
-    let svc = payment_rpc::svc::ServiceContext::new(payment_rpc::config::Config {
-        rpc: RpcServerConf::new("payment-rpc", &payment_addr),
-        db: payment_model::SqlConf::new(payment_db),
-        cache: payment_model::CacheConf::new(redis.clone()),
-        kq_payment_update_pay_status_conf: KafkaConf {
-            brokers: kafka_brokers(),
-            topic: topic.into(),
-            group: String::new(),
-        },
-    })
-    .await
-    .unwrap();
-    tokio::spawn(payment_rpc::server::serve_on(
-        svc,
-        payment,
-        std::future::pending(),
-    ));
-    (order_addr, payment_addr)
-}
-
-/// Noon, `days` from today, business time, in unix seconds.
-fn noon_in(days: u64) -> i64 {
-    let date = Utc::now().with_timezone(&business_tz()).date_naive() + Days::new(days);
-    date.and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(business_tz())
-        .unwrap()
-        .timestamp()
+    let travel = travel_rpc(travel_db, &redis).await;
+    let order = order_rpc(order_db, &redis, &travel, 1800).await;
+    let kafka = KafkaConf {
+        brokers: kafka_brokers(),
+        topic: topic.into(),
+        group: String::new(),
+    };
+    let payment = payment_rpc(payment_db, &redis, kafka).await;
+    (order, payment)
 }
 
 #[tokio::test]

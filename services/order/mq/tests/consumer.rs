@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 use looklook_runtime::kafka::{self, KafkaConf, Publisher};
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
-use looklook_shared::jobs::JobRedisConf;
+use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, local_listener};
 use looklook_shared::{sn, time};
+use looklook_testkit::order_rpc_on;
 use order_model::homestay_order::{HomestayOrder, HomestayOrderModel};
 use order_model::{Cache, CacheConf, SqlConf};
 use order_mq::Config;
@@ -81,26 +81,17 @@ impl World {
         }
     }
 
-    /// order-rpc on `listener`.
+    /// order-rpc on `listener`. It calls no travel-rpc in this test.
     async fn serve_order_rpc(&self, listener: tokio::net::TcpListener, addr: &str) {
-        let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
-            rpc: RpcServerConf::new("order-rpc", addr),
-            db: SqlConf::new(self.db.clone()),
-            cache: CacheConf::new(self.redis.clone()),
-            // Not called by what this test does.
-            travel_rpc_conf: RpcClientConf::new("127.0.0.1:9"),
-            close_order_after_secs: 1800,
-            job_redis: JobRedisConf {
-                url: self.redis.clone(),
-            },
-        })
-        .await
-        .unwrap();
-        tokio::spawn(order_rpc::server::serve_on(
-            svc,
+        order_rpc_on(
             listener,
-            std::future::pending(),
-        ));
+            addr,
+            self.db.clone(),
+            &self.redis,
+            "127.0.0.1:9",
+            1800,
+        )
+        .await;
     }
 
     fn consumer(&self, order_rpc: &str) -> tokio::task::JoinHandle<()> {

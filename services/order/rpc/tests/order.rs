@@ -2,12 +2,10 @@
 //! MariaDB (the order schema, and the travel schema with its seed) and
 //! Redis, through its client.
 
-use chrono::{Days, Utc};
 use looklook_runtime::http::RequestCtx;
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
-use looklook_shared::jobs::JobRedisConf;
-use looklook_shared::testing::{empty_cache, fresh_database, local_listener};
-use looklook_shared::time::business_tz;
+use looklook_runtime::rpc::RpcClientConf;
+use looklook_shared::testing::{empty_cache, fresh_database};
+use looklook_testkit::{noon_in, order_rpc, travel_rpc};
 use order_rpc::client::OrderClient;
 use order_rpc::pb::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
@@ -23,48 +21,9 @@ async fn start() -> OrderClient {
     .await;
     let order_db = fresh_database("looklook_t_order", &["order/order.sql"]).await;
     let redis = empty_cache(11);
-
-    let (travel, travel_addr) = local_listener().await;
-    let svc = travel_rpc::svc::ServiceContext::new(travel_rpc::config::Config {
-        rpc: RpcServerConf::new("travel-rpc", &travel_addr),
-        db: travel_model::SqlConf::new(travel_db),
-        cache: travel_model::CacheConf::new(redis.clone()),
-    })
-    .await
-    .unwrap();
-    tokio::spawn(travel_rpc::server::serve_on(
-        svc,
-        travel,
-        std::future::pending(),
-    ));
-
-    let (order, order_addr) = local_listener().await;
-    let svc = order_rpc::svc::ServiceContext::new(order_rpc::config::Config {
-        rpc: RpcServerConf::new("order-rpc", &order_addr),
-        db: order_model::SqlConf::new(order_db),
-        cache: order_model::CacheConf::new(redis.clone()),
-        travel_rpc_conf: RpcClientConf::new(travel_addr),
-        close_order_after_secs: 1800,
-        job_redis: JobRedisConf { url: redis.clone() },
-    })
-    .await
-    .unwrap();
-    tokio::spawn(order_rpc::server::serve_on(
-        svc,
-        order,
-        std::future::pending(),
-    ));
-    OrderClient::new(&RpcClientConf::new(order_addr)).unwrap()
-}
-
-/// Noon, `days` from today, business time, in unix seconds.
-fn noon_in(days: u64) -> i64 {
-    let date = Utc::now().with_timezone(&business_tz()).date_naive() + Days::new(days);
-    date.and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(business_tz())
-        .unwrap()
-        .timestamp()
+    let travel = travel_rpc(travel_db, &redis).await;
+    let order = order_rpc(order_db, &redis, &travel, 1800).await;
+    OrderClient::new(&RpcClientConf::new(order)).unwrap()
 }
 
 fn booking(homestay_id: i64, nights: u64, people: i64, food: bool) -> CreateHomestayOrderReq {

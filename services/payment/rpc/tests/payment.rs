@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::kafka::{self, Handled, KafkaConf};
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::sn;
-use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, local_listener};
-use payment_model::{CacheConf, SqlConf};
+use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers};
+use looklook_testkit::payment_rpc;
 use payment_rpc::client::PaymentClient;
 use payment_rpc::pb::pb::{
     CreatePaymentReq, GetPaymentBySnReq, GetPaymentSuccessRefundByOrderSnReq, UpdateTradeStateReq,
@@ -31,20 +31,7 @@ async fn payments_move_and_every_move_is_published() {
         group: String::new(),
     };
 
-    let (listener, addr) = local_listener().await;
-    let svc = payment_rpc::svc::ServiceContext::new(payment_rpc::config::Config {
-        rpc: RpcServerConf::new("payment-rpc", &addr),
-        db: SqlConf::new(db),
-        cache: CacheConf::new(redis),
-        kq_payment_update_pay_status_conf: kafka.clone(),
-    })
-    .await
-    .unwrap();
-    tokio::spawn(payment_rpc::server::serve_on(
-        svc,
-        listener,
-        std::future::pending(),
-    ));
+    let addr = payment_rpc(db, &redis, kafka.clone()).await;
     let client = PaymentClient::new(&RpcClientConf::new(addr)).unwrap();
     let ctx = RequestCtx::default();
 

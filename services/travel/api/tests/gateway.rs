@@ -2,9 +2,8 @@
 //! 127.0.0.1 over the seeded travel database (examples/looklook/travel) on
 //! the MariaDB and Redis of `scripts/infra up`.
 
-use looklook_runtime::config::JwtAuth;
-use looklook_runtime::rpc::RpcServerConf;
-use looklook_shared::testing::{empty_cache, fresh_database, local_listener, start_service};
+use looklook_shared::testing::{empty_cache, fresh_database, start_service};
+use looklook_testkit::usercenter_rpc;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -163,22 +162,5 @@ async fn start_usercenter(redis: &str) -> String {
         &["usercenter/usercenter.sql", "usercenter/seed.sql"],
     )
     .await;
-    let (listener, addr) = local_listener().await;
-    let svc = usercenter_rpc::svc::ServiceContext::new(usercenter_rpc::config::Config {
-        rpc: RpcServerConf::new("usercenter-rpc", &addr),
-        db: usercenter_model::SqlConf::new(db),
-        cache: usercenter_model::CacheConf::new(redis.to_string()),
-        jwt_auth: JwtAuth {
-            access_secret: "travel-api-test".into(),
-            access_expire: 3600,
-        },
-    })
-    .await
-    .unwrap();
-    tokio::spawn(usercenter_rpc::server::serve_on(
-        svc,
-        listener,
-        std::future::pending(),
-    ));
-    addr
+    usercenter_rpc(db, redis, "travel-api-test").await
 }
