@@ -2,7 +2,10 @@
 //! JSAPI pre-pay, at base URLs from config (the real WeChat, or the
 //! sandbox); and checking what WeChat Pay sends back.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
 
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Deserialize;
@@ -65,6 +68,9 @@ fn http() -> reqwest::Client {
 pub struct MiniClient {
     conf: WxMiniConf,
     http: reqwest::Client,
+    /// The server-side access token and when to fetch a new one: WeChat
+    /// limits how often tokens may be asked for, and one lasts two hours.
+    token: Arc<Mutex<Option<(String, Instant)>>>,
 }
 
 impl MiniClient {
@@ -72,6 +78,7 @@ impl MiniClient {
         MiniClient {
             conf: conf.clone(),
             http: http(),
+            token: Arc::default(),
         }
     }
 
@@ -105,8 +112,22 @@ impl MiniClient {
 }
 
 impl MiniClient {
-    /// An access token for the server-side API (valid two hours).
+    /// An access token for the server-side API: the one held while it is
+    /// valid (less a minute's margin), else a new one.
     pub async fn access_token(&self) -> Result<String, Error> {
+        let mut held = self.token.lock().await;
+        if let Some((token, until)) = held.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let fresh = self.fetch_access_token().await?;
+        let valid = Duration::from_secs(fresh.expires_in.saturating_sub(60).max(0) as u64);
+        *held = Some((fresh.access_token.clone(), Instant::now() + valid));
+        Ok(fresh.access_token)
+    }
+
+    async fn fetch_access_token(&self) -> Result<AccessToken, Error> {
         let url = format!("{}/cgi-bin/token", self.conf.base_url);
         let token: AccessToken = self
             .http
@@ -126,7 +147,7 @@ impl MiniClient {
                 body: format!("{} {}", token.errcode, token.errmsg),
             });
         }
-        Ok(token.access_token)
+        Ok(token)
     }
 
     /// Send a subscribe message to a user.
@@ -143,6 +164,10 @@ impl MiniClient {
             .json()
             .await?;
         if ack.errcode != 0 {
+            // An invalid or expired token: the next call fetches a new one.
+            if matches!(ack.errcode, 40001 | 42001) {
+                *self.token.lock().await = None;
+            }
             return Err(Error::Remote {
                 status: 200,
                 body: format!("{} {}", ack.errcode, ack.errmsg),
