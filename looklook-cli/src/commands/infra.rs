@@ -105,6 +105,7 @@ pub fn describe(event: &Event) -> String {
     }
 }
 
+/// The state of each service, with where to open or connect to it.
 fn table(statuses: &[Status]) -> String {
     let width = statuses
         .iter()
@@ -112,9 +113,16 @@ fn table(statuses: &[Status]) -> String {
         .max()
         .unwrap_or(7)
         .max(7);
+    let url = |s: &Status| s.url.clone().unwrap_or_else(|| "-".into());
+    let url_width = statuses
+        .iter()
+        .map(|s| url(s).len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     let mut out = format!(
-        "{:<width$}  {:<8}  {:<5}  {:<16}  NOTE\n",
-        "SERVICE", "STATE", "READY", "ADDRESS"
+        "{:<width$}  {:<8}  {:<5}  {:<url_width$}  NOTE\n",
+        "SERVICE", "STATE", "READY", "URL"
     );
     for s in statuses {
         let (state, note) = match &s.state {
@@ -126,10 +134,10 @@ fn table(statuses: &[Status]) -> String {
             State::Skipped(why) => ("skipped", why.clone()),
         };
         let ready = if s.ready { "yes" } else { "no" };
-        let address = s.address.as_deref().unwrap_or("-");
         let line = format!(
-            "{:<width$}  {state:<8}  {ready:<5}  {address:<16}  {note}",
-            s.service
+            "{:<width$}  {state:<8}  {ready:<5}  {:<url_width$}  {note}",
+            s.service,
+            url(s)
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }

@@ -622,6 +622,11 @@ impl Loop {
     fn start(&mut self, name: &str) -> Result<(), DevError> {
         let tx = self.tx.clone();
         let on = self.on.clone();
+        let dir = self
+            .manifest_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(supervise::LOG_DIR);
         let slot = self.slot_mut(name);
         let Some(exe) = slot.exe.clone() else {
             return Ok(());
@@ -635,9 +640,24 @@ impl Loop {
             cwd: slot.process.cwd.clone(),
         };
         let process = name.to_string();
+        let log = match supervise::LogFile::open(&dir, name) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                on(DevEvent::Notice {
+                    message: format!(
+                        "{process}: its output is not kept in {}: {e}",
+                        dir.display()
+                    ),
+                });
+                None
+            }
+        };
         let lines = {
             let (on, process) = (on.clone(), process.clone());
-            move |line, stderr| {
+            move |line: String, stderr| {
+                if let Some(log) = &log {
+                    log.write(&line);
+                }
                 on(DevEvent::Output {
                     process: process.clone(),
                     line,

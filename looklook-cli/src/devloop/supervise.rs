@@ -3,8 +3,10 @@
 //! terminal reaches looklook alone, which then stops everything in order.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
@@ -12,6 +14,33 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
+
+/// Where, under the project, each process's output is kept as
+/// `<process>.log`: the stack's log shipper reads it from there.
+pub const LOG_DIR: &str = ".looklook/logs";
+
+/// A process's output file, appended to line by line. Clones share it.
+#[derive(Clone)]
+pub struct LogFile(Arc<Mutex<std::fs::File>>);
+
+impl LogFile {
+    /// Open (or create) `<dir>/<process>.log` for appending.
+    pub fn open(dir: &Path, process: &str) -> std::io::Result<LogFile> {
+        std::fs::create_dir_all(dir)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{process}.log")))?;
+        Ok(LogFile(Arc::new(Mutex::new(file))))
+    }
+
+    /// Best effort: a full disk must not stop the process it records.
+    pub fn write(&self, line: &str) {
+        if let Ok(mut file) = self.0.lock() {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]

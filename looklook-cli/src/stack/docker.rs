@@ -44,6 +44,12 @@ pub enum DockerError {
     Unreachable { socket: String, detail: String },
     #[error("image `{image}` is not here and could not be pulled: {detail}")]
     Pull { image: String, detail: String },
+    #[error("cannot create {path}, which `{service}` mounts: {detail}")]
+    Bind {
+        service: String,
+        path: PathBuf,
+        detail: String,
+    },
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error("the container engine refused {what}: {source}")]
@@ -172,6 +178,7 @@ impl<'a> Containers<'a> {
                         });
                     }
                 }
+                super::check_ports_free(name, &def.port_maps())?;
                 self.pull(&def.image, on).await?;
                 self.create_and_start(name, def, &hash).await?;
                 on(Event::Started {
@@ -277,16 +284,26 @@ impl<'a> Containers<'a> {
                     host_port: Some(p.host_port.to_string()),
                 });
         }
-        let mut binds: Vec<String> = def
-            .binds
-            .iter()
-            .map(|b| match b.split_once(':') {
+        let mut binds = Vec::new();
+        for bind in &def.binds {
+            binds.push(match bind.split_once(':') {
                 Some((host, rest)) if !host.starts_with('/') => {
-                    format!("{}:{rest}", self.base.join(host).display())
+                    let path = self.base.join(host);
+                    // A project directory that does not exist yet (the log
+                    // folder before the first `looklook dev`) is created, as
+                    // Docker would; Podman refuses a missing source instead.
+                    if !path.exists() && path.extension().is_none() {
+                        std::fs::create_dir_all(&path).map_err(|e| DockerError::Bind {
+                            service: name.into(),
+                            path: path.clone(),
+                            detail: e.to_string(),
+                        })?;
+                    }
+                    format!("{}:{rest}", path.display())
                 }
-                _ => b.clone(),
-            })
-            .collect();
+                _ => bind.clone(),
+            });
+        }
         for (volume, path) in &def.volumes {
             binds.push(format!("{}_{volume}:{path}", self.project()));
         }
@@ -308,6 +325,7 @@ impl<'a> Containers<'a> {
             host_config: Some(HostConfig {
                 port_bindings: Some(bindings),
                 binds: Some(binds),
+                extra_hosts: (!def.hosts.is_empty()).then(|| def.hosts.clone()),
                 network_mode: Some(self.project().to_string()),
                 ..Default::default()
             }),
@@ -341,6 +359,7 @@ impl<'a> Containers<'a> {
                 return Err(ServiceError::PortTaken {
                     service: name.into(),
                     address,
+                    holder: None,
                 }
                 .into());
             }
@@ -530,13 +549,31 @@ impl<'a> Containers<'a> {
                     });
                 }
                 InitStep::Topics { topics } => {
-                    on(Event::Skipped {
+                    // From the host, through the published client port:
+                    // no Kafka tools are needed in the image.
+                    let port = def.host_port(9092).ok_or_else(|| ServiceError::Init {
                         service: name.into(),
-                        why: format!(
-                            "topics {} are created only by the native engine so far",
-                            topics.join(", ")
-                        ),
-                    });
+                        step: "topics".into(),
+                        detail: "topic init steps need port 9092 published".into(),
+                    })?;
+                    let topics = topics.clone();
+                    let created = tokio::task::spawn_blocking(move || {
+                        super::kafka::create_topics(&format!("127.0.0.1:{port}"), &topics)
+                    })
+                    .await
+                    .expect("the topic creation does not panic")
+                    .map_err(|detail| ServiceError::Init {
+                        service: name.into(),
+                        step: "topics".into(),
+                        detail,
+                    })?;
+                    // Existing topics are left alone and not reported.
+                    if !created.is_empty() {
+                        on(Event::InitRan {
+                            service: name.into(),
+                            step: format!("topics {}", created.join(", ")),
+                        });
+                    }
                 }
             }
         }
@@ -616,12 +653,13 @@ impl<'a> Containers<'a> {
                     Some(p) => self.probe(&name, def, p).await,
                     None => true,
                 };
+            let address = def
+                .port_maps()
+                .first()
+                .map(|p| format!("{}:{}", p.host_ip, p.host_port));
             out.push(Status {
-                address: def
-                    .ports
-                    .first()
-                    .and_then(|p| PortMap::parse(p.get_ref()).ok())
-                    .map(|p| format!("{}:{}", p.host_ip, p.host_port)),
+                url: def.url_at(address.as_deref()),
+                address,
                 state: if running {
                     State::Running
                 } else {

@@ -3,6 +3,7 @@
 //! once it is. Read, validated and planned here; the engines run the plan.
 
 pub mod docker;
+pub mod kafka;
 pub mod native;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +50,11 @@ pub struct ServiceDef {
     /// to the stack file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binds: Vec<String>,
+    /// Extra `/etc/hosts` entries, `"name:ip"`; the IP `host-gateway` is the
+    /// host itself, so `"host.docker.internal:host-gateway"` lets a container
+    /// reach what runs on the host (the services under `looklook dev`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// Services that must be ready before this one starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Spanned<String>>,
@@ -60,6 +66,12 @@ pub struct ServiceDef {
     /// Run once, after the service is first ready.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub init: Vec<InitStep>,
+    /// What to open or connect to, shown by `up` and `ps`:
+    /// `"http://{address}"`, `"mysql://root:pw@{address}"`. `{address}` is
+    /// the host address of the first published port. Not part of the
+    /// definition's hash: changing it restarts nothing.
+    #[serde(default, skip_serializing)]
+    pub url: Option<String>,
 }
 
 /// How to tell that a service is ready for clients. Exactly one of `tcp`,
@@ -103,9 +115,15 @@ pub enum InitStep {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(
-        "`{service}` needs {address}, which something else is using; stop it (`ss -ltnp` names what listens there) or change the port in the stack file"
+        "`{service}` needs {address}, which {} is using; stop it or change the port in the stack file",
+        holder.as_deref().unwrap_or("something else (`ss -ltnp` names it)")
     )]
-    PortTaken { service: String, address: String },
+    PortTaken {
+        service: String,
+        address: String,
+        /// The process listening there, when this machine says.
+        holder: Option<String>,
+    },
     #[error("`{service}` was not ready after {secs} s; its last log lines:\n{log}")]
     Timeout {
         service: String,
@@ -164,6 +182,8 @@ pub struct Status {
     pub ready: bool,
     /// `127.0.0.1:13306` and the like.
     pub address: Option<String>,
+    /// The service's `url` with its address filled in, else its address.
+    pub url: Option<String>,
     pub pid: Option<u32>,
 }
 
@@ -479,6 +499,69 @@ impl PortMap {
     }
 }
 
+/// Fail with [`ServiceError::PortTaken`] when a host port the service
+/// publishes is in use, naming the process that holds it when possible.
+/// Checked before anything is created, so nothing is left half-made.
+pub fn check_ports_free(service: &str, ports: &[PortMap]) -> Result<(), ServiceError> {
+    for p in ports {
+        let address = format!("{}:{}", p.host_ip, p.host_port);
+        let taken = matches!(
+            std::net::TcpListener::bind((p.host_ip.as_str(), p.host_port)),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
+        );
+        if taken {
+            return Err(ServiceError::PortTaken {
+                service: service.into(),
+                address,
+                holder: port_holder(p.host_port),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `pid 1234 (redis-server)` for the process listening on a TCP port, from
+/// Linux's /proc: the socket's inode in /proc/net/tcp{,6}, then the process
+/// with that inode among its open files. None elsewhere, or when the
+/// process is not ours to look at.
+pub fn port_holder(port: u16) -> Option<String> {
+    const LISTEN: &str = "0A";
+    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(t).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                    let f: Vec<&str> = line.split_whitespace().collect();
+                    let local_port = u16::from_str_radix(f.get(1)?.rsplit(':').next()?, 16).ok()?;
+                    (local_port == port && *f.get(3)? == LISTEN)
+                        .then(|| f.get(9).map(|i| i.to_string()))?
+                })
+                .collect::<Vec<_>>()
+        })
+        .find(|inode| inode != "0")?;
+    let socket = format!("socket:[{inode}]");
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let holds = std::fs::read_dir(entry.path().join("fd"))
+                .ok()?
+                .flatten()
+                .any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == socket.as_str())
+                });
+            holds.then(|| {
+                let name = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+                format!("pid {pid} ({})", name.trim())
+            })
+        })
+}
+
 impl StackFile {
     pub fn service(&self, name: &str) -> Option<&ServiceDef> {
         self.services
@@ -493,6 +576,23 @@ impl StackFile {
 }
 
 impl ServiceDef {
+    /// The `url` to show for a service reachable at `address`.
+    pub fn url_at(&self, address: Option<&str>) -> Option<String> {
+        match (&self.url, address) {
+            (Some(url), Some(address)) => Some(url.replace("{address}", address)),
+            (Some(url), None) => Some(url.clone()),
+            (None, address) => address.map(str::to_string),
+        }
+    }
+
+    /// The published ports, as checked when the stack was read.
+    pub fn port_maps(&self) -> Vec<PortMap> {
+        self.ports
+            .iter()
+            .filter_map(|p| PortMap::parse(p.get_ref()).ok())
+            .collect()
+    }
+
     /// The host port published for a container port.
     pub fn host_port(&self, container_port: u16) -> Option<u16> {
         self.ports
@@ -612,6 +712,25 @@ profiles = ["observability"]
             e[0].starts_with("looklook.stack.toml:3:9: invalid type"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_taken_port_names_the_process_holding_it() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let map = PortMap::parse(&format!("127.0.0.1:{port}:80")).unwrap();
+        let err = check_ports_free("redis", std::slice::from_ref(&map)).unwrap_err();
+        let me = format!("pid {} (", std::process::id());
+        assert!(
+            matches!(&err, ServiceError::PortTaken { holder: Some(h), .. } if h.starts_with(&me)),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with(&format!(
+            "`redis` needs 127.0.0.1:{port}, which pid {}",
+            std::process::id()
+        )));
+        drop(held);
+        check_ports_free("redis", &[map]).unwrap();
     }
 
     #[test]

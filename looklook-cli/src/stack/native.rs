@@ -10,7 +10,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -215,6 +215,7 @@ impl<'a> Native<'a> {
                         state: State::Skipped(why),
                         ready: false,
                         address: None,
+                        url: None,
                         pid: None,
                     },
                     Ok(recipe) => {
@@ -228,6 +229,7 @@ impl<'a> Native<'a> {
                             },
                             ready: pid.is_some() && tcp_answers(port),
                             address: Some(format!("127.0.0.1:{port}")),
+                            url: def.url_at(Some(&format!("127.0.0.1:{port}"))),
                             pid,
                             service: name,
                         }
@@ -282,13 +284,12 @@ impl<'a> Native<'a> {
             source,
         })?;
         let port = port_of(def, recipe);
-        if TcpListener::bind(("127.0.0.1", port)).is_err() {
-            return Err(ServiceError::PortTaken {
-                service: name.to_string(),
-                address: format!("127.0.0.1:{port}"),
-            }
-            .into());
-        }
+        let map = super::PortMap {
+            host_ip: "127.0.0.1".into(),
+            host_port: port,
+            container_port: recipe.container_port(),
+        };
+        super::check_ports_free(name, &[map])?;
         let program = find_program(recipe.program()).expect("checked by runnable");
         let mut command = Command::new(&program);
         match recipe {
@@ -337,6 +338,15 @@ impl<'a> Native<'a> {
                         service: name.into(),
                         detail: "no bind mount provides /etc/prometheus/prometheus.yml".into(),
                     })?;
+                // The scrape targets are written for containers, which
+                // reach the host as host.docker.internal; a native
+                // Prometheus is on the host, so that name means 127.0.0.1.
+                let text = fs::read_to_string(&config).map_err(|source| NativeError::Io {
+                    path: config.clone(),
+                    source,
+                })?;
+                let config = dir.join("prometheus.yml");
+                write(&config, &text.replace("host.docker.internal", "127.0.0.1"))?;
                 command
                     .arg(format!("--config.file={}", config.display()))
                     .arg(format!("--storage.tsdb.path={}", data.display()))
@@ -429,7 +439,7 @@ impl<'a> Native<'a> {
 
     /// Run the service's init steps that have not run yet: a marker per
     /// step's content means a changed step runs again, an unchanged one
-    /// never does.
+    /// never does. Topics need no marker: the broker says which exist.
     fn init(
         &self,
         name: &str,
@@ -457,14 +467,17 @@ impl<'a> Native<'a> {
             let label = match step {
                 InitStep::Sql { database, sql } => {
                     self.load_sql(name, def, database, sql)?;
+                    write(&marker, "")?;
                     format!("database `{database}`: {}", sql.join(", "))
                 }
                 InitStep::Topics { topics } => {
-                    self.create_topics(name, def, topics)?;
-                    format!("topics {}", topics.join(", "))
+                    let created = self.create_topics(name, def, topics)?;
+                    if created.is_empty() {
+                        continue;
+                    }
+                    format!("topics {}", created.join(", "))
                 }
             };
-            write(&marker, "")?;
             on(Event::InitRan {
                 service: name.into(),
                 step: label,
@@ -517,27 +530,16 @@ impl<'a> Native<'a> {
         name: &str,
         def: &ServiceDef,
         topics: &[String],
-    ) -> Result<(), NativeError> {
-        let broker = format!("tcp://127.0.0.1:{}", port_of(def, Recipe::Kafka));
-        let tansu = find_program("tansu").expect("checked by runnable");
-        for topic in topics {
-            let mut create = Command::new(&tansu);
-            create.args([
-                "topic",
-                "create",
-                topic,
-                "--broker",
-                &broker,
-                "--partitions",
-                "1",
-            ]);
-            checked(create.output(), |detail| ServiceError::Init {
+    ) -> Result<Vec<String>, NativeError> {
+        let broker = format!("127.0.0.1:{}", port_of(def, Recipe::Kafka));
+        super::kafka::create_topics(&broker, topics).map_err(|detail| {
+            ServiceError::Init {
                 service: name.into(),
-                step: topic.clone(),
+                step: format!("topics {}", topics.join(", ")),
                 detail,
-            })?;
-        }
-        Ok(())
+            }
+            .into()
+        })
     }
 
     /// The host path bind-mounted at `container_path`.

@@ -304,6 +304,12 @@ fn dev_once_runs_the_named_processes_without_watching() {
     std::thread::sleep(Duration::from_millis(800));
     assert!(!dev.output().contains("changed"), "{}", dev.output());
     assert_eq!(get(ws.alpha, "/"), None);
+    // The output is kept where the stack's log shipper reads it.
+    let log = std::fs::read_to_string(ws.path(".looklook/logs/beta.log")).unwrap();
+    assert!(
+        log.contains(&format!("beta listening on {}", ws.beta)),
+        "{log}"
+    );
     dev.signal("-TERM");
     assert!(gone(field(&body, "pid")) && gone(child));
 }

@@ -172,7 +172,10 @@ fn native_up_ps_logs_down_and_up_again() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("127.0.0.1:{redis}, which something else is using")),
+        err.contains(&format!(
+            "`redis` needs 127.0.0.1:{redis}, which pid {} (",
+            std::process::id()
+        )),
         "{err}"
     );
 
@@ -182,7 +185,13 @@ fn native_up_ps_logs_down_and_up_again() {
 
 /// The container engine, against Podman's Docker Engine API started by
 /// scripts/infra, with the local image that runs the host's servers.
-fn docker_stack(mysql: u16, redis: u16, image: &str, redis_extra: &str) -> String {
+fn docker_stack(ports: &Ports, image: &str, redis_extra: &str) -> String {
+    let Ports {
+        mysql,
+        redis,
+        kafka,
+    } = *ports;
+    let tansu = program("tansu");
     let init = r#"printf '%s\n' \"CREATE USER IF NOT EXISTS root@'%' IDENTIFIED BY 'pw';\" \"GRANT ALL ON *.* TO root@'%' WITH GRANT OPTION;\" > /tmp/init.sql"#;
     format!(
         r#"project = "looklook-it"
@@ -198,11 +207,19 @@ init = [{{ database = "shop", sql = ["shop.sql"] }}]
 
 [services.redis]
 image = "{image}"
-binds = ["/usr:/usr:ro"]
+binds = ["/usr:/usr:ro", "logs/redis:/var/log/it:ro"]
 command = ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""{redis_extra}]
 ports = ["{redis}:6379"]
 ready = {{ tcp = 6379 }}
 depends_on = ["mysql"]
+
+[services.kafka]
+image = "{image}"
+binds = ["/usr:/usr:ro", "{tansu}:/opt/tansu:ro"]
+command = ["/opt/tansu", "broker", "--listener-url", "tcp://0.0.0.0:9092", "--advertised-listener-url", "tcp://127.0.0.1:{kafka}", "--storage-engine", "memory://tansu/"]
+ports = ["{kafka}:9092"]
+ready = {{ tcp = 9092 }}
+init = [{{ topics = ["orders", "payments"] }}]
 
 [services.stuck]
 image = "{image}"
@@ -214,6 +231,66 @@ profiles = ["broken"]
 "#,
         stuck = free_port()
     )
+}
+
+#[derive(Clone, Copy)]
+struct Ports {
+    mysql: u16,
+    redis: u16,
+    kafka: u16,
+}
+
+impl Ports {
+    fn free() -> Ports {
+        Ports {
+            mysql: free_port(),
+            redis: free_port(),
+            kafka: free_port(),
+        }
+    }
+}
+
+/// Where a program is on PATH.
+fn program(name: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .unwrap();
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        !path.is_empty(),
+        "`{name}` is not installed: run scripts/setup"
+    );
+    path
+}
+
+/// The topics a Kafka-protocol broker on 127.0.0.1 has, sorted, as tansu's
+/// client lists them.
+fn topics(port: u16) -> Vec<String> {
+    let out = Command::new("tansu")
+        .args([
+            "topic",
+            "list",
+            "--broker",
+            &format!("tcp://127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+        .unwrap()
+        .iter()
+        .map(|t| match t {
+            serde_json::Value::String(name) => name.clone(),
+            other => other["name"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 fn docker(dir: &Path, args: &[&str]) -> Output {
@@ -229,11 +306,12 @@ fn containers_up_ps_logs_recreate_and_down() {
         std::env::var("LOOKLOOK_TEST_IMAGE").expect("LOOKLOOK_TEST_IMAGE: run `scripts/infra up`");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (mysql, redis) = (free_port(), free_port());
+    let ports = Ports::free();
+    let (mysql, redis) = (ports.mysql, ports.redis);
     fs::copy(examples().join("sample/sql/shop.sql"), d.join("shop.sql")).unwrap();
     fs::write(
         d.join("looklook.stack.toml"),
-        docker_stack(mysql, redis, &image, ""),
+        docker_stack(&ports, &image, ""),
     )
     .unwrap();
     ok(&docker(d, &["down", "-v"]));
@@ -252,6 +330,13 @@ fn containers_up_ps_logs_recreate_and_down() {
     );
     assert_eq!(sql(mysql, "SHOW TABLES"), "product\nuser\nuser_auth");
     assert!(std::net::TcpStream::connect(("127.0.0.1", redis)).is_ok());
+    // A project directory a service mounts is made when missing.
+    assert!(d.join("logs/redis").is_dir());
+    assert!(
+        progress.contains("init      kafka: topics orders, payments"),
+        "{progress}"
+    );
+    assert_eq!(topics(ports.kafka), ["orders", "payments"]);
 
     let (_, progress) = ok(&docker(d, &["up"]));
     assert!(
@@ -262,7 +347,7 @@ fn containers_up_ps_logs_recreate_and_down() {
 
     let (ps, _) = ok(&docker(d, &["ps"]));
     assert!(
-        ps.lines().filter(|l| l.contains("running   yes")).count() == 2,
+        ps.lines().filter(|l| l.contains("running   yes")).count() == 3,
         "{ps}"
     );
     let (logs, _) = ok(&docker(d, &["logs", "redis"]));
@@ -274,7 +359,7 @@ fn containers_up_ps_logs_recreate_and_down() {
     // A changed definition recreates that container only.
     fs::write(
         d.join("looklook.stack.toml"),
-        docker_stack(mysql, redis, &image, r#", "--maxclients", "100""#),
+        docker_stack(&ports, &image, r#", "--maxclients", "100""#),
     )
     .unwrap();
     let (_, progress) = ok(&docker(d, &["up"]));
@@ -303,12 +388,34 @@ fn containers_up_ps_logs_recreate_and_down() {
         "down removed {foreign}"
     );
     podman(&["rm", "-f", &foreign]);
-    assert!(
-        removed.contains("stopped mysql") && removed.contains("stopped redis"),
-        "{removed}"
+    // The container whose probe timed out stays for its logs until down.
+    assert_eq!(
+        removed,
+        "stopped kafka\nstopped mysql\nstopped redis\nstopped stuck\ndata removed\n"
     );
     let (ps, _) = ok(&docker(d, &["ps"]));
     assert!(!ps.contains("running"), "{ps}");
+
+    // A host port that is taken stops `up` before anything is created, and
+    // the message names who holds it (this test).
+    let squatter = TcpListener::bind(("127.0.0.1", mysql)).unwrap();
+    let out = docker(d, &["up", "mysql"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "`mysql` needs 127.0.0.1:{mysql}, which pid {} (",
+            std::process::id()
+        )),
+        "{err}"
+    );
+    assert!(
+        !podman(&["container", "exists", "looklook-it-mysql"])
+            .status
+            .success()
+    );
+    drop(squatter);
+    ok(&docker(d, &["down", "-v"]));
 }
 
 #[test]
@@ -337,11 +444,17 @@ fn an_unreachable_engine_is_named() {
 fn the_reference_stack_comes_up_natively_with_its_databases() {
     let root = crate::support::workspace();
     let dir = tempfile::tempdir().unwrap();
-    let (mysql, redis) = (free_port(), free_port());
+    let Ports {
+        mysql,
+        redis,
+        kafka,
+    } = Ports::free();
     let stack = fs::read_to_string(root.join("looklook.stack.toml"))
         .unwrap()
         .replace("33069:3306", &format!("{mysql}:3306"))
-        .replace("36379:6379", &format!("{redis}:6379"));
+        .replace("36379:6379", &format!("{redis}:6379"))
+        .replace(":9092:9092", &format!(":{kafka}:9092"))
+        .replace(":9090:9090", &format!(":{}:9090", free_port()));
     fs::write(dir.path().join("looklook.stack.toml"), stack).unwrap();
     copy_tree(
         &root.join("examples/looklook"),
@@ -360,7 +473,21 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         );
     }
     assert!(
-        summary.contains("skipped") && summary.contains("kafka"),
+        progress.contains("init      kafka: topics payment-update-paystatus-topic, looklook-log"),
+        "{progress}"
+    );
+    assert_eq!(
+        topics(kafka),
+        ["looklook-log", "payment-update-paystatus-topic"]
+    );
+    for service in ["kafka", "mysql", "redis"] {
+        let line = summary.lines().find(|l| l.starts_with(service)).unwrap();
+        assert!(line.contains("running   yes"), "{summary}");
+    }
+    // Where to connect, as the stack file writes it.
+    assert!(
+        summary.contains(&format!("mysql://root:pw@127.0.0.1:{mysql}"))
+            && summary.contains(&format!("redis://127.0.0.1:{redis}")),
         "{summary}"
     );
     let columns = sql_in(

@@ -11,6 +11,7 @@ pub fn serve(name: &str, note: &str) {
     let port = std::env::var("PORT").expect("PORT");
     let listener = TcpListener::bind(("127.0.0.1", port.parse::<u16>().expect("a port")))
         .expect("the port is free");
+    println!("{name} listening on {port}");
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
         let mut request = String::new();

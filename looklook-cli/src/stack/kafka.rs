@@ -1,0 +1,150 @@
+//! Creating Kafka topics over the Kafka protocol itself, from the host:
+//! the same for every broker (Apache Kafka in a container, tansu natively)
+//! and for every engine, with no client tools needed inside the image.
+//! kafka-protocol encodes the messages; this file only frames them on a TCP
+//! connection.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use kafka_protocol::ResponseError;
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::{
+    ApiVersionsRequest, CreateTopicsRequest, RequestHeader, ResponseHeader, TopicName,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+
+/// The CreateTopics versions this client speaks: 2 to 4 are the plain
+/// (not "flexible") encodings every broker since Kafka 1.0 accepts.
+const CREATE_TOPICS: std::ops::RangeInclusive<i16> = 2..=4;
+
+/// Create `topics` (one partition, one replica: a development broker) on
+/// the broker at `address` (`127.0.0.1:9092`). Topics that exist already
+/// are left as they are; the answer names the topics that were created.
+pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, String> {
+    let mut conn = Connection::open(address)?;
+    // Ask which CreateTopics versions the broker speaks before using one.
+    let versions = conn.call(ApiVersionsRequest::default(), 0)?;
+    if versions.error_code != 0 {
+        return Err(format!(
+            "the broker refused ApiVersions: {}",
+            error_name(versions.error_code)
+        ));
+    }
+    let supported = versions
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == CreateTopicsRequest::KEY)
+        .ok_or("the broker does not support creating topics")?;
+    let version = (*CREATE_TOPICS.end()).min(supported.max_version);
+    if version < supported.min_version || !CREATE_TOPICS.contains(&version) {
+        return Err(format!(
+            "the broker speaks CreateTopics {}..={}, looklook speaks {}..={}",
+            supported.min_version,
+            supported.max_version,
+            CREATE_TOPICS.start(),
+            CREATE_TOPICS.end()
+        ));
+    }
+    let request = CreateTopicsRequest::default()
+        .with_timeout_ms(10_000)
+        .with_topics(
+            topics
+                .iter()
+                .map(|t| {
+                    CreatableTopic::default()
+                        .with_name(TopicName(StrBytes::from_string(t.clone())))
+                        .with_num_partitions(1)
+                        .with_replication_factor(1)
+                })
+                .collect(),
+        );
+    let response = conn.call(request, version)?;
+    let failures: Vec<String> = response
+        .topics
+        .iter()
+        .filter(|t| t.error_code != 0 && t.error_code != ResponseError::TopicAlreadyExists.code())
+        .map(|t| {
+            let detail = t.error_message.as_ref().map_or("", |m| m.as_str());
+            format!(
+                "{}: {} {detail}",
+                t.name.0.as_str(),
+                error_name(t.error_code)
+            )
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(response
+            .topics
+            .iter()
+            .filter(|t| t.error_code == 0)
+            .map(|t| t.name.0.to_string())
+            .collect())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+fn error_name(code: i16) -> String {
+    ResponseError::try_from_code(code).map_or_else(|| "no error".into(), |e| e.to_string())
+}
+
+/// One connection to a broker; requests go one at a time.
+struct Connection {
+    stream: TcpStream,
+    address: String,
+    correlation: i32,
+}
+
+impl Connection {
+    fn open(address: &str) -> Result<Connection, String> {
+        let fail = |e: std::io::Error| format!("cannot reach the broker at {address}: {e}");
+        let addr = address
+            .parse()
+            .map_err(|_| format!("`{address}` is not an address"))?;
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(fail)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .map_err(fail)?;
+        Ok(Connection {
+            stream,
+            address: address.to_string(),
+            correlation: 0,
+        })
+    }
+
+    /// Send one request and read its response. A frame is a big-endian
+    /// length, then the header, then the body.
+    fn call<R: Request>(&mut self, request: R, version: i16) -> Result<R::Response, String> {
+        self.correlation += 1;
+        let header = RequestHeader::default()
+            .with_request_api_key(R::KEY)
+            .with_request_api_version(version)
+            .with_correlation_id(self.correlation)
+            .with_client_id(Some(StrBytes::from_static_str("looklook")));
+        let mut body = BytesMut::new();
+        header
+            .encode(&mut body, R::header_version(version))
+            .and_then(|()| request.encode(&mut body, version))
+            .map_err(|e| format!("cannot encode the request: {e}"))?;
+        let io = |e: std::io::Error| format!("talking to the broker at {}: {e}", self.address);
+        let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&body);
+        self.stream.write_all(&frame).map_err(io)?;
+        let mut size = [0u8; 4];
+        self.stream.read_exact(&mut size).map_err(io)?;
+        let mut reply = vec![0u8; u32::from_be_bytes(size) as usize];
+        self.stream.read_exact(&mut reply).map_err(io)?;
+        let mut reply = bytes::Bytes::from(reply);
+        let decode = |e: anyhow::Error| format!("the broker's answer does not decode: {e}");
+        let head = ResponseHeader::decode(&mut reply, R::Response::header_version(version))
+            .map_err(decode)?;
+        if head.correlation_id != self.correlation {
+            return Err("the broker answered another request".into());
+        }
+        let response = R::Response::decode(&mut reply, version).map_err(decode)?;
+        Ok(response)
+    }
+}
