@@ -19,8 +19,9 @@ pub fn run(args: DemoArgs) -> miette::Result<String> {
         serve: args.serve,
     };
     let mut step = 0;
+    let mut progress = crate::commands::infra::Progress::new();
     let walked = demo::run(&opts, &mut |event| match event {
-        DemoEvent::Infra(e) => eprintln!("{}", crate::commands::infra::describe(&e)),
+        DemoEvent::Infra(e) => progress.show(&e),
         DemoEvent::Building => eprintln!("building the services (cargo build)..."),
         DemoEvent::Built { took } => eprintln!("built in {:.1} s", took.as_secs_f64()),
         DemoEvent::Started { name, port } => eprintln!("started {name:<16} 127.0.0.1:{port}"),

@@ -1,9 +1,11 @@
 //! `looklook up`, `down`, `ps`, `logs` and `doctor`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use looklook::infra::{self, EngineChoice, UpOptions};
 use looklook::stack::{Event, State, Status};
 
@@ -30,8 +32,9 @@ pub fn up(args: UpArgs) -> miette::Result<String> {
         profiles: args.profiles,
     };
     // Progress goes out as it happens; the summary is the command's output.
-    let statuses = infra::up(&opts, &mut |event| eprintln!("{}", describe(&event)))
-        .map_err(crate::infra_error)?;
+    let mut progress = Progress::new();
+    let statuses =
+        infra::up(&opts, &mut |event| progress.show(&event)).map_err(crate::infra_error)?;
     Ok(table(&statuses))
 }
 
@@ -90,10 +93,103 @@ pub fn doctor() -> miette::Result<String> {
     Ok(out)
 }
 
+/// Shows `up`'s events as they happen, on stderr. On a terminal an image
+/// pull draws a bar per layer (removed once the image is here); elsewhere
+/// (a log, CI) a pull is two lines.
+pub struct Progress {
+    terminal: bool,
+    multi: MultiProgress,
+    layers: HashMap<String, ProgressBar>,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress {
+            terminal: std::io::stderr().is_terminal(),
+            multi: MultiProgress::new(),
+            layers: HashMap::new(),
+        }
+    }
+
+    pub fn show(&mut self, event: &Event) {
+        match event {
+            Event::Layer {
+                layer,
+                status,
+                current,
+                total,
+                ..
+            } if self.terminal => {
+                let bar = self.layers.entry(layer.clone()).or_insert_with(|| {
+                    let bar = ProgressBar::no_length()
+                        .with_style(layer_style(false))
+                        .with_prefix(layer.clone());
+                    self.multi.add(bar)
+                });
+                bar.set_message(status.clone());
+                match (current, total) {
+                    (Some(current), Some(total)) => {
+                        bar.set_style(layer_style(true));
+                        bar.set_length(*total);
+                        bar.set_position(*current);
+                    }
+                    _ => bar.set_style(layer_style(false)),
+                }
+            }
+            Event::Layer { .. } => {}
+            other => {
+                if matches!(other, Event::Pulled { .. }) {
+                    for (_, bar) in self.layers.drain() {
+                        bar.finish_and_clear();
+                    }
+                }
+                // indicatif prints nothing when stderr is not a terminal.
+                let line = describe(other);
+                if self.terminal {
+                    let _ = self.multi.println(line);
+                } else {
+                    eprintln!("{line}");
+                }
+            }
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress::new()
+    }
+}
+
+fn layer_style(bytes: bool) -> ProgressStyle {
+    let template = if bytes {
+        "  {prefix:.dim} {msg:<16} [{bar:30}] {bytes}/{total_bytes}"
+    } else {
+        "  {prefix:.dim} {msg}"
+    };
+    ProgressStyle::with_template(template)
+        .expect("a valid template")
+        .progress_chars("=> ")
+}
+
 pub fn describe(event: &Event) -> String {
     match event {
         Event::Notice { message } => format!("note: {message}"),
         Event::Pulling { image } => format!("pulling   {image}"),
+        Event::Layer {
+            image,
+            layer,
+            status,
+            ..
+        } => format!("pulling   {image}: {layer} {status}"),
+        Event::Pulled {
+            image,
+            layers,
+            after,
+        } => format!(
+            "pulled    {image} ({layers} layers, {:.1} s)",
+            after.as_secs_f64()
+        ),
         Event::Started { service } => format!("started   {service}"),
         Event::Ready { service, after } => {
             format!("ready     {service} ({:.1} s)", after.as_secs_f64())

@@ -248,6 +248,8 @@ impl<'a> Containers<'a> {
             None,
             None,
         );
+        let started = Instant::now();
+        let mut layers = std::collections::BTreeSet::new();
         while let Some(progress) = stream.next().await {
             let progress = progress.map_err(|e| DockerError::Pull {
                 image: image.into(),
@@ -259,7 +261,27 @@ impl<'a> Containers<'a> {
                     detail: e,
                 });
             }
+            // Messages with an id are about a layer; the others (`Pulling
+            // from…`, `Digest: …`) say nothing a progress bar needs.
+            let (Some(layer), Some(status)) = (progress.id, progress.status) else {
+                continue;
+            };
+            let detail = progress.progress_detail.unwrap_or_default();
+            let bytes = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+            layers.insert(layer.clone());
+            on(Event::Layer {
+                image: image.to_string(),
+                layer,
+                status,
+                current: bytes(detail.current),
+                total: bytes(detail.total),
+            });
         }
+        on(Event::Pulled {
+            image: image.to_string(),
+            layers: layers.len(),
+            after: started.elapsed(),
+        });
         Ok(())
     }
 

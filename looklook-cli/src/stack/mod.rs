@@ -151,6 +151,22 @@ pub enum Event {
     Pulling {
         image: String,
     },
+    /// Progress on one layer of an image being pulled: `status` is the
+    /// engine's word (`Downloading`, `Extracting`, `Pull complete`…), the
+    /// byte counts are there while it moves data.
+    Layer {
+        image: String,
+        layer: String,
+        status: String,
+        current: Option<u64>,
+        total: Option<u64>,
+    },
+    /// The image is here now.
+    Pulled {
+        image: String,
+        layers: usize,
+        after: Duration,
+    },
     Started {
         service: String,
     },

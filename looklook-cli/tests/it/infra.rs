@@ -418,6 +418,97 @@ fn containers_up_ps_logs_recreate_and_down() {
     ok(&docker(d, &["down", "-v"]));
 }
 
+/// Images come from a registry (the local one of scripts/infra): a missing
+/// image is pulled, its layers reported, and one the registry does not have
+/// is named with the registry's answer.
+#[test]
+fn images_are_pulled_and_a_missing_one_is_named() {
+    let base =
+        std::env::var("LOOKLOOK_TEST_IMAGE").expect("LOOKLOOK_TEST_IMAGE: run `scripts/infra up`");
+    let registry = std::env::var("LOOKLOOK_TEST_REGISTRY")
+        .expect("LOOKLOOK_TEST_REGISTRY: run `scripts/infra up`");
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "podman {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // An image of its own: the base plus a layer no one has, pushed to the
+    // registry and removed here, so `up` must pull it.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let context = d.join("image");
+    fs::create_dir_all(&context).unwrap();
+    let noise: Vec<u8> = (0..500_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    fs::write(
+        context.join("noise"),
+        [noise, std::process::id().to_be_bytes().to_vec()].concat(),
+    )
+    .unwrap();
+    fs::write(
+        context.join("Containerfile"),
+        format!("FROM {base}\nCOPY noise /noise\n"),
+    )
+    .unwrap();
+    let image = format!("{registry}/it/pulled-{}:test", std::process::id());
+    podman(&["build", "-q", "-t", &image, &context.to_string_lossy()]);
+    podman(&["push", "-q", "--tls-verify=false", &image]);
+    podman(&["rmi", &image]);
+
+    let port = free_port();
+    fs::write(
+        d.join("looklook.stack.toml"),
+        format!(
+            r#"project = "looklook-pull"
+
+[services.app]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+command = ["redis-server", "--bind", "0.0.0.0", "--save", ""]
+ports = ["{port}:6379"]
+ready = {{ tcp = 6379 }}
+
+[services.missing]
+image = "{registry}/it/missing:nope"
+profiles = ["broken"]
+"#
+        ),
+    )
+    .unwrap();
+    let (table, progress) = ok(&docker(d, &["up"]));
+    assert!(
+        progress.contains(&format!("pulling   {image}\n")),
+        "{progress}"
+    );
+    assert!(
+        progress.contains(&format!("pulled    {image} (3 layers,")),
+        "{progress}"
+    );
+    assert!(table.contains("running   yes"), "{table}");
+
+    let out = docker(d, &["up", "missing"]);
+    assert!(!out.status.success());
+    // The message as one line, without the report's wrapping.
+    let err: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .map(str::to_string)
+        .collect();
+    let err = err.join(" ");
+    assert!(
+        err.contains(&format!(
+            "image `{registry}/it/missing:nope` is not here and could not be pulled"
+        )) && err.contains("manifest unknown"),
+        "{err}"
+    );
+    ok(&docker(d, &["down", "-v"]));
+    podman(&["rmi", &image]);
+}
+
 #[test]
 fn an_unreachable_engine_is_named() {
     let dir = tempfile::tempdir().unwrap();
