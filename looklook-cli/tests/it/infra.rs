@@ -529,8 +529,9 @@ fn an_unreachable_engine_is_named() {
 
 /// The reference system's own stack file (looklook.stack.toml at the
 /// repository root), on other ports: natively it runs MariaDB with the four
-/// databases loaded (125 columns in 8 tables) and Redis, and names what it
-/// skipped and why.
+/// databases loaded (125 columns in 8 tables), Redis, tansu with the topics
+/// and Prometheus scraping the services on this host, which accepts every
+/// query of the Grafana dashboard; and names what it skipped and why.
 #[test]
 fn the_reference_stack_comes_up_natively_with_its_databases() {
     let root = crate::support::workspace();
@@ -540,12 +541,13 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         redis,
         kafka,
     } = Ports::free();
+    let prometheus = free_port();
     let stack = fs::read_to_string(root.join("looklook.stack.toml"))
         .unwrap()
         .replace("33069:3306", &format!("{mysql}:3306"))
         .replace("36379:6379", &format!("{redis}:6379"))
         .replace(":9092:9092", &format!(":{kafka}:9092"))
-        .replace(":9090:9090", &format!(":{}:9090", free_port()));
+        .replace(":9090:9090", &format!(":{prometheus}:9090"));
     fs::write(dir.path().join("looklook.stack.toml"), stack).unwrap();
     copy_tree(
         &root.join("examples/looklook"),
@@ -598,5 +600,60 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         sql_in(mysql, "looklook_usercenter", "SELECT COUNT(*) FROM user"),
         "3"
     );
+    prometheus_scrapes_this_host_and_takes_the_dashboard(prometheus);
     ok(&looklook(dir.path(), &["down", "-v"]));
+}
+
+/// What Prometheus at `port` says to `GET path?query` (curl, url-encoded).
+fn prometheus_api(port: u16, path: &str, query: Option<&str>) -> serde_json::Value {
+    let mut curl = Command::new("curl");
+    curl.args(["-sfG", &format!("http://127.0.0.1:{port}{path}")]);
+    if let Some(q) = query {
+        curl.args(["--data-urlencode", &format!("query={q}")]);
+    }
+    let out = curl.output().unwrap();
+    assert!(out.status.success(), "GET {path} {query:?} failed");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The native Prometheus got the scrape file with host.docker.internal
+/// turned into 127.0.0.1, and every PromQL query of the Grafana dashboard
+/// parses and runs (Grafana's `$__rate_interval` given as 1m).
+fn prometheus_scrapes_this_host_and_takes_the_dashboard(port: u16) {
+    // Targets appear a moment after Prometheus is ready.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let urls: Vec<String> = loop {
+        let targets = prometheus_api(port, "/api/v1/targets", None);
+        let urls: Vec<String> = targets["data"]["activeTargets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["scrapeUrl"].as_str().unwrap().to_string())
+            .collect();
+        if !urls.is_empty() || std::time::Instant::now() > deadline {
+            break urls;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(urls.len(), 11, "{urls:?}");
+    assert!(
+        urls.iter().all(|u| u.starts_with("http://127.0.0.1:40")),
+        "{urls:?}"
+    );
+    let path = crate::support::workspace().join("observability/grafana/dashboards/looklook.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let mut queries = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$__rate_interval", "1m");
+            let answer = prometheus_api(port, "/api/v1/query", Some(&expr));
+            assert_eq!(answer["status"], "success", "{expr}: {answer}");
+            queries += 1;
+        }
+    }
+    assert_eq!(queries, 10);
 }
