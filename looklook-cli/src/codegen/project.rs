@@ -20,6 +20,14 @@ struct Manifest<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "project/looklook.stack.toml.askama", escape = "none")]
+struct Stack<'a> {
+    name: &'a str,
+    /// The database: the name with `_` for `-`, which MySQL needs quoted.
+    db: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "project/service.api.askama", escape = "none")]
 struct ServiceApi<'a> {
     name: &'a str,
@@ -54,6 +62,12 @@ pub fn generate(name: &str) -> FilePlan {
         Owner::Scaffolded,
         render(&Manifest { name }),
     );
+    let db = name.replace('-', "_");
+    plan.add(
+        crate::stack::STACK_FILE,
+        Owner::Scaffolded,
+        render(&Stack { name, db: &db }),
+    );
     plan.add(
         api_file(name),
         Owner::Scaffolded,
@@ -85,6 +99,7 @@ mod tests {
             [
                 "Cargo.toml",
                 "looklook.toml",
+                "looklook.stack.toml",
                 "shop.api",
                 ".gitignore",
                 "shop-api/src/logic/hello.rs"
@@ -92,7 +107,25 @@ mod tests {
         );
         let manifest = &plan.files[1].contents;
         assert!(manifest.contains("package = \"shop-api\""), "{manifest}");
-        let api = &plan.files[2].contents;
+        let api = &plan.files[3].contents;
         assert!(api.contains("service shop-api {"), "{api}");
+    }
+
+    #[test]
+    fn the_stack_file_of_a_new_project_is_valid() {
+        let plan = generate("pet-shop");
+        let text = &plan.files[2].contents;
+        let file = crate::apidsl::SourceFile::new("looklook.stack.toml", text.clone());
+        let stack = crate::stack::parse(&file).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(stack.project(), "pet-shop");
+        let plan = crate::stack::plan(&stack, &[], &[]).unwrap();
+        assert_eq!(plan.services, ["mysql", "redis"]);
+        let mysql = stack.service("mysql").unwrap();
+        assert_eq!(
+            mysql.url_at(Some("127.0.0.1:3306")).as_deref(),
+            Some("mysql://root:pw@127.0.0.1:3306/pet_shop")
+        );
+        let kafka = crate::stack::plan(&stack, &[], &["kafka".into()]).unwrap();
+        assert_eq!(kafka.services, ["kafka", "mysql", "redis"]);
     }
 }
