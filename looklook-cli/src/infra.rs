@@ -142,7 +142,7 @@ pub fn ps(stack_file: &Path, choice: EngineChoice) -> Result<Vec<Status>, InfraE
     let stack = read(stack_file)?;
     let rt = runtime();
     match engine(&rt, choice, &mut |_| {})? {
-        Engine::Docker(d) => Ok(rt.block_on(Containers::new(d, &stack, stack_file).ps(None))?),
+        Engine::Docker(d) => Ok(rt.block_on(Containers::new(d, &stack, stack_file).ps())?),
         Engine::Native => Ok(Native::new(&stack, stack_file).ps(None)),
     }
 }

@@ -162,6 +162,15 @@ impl<'a> Containers<'a> {
             let running = current
                 .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"));
             if same && running {
+                // Left alone, but only once it answers: an earlier `up` may
+                // have been stopped (Ctrl-C) before this one became ready.
+                let answers = match &def.ready {
+                    Some(probe) => self.probe(name, def, probe).await,
+                    None => true,
+                };
+                if !answers {
+                    self.wait_ready(name, def).await?;
+                }
                 on(Event::Unchanged {
                     service: name.clone(),
                 });
@@ -192,7 +201,12 @@ impl<'a> Containers<'a> {
             }
             self.init(name, def, on).await?;
         }
-        self.ps(Some(plan)).await
+        // Every planned service passed its probe just now.
+        Ok(plan
+            .services
+            .iter()
+            .map(|name| self.status(name, true, true))
+            .collect())
     }
 
     /// Remove a container, running or not.
@@ -653,19 +667,11 @@ impl<'a> Containers<'a> {
         Ok(removed)
     }
 
-    pub async fn ps(&self, plan: Option<&Plan>) -> Result<Vec<Status>, DockerError> {
+    /// Every service of the stack: running or not, and whether it answers.
+    pub async fn ps(&self) -> Result<Vec<Status>, DockerError> {
         let existing = self.containers().await?;
-        let names: Vec<String> = match plan {
-            Some(p) => p.services.clone(),
-            None => self
-                .stack
-                .services
-                .keys()
-                .map(|k| k.get_ref().clone())
-                .collect(),
-        };
         let mut out = Vec::new();
-        for name in names {
+        for name in self.stack.services.keys().map(|k| k.get_ref().clone()) {
             let def = self.stack.service(&name).expect("a service");
             let running = existing
                 .get(&name)
@@ -675,24 +681,29 @@ impl<'a> Containers<'a> {
                     Some(p) => self.probe(&name, def, p).await,
                     None => true,
                 };
-            let address = def
-                .port_maps()
-                .first()
-                .map(|p| format!("{}:{}", p.host_ip, p.host_port));
-            out.push(Status {
-                url: def.url_at(address.as_deref()),
-                address,
-                state: if running {
-                    State::Running
-                } else {
-                    State::Stopped
-                },
-                ready,
-                pid: None,
-                service: name,
-            });
+            out.push(self.status(&name, running, ready));
         }
         Ok(out)
+    }
+
+    fn status(&self, name: &str, running: bool, ready: bool) -> Status {
+        let def = self.stack.service(name).expect("a service");
+        let address = def
+            .port_maps()
+            .first()
+            .map(|p| format!("{}:{}", p.host_ip, p.host_port));
+        Status {
+            service: name.to_string(),
+            url: def.url_at(address.as_deref()),
+            address,
+            state: if running {
+                State::Running
+            } else {
+                State::Stopped
+            },
+            ready,
+            pid: None,
+        }
     }
 
     /// The last `lines` lines of a service's output.

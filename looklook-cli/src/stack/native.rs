@@ -141,6 +141,10 @@ impl<'a> Native<'a> {
             let old_hash = fs::read_to_string(dir.join("hash")).ok();
             match running {
                 Some(_) if old_hash.as_deref() == Some(hash.as_str()) => {
+                    // An earlier `up` may have stopped before it was ready.
+                    if !tcp_answers(port_of(def, recipe)) {
+                        self.wait_ready(name, def, recipe)?;
+                    }
                     on(Event::Unchanged {
                         service: name.clone(),
                     });

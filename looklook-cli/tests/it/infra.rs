@@ -373,6 +373,14 @@ fn containers_up_ps_logs_recreate_and_down() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`stuck` was not ready after 2 s"), "{err}");
+    // Its container is left running for its logs; a second `up` does not
+    // take it for ready.
+    let out = docker(d, &["up", "stuck", "--profile", "broken"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("`stuck` was not ready after 2 s"),
+        "{err}"
+    );
 
     // Someone else's container is never touched by down.
     let foreign = format!("not-looklook-{}", std::process::id());
