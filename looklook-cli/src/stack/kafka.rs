@@ -20,10 +20,46 @@ use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, Str
 /// (not "flexible") encodings every broker since Kafka 1.0 accepts.
 const CREATE_TOPICS: std::ops::RangeInclusive<i16> = 2..=4;
 
+/// How long a broker that has just opened its port may take to accept
+/// topics (a KRaft broker registers with its controller after it listens).
+const PATIENCE: Duration = Duration::from_secs(30);
+
 /// Create `topics` (one partition, one replica: a development broker) on
 /// the broker at `address` (`127.0.0.1:9092`). Topics that exist already
 /// are left as they are; the answer names the topics that were created.
+/// Errors the broker calls retriable are retried for a while.
 pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, String> {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        match try_create_topics(address, topics) {
+            Err(Failure {
+                retriable: true, ..
+            }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            other => return other.map_err(|f| f.message),
+        }
+    }
+}
+
+/// Why an attempt failed, and whether another may work.
+struct Failure {
+    message: String,
+    retriable: bool,
+}
+
+impl From<String> for Failure {
+    /// Connection and protocol trouble: worth another try while the
+    /// broker starts.
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            retriable: true,
+        }
+    }
+}
+
+fn try_create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, Failure> {
     let mut conn = Connection::open(address)?;
     // Ask which CreateTopics versions the broker speaks before using one.
     let versions = conn.call(ApiVersionsRequest::default(), 0)?;
@@ -31,22 +67,29 @@ pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, St
         return Err(format!(
             "the broker refused ApiVersions: {}",
             error_name(versions.error_code)
-        ));
+        )
+        .into());
     }
     let supported = versions
         .api_keys
         .iter()
         .find(|k| k.api_key == CreateTopicsRequest::KEY)
-        .ok_or("the broker does not support creating topics")?;
+        .ok_or_else(|| Failure {
+            message: "the broker does not support creating topics".into(),
+            retriable: false,
+        })?;
     let version = (*CREATE_TOPICS.end()).min(supported.max_version);
     if version < supported.min_version || !CREATE_TOPICS.contains(&version) {
-        return Err(format!(
-            "the broker speaks CreateTopics {}..={}, looklook speaks {}..={}",
-            supported.min_version,
-            supported.max_version,
-            CREATE_TOPICS.start(),
-            CREATE_TOPICS.end()
-        ));
+        return Err(Failure {
+            message: format!(
+                "the broker speaks CreateTopics {}..={}, looklook speaks {}..={}",
+                supported.min_version,
+                supported.max_version,
+                CREATE_TOPICS.start(),
+                CREATE_TOPICS.end()
+            ),
+            retriable: false,
+        });
     }
     let request = CreateTopicsRequest::default()
         .with_timeout_ms(10_000)
@@ -62,10 +105,25 @@ pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, St
                 .collect(),
         );
     let response = conn.call(request, version)?;
-    let failures: Vec<String> = response
+    let already = ResponseError::TopicAlreadyExists.code();
+    let failed: Vec<_> = response
         .topics
         .iter()
-        .filter(|t| t.error_code != 0 && t.error_code != ResponseError::TopicAlreadyExists.code())
+        .filter(|t| t.error_code != 0 && t.error_code != already)
+        .collect();
+    if failed.is_empty() {
+        return Ok(response
+            .topics
+            .iter()
+            .filter(|t| t.error_code == 0)
+            .map(|t| t.name.0.to_string())
+            .collect());
+    }
+    let retriable = failed
+        .iter()
+        .all(|t| ResponseError::try_from_code(t.error_code).is_some_and(|e| e.is_retriable()));
+    let message = failed
+        .iter()
         .map(|t| {
             let detail = t.error_message.as_ref().map_or("", |m| m.as_str());
             format!(
@@ -74,17 +132,9 @@ pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, St
                 error_name(t.error_code)
             )
         })
-        .collect();
-    if failures.is_empty() {
-        Ok(response
-            .topics
-            .iter()
-            .filter(|t| t.error_code == 0)
-            .map(|t| t.name.0.to_string())
-            .collect())
-    } else {
-        Err(failures.join("; "))
-    }
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(Failure { message, retriable })
 }
 
 fn error_name(code: i16) -> String {

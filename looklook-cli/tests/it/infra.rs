@@ -665,3 +665,35 @@ fn prometheus_scrapes_this_host_and_takes_the_dashboard(port: u16) {
     }
     assert_eq!(queries, 10);
 }
+
+/// Topic creation waits for a broker that is still starting: tansu starts
+/// a second after the first attempt, and the topic is created once it does.
+#[test]
+fn topics_wait_for_a_broker_that_is_starting() {
+    let port = free_port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let broker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        Command::new(program("tansu"))
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    });
+    let started = std::time::Instant::now();
+    let created =
+        looklook::stack::kafka::create_topics(&format!("127.0.0.1:{port}"), &["later".into()]);
+    let mut tansu = broker.join().unwrap();
+    let _ = tansu.kill();
+    let _ = tansu.wait();
+    assert_eq!(created, Ok(vec!["later".to_string()]));
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+}
