@@ -127,15 +127,22 @@ impl<'a> Containers<'a> {
             "label".to_string(),
             vec![format!("{PROJECT}={}", self.project())],
         )]);
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            }))
-            .await
-            .map_err(engine("listing containers"))?;
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        // A container that has just stopped is unreadable on Podman for a
+        // moment (see `just_stopped`); the list is asked for again then.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let list = loop {
+            match self.docker.list_containers(Some(options.clone())).await {
+                Err(e) if just_stopped(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                other => break other.map_err(engine("listing containers"))?,
+            }
+        };
         Ok(list
             .into_iter()
             .filter_map(|c| {
@@ -442,16 +449,26 @@ impl<'a> Containers<'a> {
         }
     }
 
+    /// Whether the service's container runs.
     async fn running(&self, name: &str) -> Result<bool, DockerError> {
-        let c = self
+        let container = self.container_name(name);
+        let filters = HashMap::from([("name".to_string(), vec![format!("^{container}$")])]);
+        let listed = self
             .docker
-            .inspect_container(&self.container_name(name), None)
-            .await
-            .map_err(engine(format!(
-                "inspecting `{}`",
-                self.container_name(name)
-            )))?;
-        Ok(c.state.and_then(|s| s.running).unwrap_or(false))
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await;
+        match listed {
+            Ok(list) => Ok(list
+                .iter()
+                .any(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"))),
+            // Only this container was asked for: it has just stopped.
+            Err(e) if just_stopped(&e) => Ok(false),
+            Err(e) => Err(engine(format!("looking for `{container}`"))(e)),
+        }
     }
 
     /// One probe: does the service answer now?
@@ -744,6 +761,13 @@ impl<'a> Containers<'a> {
             )
             .map(|chunk| chunk.map(|c| c.to_string()))
     }
+}
+
+/// Podman calls a container that has exited but is not yet cleaned up
+/// `stopped`, a state the Docker API does not have, so bollard cannot read
+/// it; it becomes `exited` within a moment.
+fn just_stopped(e: &BollardError) -> bool {
+    e.to_string().contains("unknown variant `stopped`")
 }
 
 async fn http_ok(port: u16, path: &str) -> bool {

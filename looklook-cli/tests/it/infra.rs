@@ -228,7 +228,16 @@ command = ["sleep", "300"]
 ports = ["{stuck}:7000"]
 ready = {{ tcp = 7000, timeout_secs = 2 }}
 profiles = ["broken"]
+
+[services.crash]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+command = ["sh", "-c", "echo 'cannot read /etc/crash.conf'; exit 3"]
+ready = {{ tcp = 7001 }}
+ports = ["{crash}:7001"]
+profiles = ["broken"]
 "#,
+        crash = free_port(),
         stuck = free_port()
     )
 }
@@ -373,6 +382,15 @@ fn containers_up_ps_logs_recreate_and_down() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`stuck` was not ready after 2 s"), "{err}");
+    // A service that exits is named, with what it said.
+    let out = docker(d, &["up", "crash", "--profile", "broken"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("`crash` exited while starting")
+            && err.contains("cannot read /etc/crash.conf"),
+        "{err}"
+    );
     // Its container is left running for its logs; a second `up` does not
     // take it for ready.
     let out = docker(d, &["up", "stuck", "--profile", "broken"]);
@@ -399,7 +417,7 @@ fn containers_up_ps_logs_recreate_and_down() {
     // The container whose probe timed out stays for its logs until down.
     assert_eq!(
         removed,
-        "stopped kafka\nstopped mysql\nstopped redis\nstopped stuck\ndata removed\n"
+        "stopped crash\nstopped kafka\nstopped mysql\nstopped redis\nstopped stuck\ndata removed\n"
     );
     let (ps, _) = ok(&docker(d, &["ps"]));
     assert!(!ps.contains("running"), "{ps}");
