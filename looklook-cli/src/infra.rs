@@ -263,6 +263,18 @@ pub fn doctor() -> Vec<Check> {
         hint: r.install_hint().to_string(),
     })
     .collect();
+    let socket = docker::engine_socket();
+    let answers = runtime().block_on(docker::connect(&socket)).is_ok();
+    checks.insert(
+        0,
+        Check {
+            what: "a container engine (Docker or Podman)".into(),
+            found: answers.then(|| PathBuf::from(&socket)),
+            hint: format!(
+                "nothing answers at {socket}: start Docker or `podman system service`, or set DOCKER_HOST; without one, `looklook up` runs what is installed here"
+            ),
+        },
+    );
     checks.push(Check {
         what: "mariadb (client, for SQL init steps)".into(),
         found: native::find_program("mariadb"),

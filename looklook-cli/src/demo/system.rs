@@ -228,6 +228,8 @@ pub struct System {
     specs: BTreeMap<&'static str, Spec>,
     pub ports: Ports,
     logs: Logs,
+    /// Where each process's output is kept for the log shipper.
+    log_dir: PathBuf,
     on_line: OnLine,
 }
 
@@ -250,6 +252,7 @@ impl System {
             specs: BTreeMap::new(),
             ports,
             logs: Logs::default(),
+            log_dir: root.join(supervise::LOG_DIR),
             on_line: Arc::new(on_line),
         };
         for process in PROCESSES {
@@ -274,10 +277,15 @@ impl System {
             return Ok(());
         };
         let (logs, on_line) = (self.logs.clone(), self.on_line.clone());
+        // Best effort, as in `looklook dev`: the walk does not need the file.
+        let file = supervise::LogFile::open(&self.log_dir, name).ok();
         let child = supervise::spawn(
             spec,
             move |line, _| {
                 on_line(name, &line);
+                if let Some(file) = &file {
+                    file.write(&line);
+                }
                 let mut logs = logs.lock().expect("not poisoned");
                 let lines = logs.entry(name).or_default();
                 if lines.len() == KEEP_LINES {

@@ -535,6 +535,13 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             "the dashboard reads {metric}, which no service exports"
         );
     }
+    // Each process's output is kept where the log shipper reads it.
+    let log = root.join(".looklook/logs/order-api.log");
+    assert!(
+        std::fs::metadata(&log).is_ok_and(|m| m.len() > 0),
+        "{}",
+        log.display()
+    );
     system.stop().await;
     own_redis.stop();
 }

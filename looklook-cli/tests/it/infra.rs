@@ -551,6 +551,32 @@ fn an_unreachable_engine_is_named() {
         err.contains("no container engine answers at unix:///nonexistent/docker.sock"),
         "{err}"
     );
+    // doctor says the same, and what answers when something does.
+    let doctor = |host: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+            .arg("doctor")
+            .env("DOCKER_HOST", host)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let report = doctor("unix:///nonexistent/docker.sock");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("missing  a container engine")
+                && l.contains("nothing answers at unix:///nonexistent/docker.sock")),
+        "{report}"
+    );
+    let podman = std::env::var("LOOKLOOK_TEST_DOCKER_HOST").unwrap();
+    let report = doctor(&podman);
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("ok       a container engine") && l.ends_with(&podman)),
+        "{report}"
+    );
 }
 
 /// The reference system's own stack file (looklook.stack.toml at the
