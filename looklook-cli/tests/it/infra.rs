@@ -27,6 +27,18 @@ fn looklook(dir: &Path, args: &[&str]) -> Output {
     run(dir, "native", args, None)
 }
 
+/// Takes down what a test brought up even when it fails half-way, so no
+/// server or container outlives its test. Declared after the directory, so
+/// it runs before the directory goes.
+struct DownOnDrop<'a>(&'a Path, &'static str);
+
+impl Drop for DownOnDrop<'_> {
+    fn drop(&mut self) {
+        let host = std::env::var("LOOKLOOK_TEST_DOCKER_HOST").ok();
+        run(self.0, self.1, &["down", "-v"], host.as_deref());
+    }
+}
+
 fn ok(out: &Output) -> (String, String) {
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -91,6 +103,7 @@ depends_on = ["mysql", "redis"]
 fn native_up_ps_logs_down_and_up_again() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let _down = DownOnDrop(d, "native");
     let (mysql, redis) = (free_port(), free_port());
     fs::copy(examples().join("sample/sql/shop.sql"), d.join("shop.sql")).unwrap();
     fs::write(d.join("looklook.stack.toml"), stack(mysql, redis, "")).unwrap();
@@ -315,6 +328,7 @@ fn containers_up_ps_logs_recreate_and_down() {
         std::env::var("LOOKLOOK_TEST_IMAGE").expect("LOOKLOOK_TEST_IMAGE: run `scripts/infra up`");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let _down = DownOnDrop(d, "docker");
     let ports = Ports::free();
     let (mysql, redis) = (ports.mysql, ports.redis);
     fs::copy(examples().join("sample/sql/shop.sql"), d.join("shop.sql")).unwrap();
@@ -465,6 +479,7 @@ fn images_are_pulled_and_a_missing_one_is_named() {
     // registry and removed here, so `up` must pull it.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let _down = DownOnDrop(d, "docker");
     let context = d.join("image");
     fs::create_dir_all(&context).unwrap();
     let noise: Vec<u8> = (0..500_000u32)
@@ -588,6 +603,7 @@ fn an_unreachable_engine_is_named() {
 fn the_reference_stack_comes_up_natively_with_its_databases() {
     let root = crate::support::workspace();
     let dir = tempfile::tempdir().unwrap();
+    let _down = DownOnDrop(dir.path(), "native");
     let Ports {
         mysql,
         redis,
