@@ -48,6 +48,17 @@ fn ok(out: &Output) -> (String, String) {
     (stdout, stderr)
 }
 
+/// `up` failed because `port` is taken, and named this test's process as
+/// the one holding it.
+fn assert_port_taken(out: &Output, service: &str, port: u16) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "`{service}` needs 127.0.0.1:{port}, which pid {} (",
+        std::process::id()
+    );
+    assert!(!out.status.success() && err.contains(&want), "{err}");
+}
+
 fn sql(port: u16, query: &str) -> String {
     sql_in(port, "shop", query)
 }
@@ -181,16 +192,7 @@ fn native_up_ps_logs_down_and_up_again() {
 
     // A port that is taken is named.
     let _squatter = TcpListener::bind(("127.0.0.1", redis)).unwrap();
-    let out = looklook(d, &["up", "redis"]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "`redis` needs 127.0.0.1:{redis}, which pid {} (",
-            std::process::id()
-        )),
-        "{err}"
-    );
+    assert_port_taken(&looklook(d, &["up", "redis"]), "redis", redis);
 
     ok(&looklook(d, &["down", "-v"]));
     assert!(!d.join(".looklook/mysql").exists());
@@ -439,16 +441,7 @@ fn containers_up_ps_logs_recreate_and_down() {
     // A host port that is taken stops `up` before anything is created, and
     // the message names who holds it (this test).
     let squatter = TcpListener::bind(("127.0.0.1", mysql)).unwrap();
-    let out = docker(d, &["up", "mysql"]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "`mysql` needs 127.0.0.1:{mysql}, which pid {} (",
-            std::process::id()
-        )),
-        "{err}"
-    );
+    assert_port_taken(&docker(d, &["up", "mysql"]), "mysql", mysql);
     assert!(
         !podman(&["container", "exists", "looklook-it-mysql"])
             .status
