@@ -50,6 +50,10 @@ pub enum DockerError {
         path: PathBuf,
         detail: String,
     },
+    #[error(
+        "the network `{network}` has no gateway address, which `host-gateway` in `hosts` stands for"
+    )]
+    NoGateway { network: String },
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error("the container engine refused {what}: {source}")]
@@ -368,7 +372,7 @@ impl<'a> Containers<'a> {
             host_config: Some(HostConfig {
                 port_bindings: Some(bindings),
                 binds: Some(binds),
-                extra_hosts: (!def.hosts.is_empty()).then(|| def.hosts.clone()),
+                extra_hosts: (!def.hosts.is_empty()).then_some(self.extra_hosts(def).await?),
                 network_mode: Some(self.project().to_string()),
                 ..Default::default()
             }),
@@ -412,6 +416,51 @@ impl<'a> Containers<'a> {
             });
         }
         Ok(())
+    }
+
+    /// The service's extra hosts. Docker resolves `host-gateway` to the
+    /// host itself; Podman before 5 refuses the word, so for Podman it is
+    /// replaced by the gateway of the project network, which is the host's
+    /// address on that network.
+    async fn extra_hosts(&self, def: &ServiceDef) -> Result<Vec<String>, DockerError> {
+        let needs_gateway = def.hosts.iter().any(|h| h.ends_with(":host-gateway"));
+        if !needs_gateway || !self.is_podman().await {
+            return Ok(def.hosts.clone());
+        }
+        let network = self
+            .docker
+            .inspect_network(self.project(), None)
+            .await
+            .map_err(engine(format!(
+                "inspecting the network `{}`",
+                self.project()
+            )))?;
+        let gateway = network
+            .ipam
+            .and_then(|ipam| ipam.config)
+            .into_iter()
+            .flatten()
+            .find_map(|c| c.gateway)
+            .ok_or_else(|| DockerError::NoGateway {
+                network: self.project().to_string(),
+            })?;
+        Ok(def
+            .hosts
+            .iter()
+            .map(|h| match h.strip_suffix(":host-gateway") {
+                Some(name) => format!("{name}:{gateway}"),
+                None => h.clone(),
+            })
+            .collect())
+    }
+
+    async fn is_podman(&self) -> bool {
+        self.docker.version().await.is_ok_and(|v| {
+            v.components
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.name.contains("Podman"))
+        })
     }
 
     async fn wait_ready(&self, name: &str, def: &ServiceDef) -> Result<Duration, DockerError> {

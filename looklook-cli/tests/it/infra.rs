@@ -27,6 +27,11 @@ fn looklook(dir: &Path, args: &[&str]) -> Output {
     run(dir, "native", args, None)
 }
 
+/// The command of a container that only has to stay up. PID 1 gets no
+/// default signal handlers: without the trap, `down` waits out its grace
+/// period before it kills `sleep`.
+const STAY_UP: &str = r#"["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]"#;
+
 /// Takes down what a test brought up even when it fails half-way, so no
 /// server or container outlives its test. Declared after the directory, so
 /// it runs before the directory goes.
@@ -239,7 +244,7 @@ init = [{{ topics = ["orders", "payments"] }}]
 [services.stuck]
 image = "{image}"
 binds = ["/usr:/usr:ro"]
-command = ["sleep", "300"]
+command = {STAY_UP}
 ports = ["{stuck}:7000"]
 ready = {{ tcp = 7000, timeout_secs = 2 }}
 profiles = ["broken"]
@@ -541,6 +546,37 @@ profiles = ["broken"]
     );
     ok(&docker(d, &["down", "-v"]));
     podman(&["rmi", &image]);
+}
+
+/// `hosts = ["host.docker.internal:host-gateway"]` lets a container reach
+/// a server on the host (as Prometheus reaches the services): the probe
+/// connects from inside the container to a listener of this test.
+#[test]
+fn a_container_reaches_the_host_as_host_docker_internal() {
+    let image =
+        std::env::var("LOOKLOOK_TEST_IMAGE").expect("LOOKLOOK_TEST_IMAGE: run `scripts/infra up`");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _down = DownOnDrop(d, "docker");
+    let host = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    fs::write(
+        d.join("looklook.stack.toml"),
+        format!(
+            r#"project = "looklook-hosts"
+
+[services.scraper]
+image = "{image}"
+binds = ["/usr:/usr:ro"]
+command = {STAY_UP}
+hosts = ["host.docker.internal:host-gateway"]
+ready = {{ exec = ["bash", "-c", "echo > /dev/tcp/host.docker.internal/{port}"], timeout_secs = 10 }}
+"#
+        ),
+    )
+    .unwrap();
+    let (_, progress) = ok(&docker(d, &["up"]));
+    assert!(progress.contains("ready     scraper"), "{progress}");
 }
 
 #[test]
