@@ -205,6 +205,37 @@ pub struct RestConf {
     /// Where to serve Prometheus metrics; none when absent.
     #[serde(default)]
     pub prometheus: Option<PrometheusConf>,
+    #[serde(default)]
+    pub telemetry: TelemetryConf,
+}
+
+/// Where to send traces (see [`crate::trace`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TelemetryConf {
+    /// An OTLP/gRPC collector, `http://127.0.0.1:4317` (Jaeger); absent or
+    /// empty, the default, sends nothing (`Endpoint: ${OTLP_ENDPOINT:-}`
+    /// expands to nothing, which YAML reads as null).
+    /// `LOOKLOOK_TELEMETRY__ENDPOINT` sets it too.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The share of new traces kept, from 0 to 1; a trace the caller
+    /// started follows the caller's choice.
+    #[serde(default = "default_sampler")]
+    pub sampler: f64,
+}
+
+impl Default for TelemetryConf {
+    fn default() -> Self {
+        TelemetryConf {
+            endpoint: None,
+            sampler: default_sampler(),
+        }
+    }
+}
+
+fn default_sampler() -> f64 {
+    1.0
 }
 
 fn default_host() -> String {
@@ -323,6 +354,28 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "etc/a.yaml: bad value for `Auth.AccessExpire`: invalid type: string \"soon\", expected i64"
+        );
+    }
+
+    #[test]
+    fn telemetry_is_off_until_an_endpoint_is_given() {
+        let yaml = "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\nTelemetry:\n  Endpoint: ${OTLP_ENDPOINT:-}\n";
+        let off = parse(yaml, &[]).unwrap();
+        assert_eq!(off.rest.telemetry.endpoint, None);
+        assert_eq!(off.rest.telemetry.sampler, 1.0);
+        let on = parse(yaml, &[("OTLP_ENDPOINT", "http://127.0.0.1:4317")]).unwrap();
+        assert_eq!(
+            on.rest.telemetry.endpoint.as_deref(),
+            Some("http://127.0.0.1:4317")
+        );
+        let set = parse(
+            "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\n",
+            &[("LOOKLOOK_TELEMETRY__ENDPOINT", "http://jaeger:4317")],
+        )
+        .unwrap();
+        assert_eq!(
+            set.rest.telemetry.endpoint.as_deref(),
+            Some("http://jaeger:4317")
         );
     }
 }

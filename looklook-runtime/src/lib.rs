@@ -9,6 +9,7 @@
 //!   once.
 //! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
 //! - [`telemetry`]: logging and Prometheus metrics.
+//! - [`trace`]: spans per request and call, sent over OTLP (to Jaeger).
 
 pub mod config;
 pub mod errors;
@@ -20,6 +21,7 @@ pub mod model;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod telemetry;
+pub mod trace;
 
 pub use errors::{Error, Result, codes};
 

@@ -30,10 +30,12 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 use tower::{Layer, Service};
 
-use crate::config::{LogConf, PrometheusConf};
+use crate::config::{LogConf, PrometheusConf, TelemetryConf};
 use crate::http::RequestCtx;
 use crate::telemetry::{self, MetricCache};
+use crate::trace::ServerSpan;
 use crate::{Error, codes};
+use opentelemetry::KeyValue;
 
 pub use tokio_stream::Stream;
 pub use tonic::Streaming;
@@ -64,6 +66,8 @@ pub struct RpcServerConf {
     /// Per-call time limit in milliseconds; none when 0.
     #[serde(default)]
     pub timeout: u64,
+    #[serde(default)]
+    pub telemetry: TelemetryConf,
 }
 
 /// How to reach a gRPC service.
@@ -91,6 +95,7 @@ impl RpcServerConf {
             log: LogConf::default(),
             prometheus: None,
             timeout: 0,
+            telemetry: TelemetryConf::default(),
         }
     }
 }
@@ -114,6 +119,7 @@ pub async fn serve(
     descriptors: &[u8],
 ) -> anyhow::Result<()> {
     telemetry::init_logging(&conf.log);
+    crate::trace::init(&conf.name, &conf.telemetry)?;
     let listener = TcpListener::bind(&conf.listen_on)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", conf.listen_on))?;
@@ -130,6 +136,7 @@ pub async fn serve(
         crate::http::shutdown_signal(),
     )
     .await?;
+    crate::trace::flush();
     tracing::info!(service = conf.name, "stopped");
     Ok(())
 }
@@ -315,9 +322,26 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
         let uri = req.uri().clone();
-        // Everything the call logs happens inside its span.
+        // The call's trace span; the logic sees it as the parent of the
+        // calls it makes.
+        let traced = ServerSpan::start(
+            || uri.path().trim_start_matches('/').to_string(),
+            req.headers()
+                .get(TRACEPARENT_KEY)
+                .and_then(|v| v.to_str().ok()),
+            || {
+                vec![
+                    KeyValue::new("rpc.system", "grpc"),
+                    KeyValue::new("rpc.method", uri.path().to_string()),
+                ]
+            },
+        );
+        if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
+            req.headers_mut().insert(TRACEPARENT_KEY, tp);
+        }
+        // Everything the call logs happens inside its log span.
         let span = tracing::info_span!("rpc", method = uri.path());
         let inner = span.in_scope(|| self.inner.call(req));
         ObserveFuture {
@@ -325,6 +349,7 @@ where
             start: Instant::now(),
             uri,
             span,
+            traced: Some(traced),
             metrics: self.metrics.clone(),
         }
     }
@@ -338,6 +363,7 @@ pin_project_lite::pin_project! {
         start: Instant,
         uri: axum::http::Uri,
         span: tracing::Span,
+        traced: Option<ServerSpan>,
         metrics: Arc<MetricCache<(Bytes, i32)>>,
     }
 }
@@ -374,6 +400,12 @@ where
         );
         count.increment(1);
         latency.record(secs);
+        if let Some(traced) = this.traced.take() {
+            traced.end(
+                vec![KeyValue::new("rpc.grpc.status_code", i64::from(code))],
+                code != 0,
+            );
+        }
         tracing::info!(target: "access", method, code, latency_ms = secs * 1e3, "rpc");
         Poll::Ready(Ok(resp))
     }
@@ -418,5 +450,66 @@ mod tests {
             !super::ctx(&Request::new(())).request_id().is_empty(),
             "a new id when none came"
         );
+    }
+
+    /// One trace from the gateway to the RPC: a handler's call, made with
+    /// its `RequestCtx`, is a span whose parent is the request's span.
+    #[tokio::test]
+    async fn a_call_from_a_handler_is_a_child_of_the_request_span() {
+        use axum::routing::get;
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_client::HealthClient;
+
+        use crate::trace::testing::{collector, get_traced, hex, int_attribute};
+
+        let collector = collector();
+        let rpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let rpc_addr = rpc.local_addr().unwrap().to_string();
+        let conf = RpcServerConf::new("probe-rpc", rpc_addr.clone());
+        tokio::spawn(async move {
+            let routes = Routes::default();
+            let shutdown = std::future::pending();
+            serve_with_shutdown(&conf, rpc, routes, &["looklook.Probe"], &[], shutdown).await
+        });
+        let client = HealthClient::new(channel(&RpcClientConf::new(rpc_addr)).unwrap());
+        let router = axum::Router::new().route(
+            "/probe",
+            get(move |ctx: RequestCtx| {
+                let mut client = client.clone();
+                async move {
+                    let check = HealthCheckRequest {
+                        service: "looklook.Probe".into(),
+                    };
+                    client.check(request(&ctx, check)).await.unwrap();
+                    ctx.traceparent().unwrap_or_default().to_string()
+                }
+            }),
+        );
+        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = http.local_addr().unwrap();
+        tokio::spawn(crate::http::serve_with_shutdown(
+            http,
+            router,
+            std::future::pending(),
+        ));
+
+        let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let passed_on = get_traced(
+            addr,
+            "/probe",
+            &format!("00-{trace_id}-00f067aa0ba902b7-01"),
+        )
+        .await;
+        let request_span = passed_on.split('-').nth(2).unwrap_or_default().to_string();
+        let spans = tokio::task::spawn_blocking(move || collector.spans())
+            .await
+            .unwrap();
+        let call = spans
+            .iter()
+            .map(|(_, s)| s)
+            .find(|s| hex(&s.trace_id) == trace_id && s.name == "grpc.health.v1.Health/Check")
+            .unwrap_or_else(|| panic!("no RPC span in {spans:?}"));
+        assert_eq!(hex(&call.parent_span_id), request_span);
+        assert_eq!(int_attribute(call, "rpc.grpc.status_code"), Some(0));
     }
 }

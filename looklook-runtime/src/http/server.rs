@@ -22,8 +22,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 use crate::config::RestConf;
 use crate::telemetry::{self, MetricCache};
+use crate::trace::ServerSpan;
+use opentelemetry::KeyValue;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// Wrap a service's router with what every looklook service has.
 pub fn app(router: Router) -> Router {
@@ -77,10 +80,28 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
+        // The request's trace span; the handler's `RequestCtx` carries it
+        // on as the parent of the calls it makes.
+        let traced = ServerSpan::start(
+            || {
+                let route = route.as_ref().map_or("unmatched", |r| r.as_str());
+                format!("{method} {route}")
+            },
+            req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
+            || {
+                vec![
+                    KeyValue::new("http.request.method", method.to_string()),
+                    KeyValue::new("url.path", req.uri().path().to_string()),
+                ]
+            },
+        );
+        if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
+            req.headers_mut().insert(TRACEPARENT, tp);
+        }
         // Build the log line's fields only when it will be written.
         let request_id = tracing::enabled!(target: "access", tracing::Level::INFO)
             .then(|| req.headers().get(&REQUEST_ID).cloned())
@@ -105,6 +126,13 @@ where
             );
             count.increment(1);
             latency.record(secs);
+            traced.end(
+                vec![KeyValue::new(
+                    "http.response.status_code",
+                    i64::from(status),
+                )],
+                status >= 500,
+            );
             if let Some(id) = request_id {
                 let request_id = id.to_str().unwrap_or_default();
                 tracing::info!(target: "access", %method, route, status, latency_ms = secs * 1e3, request_id);
@@ -118,6 +146,7 @@ where
 /// `Prometheus.Port` when configured.
 pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
     telemetry::init_logging(&conf.log);
+    crate::trace::init(&conf.name, &conf.telemetry)?;
     let listener = TcpListener::bind((conf.host.as_str(), conf.port))
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", conf.host, conf.port))?;
@@ -126,6 +155,7 @@ pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
     }
     tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving");
     serve_with_shutdown(listener, router, shutdown_signal()).await?;
+    crate::trace::flush();
     tracing::info!(service = conf.name, "stopped");
     Ok(())
 }

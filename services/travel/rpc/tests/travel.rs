@@ -23,11 +23,8 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
     let addr = listener.local_addr().unwrap().to_string();
     let config = Config {
         rpc: RpcServerConf {
-            name: "travel-rpc".into(),
-            listen_on: addr.clone(),
-            log: Default::default(),
-            prometheus: None,
             timeout: 5000,
+            ..RpcServerConf::new("travel-rpc", addr.clone())
         },
         db: SqlConf::new(db),
         cache: CacheConf::new(redis),

@@ -21,11 +21,8 @@ async fn start_rpc() -> String {
     let addr = listener.local_addr().unwrap().to_string();
     let config = Config {
         rpc: RpcServerConf {
-            name: "usercenter-rpc".into(),
-            listen_on: addr.clone(),
-            log: Default::default(),
-            prometheus: None,
             timeout: 5000,
+            ..RpcServerConf::new("usercenter-rpc", addr.clone())
         },
         db: SqlConf::new(db),
         cache: CacheConf::new(redis),
