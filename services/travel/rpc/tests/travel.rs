@@ -2,12 +2,9 @@
 //! the seed of examples/looklook/travel) and Redis, through its client.
 
 use looklook_runtime::http::RequestCtx;
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
-use tokio::net::TcpListener;
-use travel_model::{CacheConf, SqlConf};
 use travel_rpc::client::TravelClient;
-use travel_rpc::config::Config;
 use travel_rpc::pb::pb::HomestayDetailReq;
 
 #[tokio::test]
@@ -17,24 +14,7 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
         &["travel/travel.sql", "travel/seed.sql"],
     )
     .await;
-    let redis = empty_cache(9);
-
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let config = Config {
-        rpc: RpcServerConf {
-            timeout: 5000,
-            ..RpcServerConf::new("travel-rpc", addr.clone())
-        },
-        db: SqlConf::new(db),
-        cache: CacheConf::new(redis),
-    };
-    let svc = travel_rpc::svc::ServiceContext::new(config).await.unwrap();
-    tokio::spawn(async move {
-        travel_rpc::server::serve_on(svc, listener, std::future::pending())
-            .await
-            .unwrap();
-    });
+    let addr = looklook_testkit::travel_rpc(db, &empty_cache(9)).await;
     let client = TravelClient::new(&RpcClientConf {
         endpoints: vec![addr],
         timeout: 10_000,

@@ -3,43 +3,15 @@
 //! MariaDB and Redis (`scripts/infra up`; LOOKLOOK_TEST_MYSQL and
 //! LOOKLOOK_TEST_REDIS).
 
-use looklook_runtime::config::JwtAuth;
-use looklook_runtime::rpc::RpcServerConf;
 use looklook_shared::testing::{empty_cache, fresh_database, start_service};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use usercenter_model::{CacheConf, SqlConf};
-use usercenter_rpc::config::Config;
 
 const SECRET: &str = "gateway-test-secret";
 
 /// usercenter-rpc on a fresh database; its address.
 async fn start_rpc() -> String {
     let db = fresh_database("looklook_t_usercenter_api", &["usercenter/usercenter.sql"]).await;
-    let redis = empty_cache(8);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let config = Config {
-        rpc: RpcServerConf {
-            timeout: 5000,
-            ..RpcServerConf::new("usercenter-rpc", addr.clone())
-        },
-        db: SqlConf::new(db),
-        cache: CacheConf::new(redis),
-        jwt_auth: JwtAuth {
-            access_secret: SECRET.into(),
-            access_expire: 3600,
-        },
-    };
-    let svc = usercenter_rpc::svc::ServiceContext::new(config)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        usercenter_rpc::server::serve_on(svc, listener, std::future::pending())
-            .await
-            .unwrap();
-    });
-    addr
+    looklook_testkit::usercenter_rpc(db, &empty_cache(8), SECRET).await
 }
 
 #[tokio::test]

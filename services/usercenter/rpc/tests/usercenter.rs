@@ -3,15 +3,12 @@
 //! LOOKLOOK_TEST_REDIS), called through its own typed client.
 
 use looklook_runtime::codes;
-use looklook_runtime::config::JwtAuth;
 use looklook_runtime::http::RequestCtx;
 use looklook_runtime::http::jwt::JwtKey;
-use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
+use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
-use tokio::net::TcpListener;
-use usercenter_model::{CacheConf, SqlConf};
+use usercenter_model::SqlConf;
 use usercenter_rpc::client::UsercenterClient;
-use usercenter_rpc::config::Config;
 use usercenter_rpc::pb::pb::{
     GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq, GetUserInfoReq, LoginReq,
     RegisterReq,
@@ -23,29 +20,7 @@ const SECRET: &str = "test-secret";
 /// service serving on a free port; its client and the database's URL.
 async fn start() -> (UsercenterClient, String) {
     let db = fresh_database("looklook_t_usercenter", &["usercenter/usercenter.sql"]).await;
-    let redis = empty_cache(7);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let config = Config {
-        rpc: RpcServerConf {
-            timeout: 5000,
-            ..RpcServerConf::new("usercenter-rpc", addr.clone())
-        },
-        db: SqlConf::new(db.clone()),
-        cache: CacheConf::new(redis),
-        jwt_auth: JwtAuth {
-            access_secret: SECRET.into(),
-            access_expire: 3600,
-        },
-    };
-    let svc = usercenter_rpc::svc::ServiceContext::new(config)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        usercenter_rpc::server::serve_on(svc, listener, std::future::pending())
-            .await
-            .unwrap();
-    });
+    let addr = looklook_testkit::usercenter_rpc(db.clone(), &empty_cache(7), SECRET).await;
     let client = UsercenterClient::new(&RpcClientConf {
         endpoints: vec![addr],
         timeout: 10_000,
