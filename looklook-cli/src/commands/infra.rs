@@ -172,7 +172,7 @@ fn layer_style(bytes: bool) -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-pub fn describe(event: &Event) -> String {
+fn describe(event: &Event) -> String {
     match event {
         Event::Notice { message } => format!("note: {message}"),
         Event::Pulling { image } => format!("pulling   {image}"),

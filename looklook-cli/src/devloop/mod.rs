@@ -335,6 +335,8 @@ type Building = Pin<Box<dyn Future<Output = (Result<Build, BuildError>, Vec<Stri
 
 struct Loop {
     manifest_path: PathBuf,
+    /// Where each process's output is kept (`supervise::LOG_DIR`).
+    log_dir: PathBuf,
     settings: manifest::DevSettings,
     once: bool,
     color: bool,
@@ -360,6 +362,11 @@ impl Loop {
         let (tx, rx) = mpsc::unbounded_channel();
         Loop {
             manifest_path: opts.manifest.clone(),
+            log_dir: opts
+                .manifest
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(supervise::LOG_DIR),
             settings: manifest.dev,
             once: opts.once,
             color: opts.color,
@@ -622,11 +629,7 @@ impl Loop {
     fn start(&mut self, name: &str) -> Result<(), DevError> {
         let tx = self.tx.clone();
         let on = self.on.clone();
-        let dir = self
-            .manifest_path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(supervise::LOG_DIR);
+        let dir = self.log_dir.clone();
         let slot = self.slot_mut(name);
         let Some(exe) = slot.exe.clone() else {
             return Ok(());

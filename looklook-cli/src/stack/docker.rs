@@ -170,8 +170,7 @@ impl<'a> Containers<'a> {
             let same = current
                 .and_then(|c| c.labels.as_ref()?.get(HASH))
                 .is_some_and(|h| *h == hash);
-            let running = current
-                .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"));
+            let running = current.is_some_and(is_running);
             if same && running {
                 // Left alone, but only once it answers: an earlier `up` may
                 // have been stopped (Ctrl-C) before this one became ready.
@@ -500,24 +499,7 @@ impl<'a> Containers<'a> {
 
     /// Whether the service's container runs.
     async fn running(&self, name: &str) -> Result<bool, DockerError> {
-        let container = self.container_name(name);
-        let filters = HashMap::from([("name".to_string(), vec![format!("^{container}$")])]);
-        let listed = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            }))
-            .await;
-        match listed {
-            Ok(list) => Ok(list
-                .iter()
-                .any(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"))),
-            // Only this container was asked for: it has just stopped.
-            Err(e) if just_stopped(&e) => Ok(false),
-            Err(e) => Err(engine(format!("looking for `{container}`"))(e)),
-        }
+        Ok(self.containers().await?.get(name).is_some_and(is_running))
     }
 
     /// One probe: does the service answer now?
@@ -739,9 +721,7 @@ impl<'a> Containers<'a> {
         let mut out = Vec::new();
         for name in self.stack.services.keys().map(|k| k.get_ref().clone()) {
             let def = self.stack.service(&name).expect("a service");
-            let running = existing
-                .get(&name)
-                .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.to_string() == "running"));
+            let running = existing.get(&name).is_some_and(is_running);
             let ready = running
                 && match &def.ready {
                     Some(p) => self.probe(&name, def, p).await,
@@ -810,6 +790,10 @@ impl<'a> Containers<'a> {
             )
             .map(|chunk| chunk.map(|c| c.to_string()))
     }
+}
+
+fn is_running(c: &ContainerSummary) -> bool {
+    c.state.as_ref().is_some_and(|s| s.to_string() == "running")
 }
 
 /// Podman calls a container that has exited but is not yet cleaned up

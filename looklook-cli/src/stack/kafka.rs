@@ -149,11 +149,13 @@ struct Connection {
 }
 
 impl Connection {
-    fn open(address: &str) -> Result<Connection, String> {
+    fn open(address: &str) -> Result<Connection, Failure> {
         let fail = |e: std::io::Error| format!("cannot reach the broker at {address}: {e}");
-        let addr = address
-            .parse()
-            .map_err(|_| format!("`{address}` is not an address"))?;
+        // A bad address stays bad: not worth another try.
+        let addr = address.parse().map_err(|_| Failure {
+            message: format!("`{address}` is not an address"),
+            retriable: false,
+        })?;
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(fail)?;
         stream
             .set_read_timeout(Some(Duration::from_secs(15)))

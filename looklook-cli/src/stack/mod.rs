@@ -611,9 +611,8 @@ impl ServiceDef {
 
     /// The host port published for a container port.
     pub fn host_port(&self, container_port: u16) -> Option<u16> {
-        self.ports
-            .iter()
-            .filter_map(|p| PortMap::parse(p.get_ref()).ok())
+        self.port_maps()
+            .into_iter()
             .find(|p| p.container_port == container_port)
             .map(|p| p.host_port)
     }

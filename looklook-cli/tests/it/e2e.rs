@@ -524,7 +524,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         let url = format!("http://127.0.0.1:{port}/metrics");
         exported.push_str(&crate::support::scrape(&url).await);
     }
-    let wanted = dashboard_metrics(&root);
+    let wanted = dashboard_metrics();
     assert!(wanted.len() >= 6, "{wanted:?}");
     for metric in wanted {
         assert!(
@@ -549,25 +549,19 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
 /// The metric names in the PromQL of observability/grafana/dashboards:
 /// each name that a selector (`{`) or a range (`[`) follows, less `up`,
 /// which Prometheus makes itself.
-fn dashboard_metrics(root: &std::path::Path) -> std::collections::BTreeSet<String> {
-    let path = root.join("observability/grafana/dashboards/looklook.json");
-    let dashboard: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+fn dashboard_metrics() -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"].as_str().unwrap();
-            let mut word = String::new();
-            for c in expr.chars() {
-                if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
-                    word.push(c);
-                    continue;
-                }
-                if (c == '{' || c == '[') && !word.is_empty() && word != "up" {
-                    names.insert(word.clone());
-                }
-                word.clear();
+    for expr in crate::support::dashboard_queries() {
+        let mut word = String::new();
+        for c in expr.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+                word.push(c);
+                continue;
             }
+            if (c == '{' || c == '[') && !word.is_empty() && word != "up" {
+                names.insert(word.clone());
+            }
+            word.clear();
         }
     }
     names

@@ -737,22 +737,13 @@ fn prometheus_scrapes_this_host_and_takes_the_dashboard(port: u16) {
         urls.iter().all(|u| u.starts_with("http://127.0.0.1:40")),
         "{urls:?}"
     );
-    let path = crate::support::workspace().join("observability/grafana/dashboards/looklook.json");
-    let dashboard: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-    let mut queries = 0;
-    for panel in dashboard["panels"].as_array().unwrap() {
-        for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"]
-                .as_str()
-                .unwrap()
-                .replace("$__rate_interval", "1m");
-            let answer = prometheus_api(port, "/api/v1/query", Some(&expr));
-            assert_eq!(answer["status"], "success", "{expr}: {answer}");
-            queries += 1;
-        }
+    let queries = crate::support::dashboard_queries();
+    for expr in &queries {
+        let expr = expr.replace("$__rate_interval", "1m");
+        let answer = prometheus_api(port, "/api/v1/query", Some(&expr));
+        assert_eq!(answer["status"], "success", "{expr}: {answer}");
     }
-    assert_eq!(queries, 10);
+    assert_eq!(queries.len(), 10);
 }
 
 /// Topic creation waits for a broker that is still starting: tansu starts

@@ -112,6 +112,20 @@ impl Proc {
     }
 }
 
+/// The PromQL of every panel of the Grafana dashboard in observability/.
+pub fn dashboard_queries() -> Vec<String> {
+    let path = workspace().join("observability/grafana/dashboards/looklook.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().cloned().unwrap_or_default())
+        .map(|target| target["expr"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// The Prometheus text a metrics endpoint serves.
 pub async fn scrape(url: &str) -> String {
     reqwest::get(url).await.unwrap().text().await.unwrap()
