@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{ApiCommand, Cli, Command, GenCommand};
-use looklook::generate::GenError;
+use looklook_gen::generate::GenError;
 
 fn main() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -56,17 +56,17 @@ fn main() -> ExitCode {
 }
 
 /// Stack-file errors keep their diagnostics; the rest are plain messages.
-pub(crate) fn infra_error(e: looklook::infra::InfraError) -> miette::Report {
+pub(crate) fn infra_error(e: looklook_stack::ops::InfraError) -> miette::Report {
     match e {
-        looklook::infra::InfraError::Definition(d) => miette::Report::new(d),
+        looklook_stack::ops::InfraError::Definition(d) => miette::Report::new(d),
         other => miette::miette!("{other}"),
     }
 }
 
 /// Manifest errors keep their diagnostics; the rest are plain messages.
-pub(crate) fn dev_error(e: looklook::devloop::DevError) -> miette::Report {
+pub(crate) fn dev_error(e: looklook_dev::DevError) -> miette::Report {
     match e {
-        looklook::devloop::DevError::Definition(d) => miette::Report::new(d),
+        looklook_dev::DevError::Definition(d) => miette::Report::new(d),
         other => miette::miette!("{other}"),
     }
 }

@@ -1,6 +1,6 @@
 //! `looklook api check` and `looklook api fmt`.
 
-use looklook::apidsl::{self, SourceFile};
+use looklook_gen::apidsl::{self, SourceFile};
 
 use crate::cli::{ApiCheckArgs, ApiFmtArgs};
 

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use looklook::demo::{self, DemoEvent, DemoOptions};
-use looklook::infra::EngineChoice;
+use looklook_dev::demo::{self, DemoEvent, DemoOptions};
+use looklook_stack::ops::EngineChoice;
 
 use crate::cli::DemoArgs;
 

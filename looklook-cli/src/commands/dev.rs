@@ -7,15 +7,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use looklook::devloop::{self, DevEvent, DevOptions};
-use looklook::manifest;
+use looklook_dev::{DevEvent, DevOptions};
 
 use crate::cli::DevArgs;
 
 pub fn run(args: DevArgs) -> miette::Result<String> {
     let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
-    let manifest = manifest::find(args.manifest.as_deref(), &here)
-        .ok_or_else(|| miette::miette!("{}", devloop::DevError::NoManifest(here.clone())))?;
+    let manifest = looklook_manifest::find(args.manifest.as_deref(), &here)
+        .ok_or_else(|| miette::miette!("{}", looklook_dev::DevError::NoManifest(here.clone())))?;
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = DevOptions {
         manifest: std::path::absolute(&manifest).unwrap_or(manifest),
@@ -24,7 +23,7 @@ pub fn run(args: DevArgs) -> miette::Result<String> {
         color: colour,
     };
     let printer = Printer::new(colour);
-    devloop::run(&opts, move |event| printer.print(event)).map_err(crate::dev_error)?;
+    looklook_dev::run(&opts, move |event| printer.print(event)).map_err(crate::dev_error)?;
     Ok(String::new())
 }
 

@@ -3,12 +3,11 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use looklook::generate::{GenError, gen_all};
-use looklook::manifest;
+use looklook_gen::generate::{GenError, gen_all};
 
 pub fn run(manifest: Option<PathBuf>) -> miette::Result<String> {
     let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
-    let path = manifest::find(manifest.as_deref(), &here)
+    let path = looklook_manifest::find(manifest.as_deref(), &here)
         .ok_or_else(|| crate::error(GenError::NoManifest(here)))?;
     let mut out = String::new();
     for (name, report) in gen_all(&path).map_err(crate::error)? {

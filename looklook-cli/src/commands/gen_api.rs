@@ -1,6 +1,6 @@
 //! `looklook gen api FILE -o DIR`.
 
-use looklook::generate::{GenApiOptions, gen_api};
+use looklook_gen::generate::{GenApiOptions, gen_api};
 
 use crate::cli::GenApiArgs;
 

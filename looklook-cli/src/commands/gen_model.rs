@@ -1,6 +1,6 @@
 //! `looklook gen model FILE.sql -o DIR [--cache]`.
 
-use looklook::generate::{GenModelOptions, gen_model};
+use looklook_gen::generate::{GenModelOptions, gen_model};
 
 use crate::cli::GenModelArgs;
 

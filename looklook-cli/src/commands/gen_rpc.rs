@@ -1,6 +1,6 @@
 //! `looklook gen rpc FILE -o DIR [-I DIR]...`.
 
-use looklook::generate::{GenRpcOptions, gen_rpc};
+use looklook_gen::generate::{GenRpcOptions, gen_rpc};
 
 use crate::cli::GenRpcArgs;
 

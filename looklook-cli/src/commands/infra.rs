@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use looklook::infra::{self, EngineChoice, UpOptions};
-use looklook::stack::{Event, State, Status};
+use looklook_stack::ops::{self as infra, EngineChoice, UpOptions};
+use looklook_stack::{Event, State, Status};
 
 use crate::cli::{DownArgs, Engine, LogsArgs, StackArgs, UpArgs};
 

@@ -1,6 +1,6 @@
 //! `looklook new DIR [--name NAME]`.
 
-use looklook::generate::{NewOptions, new_project};
+use looklook_gen::generate::{NewOptions, new_project};
 
 use crate::cli::NewArgs;
 

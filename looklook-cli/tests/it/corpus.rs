@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use looklook::apidsl;
+use looklook_gen::apidsl;
 
 use crate::support::{brief, copy_tree};
 
@@ -83,7 +83,7 @@ fn the_reference_system_definitions_are_complete() {
                 protected += group.routes.len();
             }
         }
-        let proto = looklook::proto::compile(&base.with_extension("proto"), &[])
+        let proto = looklook_gen::proto::compile(&base.with_extension("proto"), &[])
             .unwrap_or_else(|e| panic!("{service}.proto: {:?}", brief(&e)));
         methods += proto
             .services
@@ -92,7 +92,7 @@ fn the_reference_system_definitions_are_complete() {
             .sum::<usize>();
         let sql = base.with_extension("sql");
         let file = apidsl::SourceFile::new(&sql, fs::read_to_string(&sql).unwrap());
-        let parsed = looklook::ddl::parse(&file)
+        let parsed = looklook_gen::ddl::parse(&file)
             .unwrap_or_else(|e| panic!("{service}.sql: {:?}", brief(&e)));
         tables += parsed.len();
         columns += parsed.iter().map(|t| t.columns.len()).sum::<usize>();
@@ -115,7 +115,7 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
         &tmp.path().join("examples/looklook"),
     );
     copy_tree(&root.join("services"), &tmp.path().join("services"));
-    let reports = looklook::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
+    let reports = looklook_gen::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
     assert_eq!(reports.len(), 12, "api, rpc and model for four services");
     for (name, report) in reports {
         assert!(

@@ -346,15 +346,46 @@ fn dev_reports_an_unknown_process_and_a_failed_first_build() {
     assert!(stderr.contains("error[E0308]"), "{stderr}");
 }
 
-/// `looklook new`, then `looklook dev` in it: the new project's service
-/// answers, and an edit of its logic is served after the reload.
+/// Where users stand: looklook installed with `cargo install` into a fresh
+/// `CARGO_HOME`, `looklook new` in a directory outside this repository
+/// (so no runtime source above it: the project gets the runtime the binary
+/// carries, vendored), then `looklook dev` in it: the new project builds
+/// offline, its service answers, and an edit of its logic is served after
+/// the reload.
 #[test]
-fn a_new_project_runs_under_dev_and_reloads() {
+fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere() {
+    let home = tempfile::tempdir().unwrap();
+    let install = Command::new(env!("CARGO"))
+        .args([
+            "install",
+            "--offline",
+            "--locked",
+            "--debug",
+            "--quiet",
+            "--path",
+        ])
+        .arg(workspace().join("looklook-cli"))
+        .arg("--root")
+        .arg(home.path())
+        // Shares the dependencies the generated crates build too.
+        .env("CARGO_TARGET_DIR", crates_target())
+        .output()
+        .unwrap();
+    assert!(
+        install.status.success(),
+        "cargo install: {}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let looklook = home.path().join("bin/looklook");
+
     let tmp = tempfile::tempdir().unwrap();
+    assert!(
+        !tmp.path().starts_with(workspace()),
+        "the project must be made outside this repository"
+    );
     let dir = tmp.path().join("hello");
-    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
-        .args(["new", "hello", "--runtime-path"])
-        .arg(workspace().join("looklook-runtime"))
+    let out = Command::new(&looklook)
+        .args(["new", "hello"])
         .current_dir(tmp.path())
         .output()
         .unwrap();
@@ -364,8 +395,13 @@ fn a_new_project_runs_under_dev_and_reloads() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Next: cd hello && looklook dev"));
-    // The same dependency versions as this repository: nothing new to fetch
-    // or build but the service.
+    let api_manifest = std::fs::read_to_string(dir.join("hello-api/Cargo.toml")).unwrap();
+    assert!(
+        api_manifest.contains(r#"looklook-runtime = { path = "../vendor/looklook-runtime" }"#),
+        "{api_manifest}"
+    );
+    // The same dependency versions as this repository, so the build needs
+    // no network (`--offline` below would refuse it).
     std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let (port, metrics) = (free_port(), free_port());
     let manifest = std::fs::read_to_string(dir.join("looklook.toml"))
@@ -374,8 +410,10 @@ fn a_new_project_runs_under_dev_and_reloads() {
         .replace("9091", &metrics.to_string());
     std::fs::write(dir.join("looklook.toml"), manifest).unwrap();
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_looklook"));
-    cmd.arg("dev").env("CARGO_TARGET_DIR", crates_target());
+    let mut cmd = Command::new(&looklook);
+    cmd.arg("dev")
+        .env("CARGO_TARGET_DIR", crates_target())
+        .env("CARGO_NET_OFFLINE", "true");
     let dev = Dev::spawn(cmd, &dir);
     let body = answer_at(port, "/hello", "hello, world", None);
     assert!(body.contains(r#""message":"hello, world""#), "{body}");

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use looklook::demo::walk::{Gateway, wait_for_state};
-use looklook::demo::{Infra, Ports, System, walk};
-use looklook::devloop::build;
+use looklook_dev::build;
+use looklook_dev::demo::walk::{Gateway, wait_for_state};
+use looklook_dev::demo::{Infra, Ports, System, walk};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use serde_json::json;
 
@@ -191,7 +191,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let mut own_redis = OwnRedis::start(redis_dir.path(), redis_port).await;
     let redis = format!("redis://127.0.0.1:{redis_port}/0");
 
-    let built = build::build(&root, &looklook::demo::system::targets(), false)
+    let built = build::build(&root, &looklook_dev::demo::system::targets(), false)
         .await
         .unwrap();
     assert!(built.ok(), "{}", built.errors);

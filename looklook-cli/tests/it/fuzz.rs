@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use looklook::apidsl::{SourceFile, check, format, parser};
+use looklook_gen::apidsl::{SourceFile, check, format, parser};
 use proptest::prelude::*;
 
 fn seeds() -> Vec<String> {
@@ -75,16 +75,16 @@ proptest! {
         let end = (at + len).min(chars.len());
         chars.splice(at..end, insert.chars());
         let text: String = chars.into_iter().collect();
-        if let Ok(tables) = looklook::ddl::parse(&SourceFile::new("fuzz.sql", text)) {
-            let opts = looklook::codegen::model::ModelOptions {
+        if let Ok(tables) = looklook_gen::ddl::parse(&SourceFile::new("fuzz.sql", text)) {
+            let opts = looklook_gen::codegen::model::ModelOptions {
                 crate_name: "fuzz-model".into(),
                 database: "fuzz".into(),
                 cache: true,
-                krate: looklook::codegen::CrateOptions {
-                    runtime: looklook::codegen::RuntimeDep::Version("0.1".into()),
+                krate: looklook_gen::codegen::CrateOptions {
+                    runtime: looklook_gen::codegen::RuntimeDep::Version("0.1".into()),
                 },
             };
-            looklook::codegen::model::generate(&tables, &opts);
+            looklook_gen::codegen::model::generate(&tables, &opts);
         }
     }
 
@@ -104,5 +104,113 @@ proptest! {
 fn every_seed_formats_idempotently() {
     for text in seeds() {
         run_all(&text);
+    }
+}
+
+/// Types nested past any real API (`type A ****…int`, and the same with
+/// slices, maps and inline structs) are one located error, not a stack
+/// overflow in the parser or a pass after it.
+#[test]
+fn deeply_nested_types_are_an_error_not_a_stack_overflow() {
+    let depth = 100_000;
+    for (name, open, close) in [
+        ("pointers", "*", ""),
+        ("slices", "[]", ""),
+        ("maps", "map[string]", ""),
+        ("structs", "struct{ A ", " }"),
+    ] {
+        let text = format!("type A {}int{}\n", open.repeat(depth), close.repeat(depth));
+        let file = SourceFile::new("deep.api", text.as_str());
+        let (_, errors) = parser::parse(&file);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("nests more than 32 levels")),
+            "{name}: {:?}",
+            errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        );
+        run_all(&text);
+    }
+    // Thirty levels are still a type.
+    let fine = format!("type A {}int\n", "*".repeat(30));
+    assert!(
+        parser::parse(&SourceFile::new("ok.api", fine.as_str()))
+            .1
+            .is_empty()
+    );
+}
+
+/// A third-party `.api` file must not be able to put code into the crate
+/// generated from it: a raw `@doc` with line breaks stays comment text.
+#[test]
+fn a_multi_line_doc_cannot_inject_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("evil.api");
+    let payload = "fine\n}\nfn injected() { std::process::exit(7) }\n//";
+    std::fs::write(
+        &api,
+        format!(
+            "syntax = \"v1\"\nservice evil-api {{\n\t@doc (summary: `{payload}`)\n\t@handler ping\n\tget /ping\n\n\t@doc \"a\rfn cr_injected() {{}}\"\n\t@handler pong\n\tget /pong\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("evil-api");
+    looklook_gen::generate::gen_api(&looklook_gen::generate::GenApiOptions {
+        api_file: api,
+        out_dir: out.clone(),
+        runtime_path: Some(crate::support::workspace().join("looklook-runtime")),
+    })
+    .unwrap();
+    for logic in ["src/logic/ping.rs", "src/logic/pong.rs"] {
+        let text = std::fs::read_to_string(out.join(logic)).unwrap();
+        let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{logic}: {e}\n{text}"));
+        let fns: Vec<String> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            fns.len(),
+            1,
+            "{logic} holds only its logic function: {fns:?}\n{text}"
+        );
+        assert!(!fns.iter().any(|f| f.contains("injected")), "{text}");
+        // The words are still there, as comment lines.
+        assert!(text.contains("//! fn "), "{text}");
+    }
+}
+
+/// A definition file's name becomes the crate's name in Cargo.toml and
+/// main.rs: a name that would break out of a string there is refused, and
+/// nothing is written.
+#[test]
+fn a_hostile_file_name_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = crate::support::examples().join("sample/proto/shop.proto");
+    for name in [
+        "shop\"x.proto",
+        "shop\nx.proto",
+        "9shop.proto",
+        "sh op.proto",
+    ] {
+        let proto = dir.path().join(name);
+        std::fs::copy(&sample, &proto).unwrap();
+        let out = dir.path().join("out");
+        let err = looklook_gen::generate::gen_rpc(&looklook_gen::generate::GenRpcOptions {
+            proto_file: proto.clone(),
+            includes: vec![sample.parent().unwrap().to_path_buf()],
+            out_dir: out.clone(),
+            runtime_path: Some(crate::support::workspace().join("looklook-runtime")),
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("must be ASCII letters"),
+            "{name}: {err}"
+        );
+        assert!(!out.exists(), "{name}: something was written");
+        std::fs::remove_file(proto).unwrap();
     }
 }

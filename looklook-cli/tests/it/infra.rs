@@ -770,7 +770,7 @@ fn topics_wait_for_a_broker_that_is_starting() {
     });
     let started = std::time::Instant::now();
     let created =
-        looklook::stack::kafka::create_topics(&format!("127.0.0.1:{port}"), &["later".into()]);
+        looklook_stack::kafka::create_topics(&format!("127.0.0.1:{port}"), &["later".into()]);
     let mut tansu = broker.join().unwrap();
     let _ = tansu.kill();
     let _ = tansu.wait();

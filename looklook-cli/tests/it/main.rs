@@ -1,6 +1,7 @@
 //! Integration tests of the looklook CLI and library, in one test binary to
 //! keep builds short.
 
+mod architecture;
 mod cli;
 mod corpus;
 mod dev;

@@ -6,10 +6,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use looklook::apidsl::SourceFile;
-use looklook::codegen::model::{ModelOptions, generate};
-use looklook::codegen::{CrateOptions, RuntimeDep};
-use looklook::generate::{GenModelOptions, gen_model};
+use looklook_gen::apidsl::SourceFile;
+use looklook_gen::codegen::model::{ModelOptions, generate};
+use looklook_gen::codegen::{CrateOptions, RuntimeDep};
+use looklook_gen::generate::{GenModelOptions, gen_model};
 
 use crate::support::{assert_plan, cargo, copy_tree, crates_target, examples, workspace};
 
@@ -17,9 +17,9 @@ fn shop_sql() -> std::path::PathBuf {
     examples().join("sample/sql/shop.sql")
 }
 
-fn plan(cache: bool) -> looklook::codegen::FilePlan {
+fn plan(cache: bool) -> looklook_gen::codegen::FilePlan {
     let text = fs::read_to_string(shop_sql()).unwrap();
-    let tables = looklook::ddl::parse(&SourceFile::new("shop.sql", text)).unwrap();
+    let tables = looklook_gen::ddl::parse(&SourceFile::new("shop.sql", text)).unwrap();
     let opts = ModelOptions {
         crate_name: "shop-model".into(),
         database: "shop".into(),
@@ -29,7 +29,7 @@ fn plan(cache: bool) -> looklook::codegen::FilePlan {
         },
     };
     let mut plan = generate(&tables, &opts);
-    looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();
+    looklook_gen::rustfmt::format_plan(&mut plan, looklook_gen::rustfmt::needs_rustfmt).unwrap();
     plan
 }
 

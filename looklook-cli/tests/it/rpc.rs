@@ -7,22 +7,22 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use looklook::codegen::CrateOptions;
-use looklook::codegen::rpc::generate;
-use looklook::generate::{GenRpcOptions, gen_rpc};
-use looklook::proto;
+use looklook_gen::codegen::CrateOptions;
+use looklook_gen::codegen::rpc::generate;
+use looklook_gen::generate::{GenRpcOptions, gen_rpc};
+use looklook_gen::proto;
 
 use crate::support::{
     Proc, assert_plan, cargo, crates_target, examples, free_port, sample, scrape, workspace,
 };
 
-fn shop_plan() -> looklook::codegen::FilePlan {
+fn shop_plan() -> looklook_gen::codegen::FilePlan {
     let p = proto::compile(&examples().join("sample/proto/shop.proto"), &[]).unwrap();
     let opts = CrateOptions {
-        runtime: looklook::codegen::RuntimeDep::Path("../looklook-runtime".into()),
+        runtime: looklook_gen::codegen::RuntimeDep::Path("../looklook-runtime".into()),
     };
     let mut plan = generate(&p, "shop", &opts).unwrap();
-    looklook::rustfmt::format_plan(&mut plan, looklook::rustfmt::needs_rustfmt).unwrap();
+    looklook_gen::rustfmt::format_plan(&mut plan, looklook_gen::rustfmt::needs_rustfmt).unwrap();
     plan
 }
 

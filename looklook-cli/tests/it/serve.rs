@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use looklook::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
+use looklook_gen::generate::{GenApiOptions, GenRpcOptions, gen_api, gen_rpc};
 use serde_json::{Value, json};
 
 use crate::support::{Proc, cargo, crates_target, examples, free_port, sample, scrape, workspace};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use looklook::codegen::FilePlan;
+use looklook_gen::codegen::FilePlan;
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,7 +19,7 @@ pub fn examples() -> PathBuf {
 }
 
 /// `file:line:col message` for every diagnostic.
-pub fn brief(d: &looklook::apidsl::Diagnostics) -> Vec<String> {
+pub fn brief(d: &looklook_gen::apidsl::Diagnostics) -> Vec<String> {
     d.iter()
         .map(|e| {
             let file = e.path.file_name().unwrap_or_default().to_string_lossy();
@@ -150,7 +150,7 @@ pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 /// nothing (the scaffolded templates skip rustfmt for speed).
 pub fn assert_plan(prefix: &str, plan: &FilePlan) {
     let mut all = plan.clone();
-    looklook::rustfmt::format_plan(&mut all, |_| true).unwrap();
+    looklook_gen::rustfmt::format_plan(&mut all, |_| true).unwrap();
     for (a, b) in plan.files.iter().zip(&all.files) {
         assert_eq!(
             a.contents,

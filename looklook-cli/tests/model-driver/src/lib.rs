@@ -7,14 +7,14 @@ use std::time::Duration;
 use looklook_runtime::model::{Cache, CacheConf, SqlConf};
 use sqlx::{AssertSqlSafe, MySqlPool};
 
-/// `mysql://root:pw@127.0.0.1:33069`, from `scripts/infra`.
+/// `mysql://root:pw@127.0.0.1:43306`, from `scripts/infra`.
 pub fn mysql_url() -> String {
     std::env::var("LOOKLOOK_TEST_MYSQL").expect(
         "LOOKLOOK_TEST_MYSQL is not set: run `scripts/infra up` and source target/infra/env",
     )
 }
 
-/// `redis://127.0.0.1:36379`, from `scripts/infra`.
+/// `redis://127.0.0.1:46379`, from `scripts/infra`.
 pub fn redis_url() -> String {
     std::env::var("LOOKLOOK_TEST_REDIS").expect(
         "LOOKLOOK_TEST_REDIS is not set: run `scripts/infra up` and source target/infra/env",

@@ -1,0 +1,393 @@
+//! The `looklook gen` operations: read definitions, generate, write.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::apidsl::{self, Diagnostics};
+use crate::codegen::{self, CrateOptions, RuntimeDep};
+use crate::runtime;
+use crate::rustfmt;
+use crate::writer::{self, Report, WriteError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error(transparent)]
+    Definition(#[from] Diagnostics),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{0}: no service to generate: declare a `service name-api {{ ... }}` block")]
+    NoService(PathBuf),
+    #[error("{0}: no service to generate: declare a `service Name {{ rpc ... }}`")]
+    NoRpcService(PathBuf),
+    #[error(
+        "{}: the file's name becomes the crate's name, so it must be ASCII letters, digits, `-` and `_`, starting with a letter",
+        .0.display()
+    )]
+    FileName(PathBuf),
+    #[error("{0}: no `CREATE TABLE` statement to generate a model from")]
+    NoTable(PathBuf),
+    #[error(
+        "`{0}` cannot name a project: use lower-case letters, digits and `-`, starting with a letter"
+    )]
+    ProjectName(String),
+    #[error("{} already exists and is not empty; pick a new directory", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("{} lists no [[service]] to generate", .0.display())]
+    NoServices(PathBuf),
+    #[error(
+        "no looklook.toml in {} or any directory above it; name a definition (`looklook gen api FILE`) or pass --manifest",
+        .0.display()
+    )]
+    NoManifest(PathBuf),
+    #[error("prost could not generate code: {0}")]
+    Codegen(std::io::Error),
+    #[error("cannot resolve {path}: {source}")]
+    Path {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct GenApiOptions {
+    pub api_file: PathBuf,
+    pub out_dir: PathBuf,
+    /// Where `looklook-runtime` is; found by walking up from the output
+    /// directory when not given, else a crates.io dependency.
+    pub runtime_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GenRpcOptions {
+    pub proto_file: PathBuf,
+    /// Where imports are looked up, after the file's own directory.
+    pub includes: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub runtime_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GenModelOptions {
+    pub sql_file: PathBuf,
+    pub out_dir: PathBuf,
+    pub cache: bool,
+    /// Default: `<file stem>-model`.
+    pub crate_name: Option<String>,
+    /// The database in cache keys. Default: the file stem.
+    pub database: Option<String>,
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook gen model`: a sqlx model crate from `CREATE TABLE` statements.
+pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
+    let text = std::fs::read_to_string(&opts.sql_file).map_err(|source| GenError::Path {
+        path: opts.sql_file.clone(),
+        source,
+    })?;
+    let file = apidsl::SourceFile::new(opts.sql_file.display().to_string(), text);
+    let tables = crate::ddl::parse(&file)?;
+    if tables.is_empty() {
+        return Err(GenError::NoTable(opts.sql_file.clone()));
+    }
+    let stem = crate_stem(&opts.sql_file)?;
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let model_opts = codegen::model::ModelOptions {
+        crate_name: opts
+            .crate_name
+            .clone()
+            .unwrap_or_else(|| format!("{stem}-model")),
+        database: opts
+            .database
+            .clone()
+            .unwrap_or_else(|| stem.replace('-', "_")),
+        cache: opts.cache,
+        krate: CrateOptions { runtime },
+    };
+    let mut plan = codegen::model::generate(&tables, &model_opts);
+    write(&mut plan, &out_dir)
+}
+
+/// `looklook gen rpc`: a tonic crate from a `.proto` file, named after the
+/// file (`usercenter.proto` → `usercenter-rpc`).
+pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
+    let proto = crate::proto::compile(&opts.proto_file, &opts.includes)?;
+    if proto.services.is_empty() {
+        return Err(GenError::NoRpcService(opts.proto_file.clone()));
+    }
+    let name = crate_stem(&opts.proto_file)?;
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let mut plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
+        .map_err(GenError::Codegen)?;
+    write(&mut plan, &out_dir)
+}
+
+/// Format, then write all or nothing.
+fn write(plan: &mut codegen::FilePlan, out_dir: &Path) -> Result<Report, GenError> {
+    let formatted = rustfmt::format_plan(plan, rustfmt::needs_rustfmt);
+    let mut report = writer::apply(plan, out_dir)?;
+    if let Err(e) = formatted {
+        report.notes.push(e.to_string());
+    }
+    Ok(report)
+}
+
+/// `looklook gen api`: an axum crate from an `.api` file.
+pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
+    let spec = apidsl::load_spec(&opts.api_file)?;
+    if spec.groups.is_empty() {
+        return Err(GenError::NoService(opts.api_file.clone()));
+    }
+    let out_dir = absolute(&opts.out_dir)?;
+    let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
+    let mut plan = codegen::api::generate(&spec, &CrateOptions { runtime });
+    write(&mut plan, &out_dir)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOptions {
+    /// The project's directory; created.
+    pub dir: PathBuf,
+    /// The project's name [default: the directory's name].
+    pub name: Option<String>,
+    pub runtime_path: Option<PathBuf>,
+}
+
+/// `looklook new`: a workspace with a manifest, an `.api` file and the
+/// service generated from it, ready for `looklook dev`. Everything is
+/// written to a temporary directory beside the target and moved into place
+/// at the end: a failure leaves nothing behind.
+pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
+    let dir = absolute(&opts.dir)?;
+    let name = match &opts.name {
+        Some(name) => name.clone(),
+        None => dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !plain {
+        return Err(GenError::ProjectName(name));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| GenError::Path { path, source }
+    };
+    if std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(GenError::NotEmpty(dir));
+    }
+    let parent = dir.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".looklook-new-")
+        .tempdir_in(parent)
+        .map_err(io(parent))?;
+    let plan = codegen::project::generate(&name);
+    let mut report = writer::apply(&plan, staging.path())?;
+    let service = gen_api(&GenApiOptions {
+        api_file: staging.path().join(codegen::project::api_file(&name)),
+        out_dir: staging.path().join(format!("{name}-api")),
+        runtime_path: opts.runtime_path.clone(),
+    })?;
+    let in_crate = |p: PathBuf| Path::new(&format!("{name}-api")).join(p);
+    report
+        .created
+        .extend(service.created.into_iter().map(in_crate));
+    report.notes.extend(service.notes);
+    report.created.sort();
+    // An empty directory that is already there gives way to the project.
+    if dir.is_dir() {
+        std::fs::remove_dir(&dir).map_err(io(&dir))?;
+    }
+    std::fs::rename(staging.keep(), &dir).map_err(io(&dir))?;
+    Ok(report)
+}
+
+/// `looklook gen` with no arguments: every service of the project manifest,
+/// each of its crates from its definition. All definitions are read and
+/// checked before anything is written, so an error in one leaves every
+/// crate as it was.
+pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> {
+    let (_, manifest) = looklook_manifest::load(manifest_path)?;
+    if manifest.services.is_empty() {
+        return Err(GenError::NoServices(manifest_path.to_path_buf()));
+    }
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let path = |p: &Option<String>| p.as_ref().map(|p| base.join(p));
+    for service in &manifest.services {
+        if let Some(api) = path(&service.api) {
+            apidsl::load_spec(&api)?;
+        }
+        if let Some(proto) = path(&service.proto) {
+            crate::proto::compile(&proto, &[])?;
+        }
+        if let Some(sql) = path(&service.sql) {
+            let text = std::fs::read_to_string(&sql).map_err(|source| GenError::Path {
+                path: sql.clone(),
+                source,
+            })?;
+            crate::ddl::parse(&apidsl::SourceFile::new(sql.display().to_string(), text))?;
+        }
+    }
+    let mut reports = Vec::new();
+    for service in &manifest.services {
+        let name = service.name.get_ref();
+        let dir = base.join(&service.dir);
+        if let Some(api_file) = path(&service.api) {
+            let opts = GenApiOptions {
+                api_file,
+                out_dir: dir.join("api"),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/api"), gen_api(&opts)?));
+        }
+        if let Some(proto_file) = path(&service.proto) {
+            let opts = GenRpcOptions {
+                proto_file,
+                includes: Vec::new(),
+                out_dir: dir.join("rpc"),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/rpc"), gen_rpc(&opts)?));
+        }
+        if let Some(sql_file) = path(&service.sql) {
+            let opts = GenModelOptions {
+                sql_file,
+                out_dir: dir.join("model"),
+                cache: service.cache,
+                crate_name: Some(format!("{name}-model")),
+                database: service.database.clone(),
+                runtime_path: None,
+            };
+            reports.push((format!("{name}/model"), gen_model(&opts)?));
+        }
+    }
+    Ok(reports)
+}
+
+/// A crate name from a definition file's name: `user_center.proto` →
+/// `user-center`. The name goes into `Cargo.toml` and Rust code, so only
+/// names cargo accepts pass: ASCII letters, digits, `-` and `_`, starting
+/// with a letter.
+fn crate_stem(file: &Path) -> Result<String, GenError> {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let plain = stem.starts_with(|c: char| c.is_ascii_alphabetic())
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !plain {
+        return Err(GenError::FileName(file.to_path_buf()));
+    }
+    Ok(stem.replace('_', "-"))
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, GenError> {
+    let abs = std::path::absolute(p).map_err(|source| GenError::Path {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    // Resolve `..` lexically: the directory may not exist yet.
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// Where a crate in `crate_dir` gets the runtime from: the path given;
+/// else the nearest `looklook-runtime` source (this repository) or
+/// vendored copy above the crate, the copy brought up to this looklook's
+/// runtime; else a new vendored copy at the project's root (the nearest
+/// directory with a `looklook.toml`, or the crate itself). Generated crates
+/// never depend on a runtime that cannot be found.
+fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<RuntimeDep, GenError> {
+    let path = match given {
+        Some(p) => absolute(p)?,
+        None => match runtime_above(crate_dir) {
+            Some(Runtime::Source(path)) => path,
+            Some(Runtime::Vendored(root)) => vendor_runtime(&root)?,
+            None => {
+                let root = crate_dir
+                    .ancestors()
+                    .find(|a| a.join(looklook_manifest::MANIFEST).is_file())
+                    .unwrap_or(crate_dir);
+                vendor_runtime(root)?
+            }
+        },
+    };
+    Ok(RuntimeDep::Path(
+        relative(crate_dir, &path).display().to_string(),
+    ))
+}
+
+enum Runtime {
+    /// The runtime's own source: `looklook-runtime/`.
+    Source(PathBuf),
+    /// A project root holding a vendored copy.
+    Vendored(PathBuf),
+}
+
+fn runtime_above(dir: &Path) -> Option<Runtime> {
+    dir.ancestors().find_map(|a| {
+        let source = a.join("looklook-runtime");
+        if source.join("Cargo.toml").is_file() {
+            Some(Runtime::Source(source))
+        } else if a.join(runtime::VENDOR_DIR).join("Cargo.toml").is_file() {
+            Some(Runtime::Vendored(a.to_path_buf()))
+        } else {
+            None
+        }
+    })
+}
+
+/// Write (or bring up to date) the runtime this looklook carries under
+/// `root`; its directory.
+fn vendor_runtime(root: &Path) -> Result<PathBuf, GenError> {
+    writer::apply(&runtime::plan(), root)?;
+    Ok(root.join(runtime::VENDOR_DIR))
+}
+
+/// `to` as seen from `from`; both absolute.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/a/b/c"), Path::new("/a/x")),
+            PathBuf::from("../../x")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/x")),
+            PathBuf::from("x")
+        );
+    }
+}
