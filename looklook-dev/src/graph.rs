@@ -36,16 +36,31 @@ pub struct GraphError {
     pub message: String,
 }
 
+/// The target triple `rustc` builds for by default (`host:` of `rustc -vV`).
+fn host_triple() -> Option<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = std::process::Command::new(rustc).arg("-vV").output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
+}
+
 impl Graph {
     /// Ask cargo about the workspace whose `Cargo.toml` is in or above `dir`.
     pub fn load(dir: &Path) -> Result<Graph, GraphError> {
-        let metadata = MetadataCommand::new()
-            .current_dir(dir)
-            .exec()
-            .map_err(|e| GraphError {
-                dir: dir.to_path_buf(),
-                message: e.to_string().trim().to_string(),
-            })?;
+        let mut command = MetadataCommand::new();
+        command.current_dir(dir);
+        // Only what builds for this machine: without the filter cargo
+        // fetches every platform's crates (wasm, windows) just to describe
+        // them, and fails offline.
+        if let Some(host) = host_triple() {
+            command.other_options(vec!["--filter-platform".to_string(), host]);
+        }
+        let metadata = command.exec().map_err(|e| GraphError {
+            dir: dir.to_path_buf(),
+            message: e.to_string().trim().to_string(),
+        })?;
         let local: Vec<&cargo_metadata::Package> = metadata
             .packages
             .iter()

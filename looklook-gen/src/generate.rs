@@ -190,10 +190,10 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
     let mut report = writer::apply(&plan, staging.path())?;
     let service = gen_api(&GenApiOptions {
         api_file: staging.path().join(codegen::project::api_file(&name)),
-        out_dir: staging.path().join(format!("{name}-api")),
+        out_dir: staging.path().join(&name).join("api"),
         runtime_path: opts.runtime_path.clone(),
     })?;
-    let in_crate = |p: PathBuf| Path::new(&format!("{name}-api")).join(p);
+    let in_crate = |p: PathBuf| Path::new(&name).join("api").join(p);
     report
         .created
         .extend(service.created.into_iter().map(in_crate));

@@ -15,6 +15,7 @@ pub mod apidsl;
 pub mod codegen;
 pub mod ddl;
 pub mod generate;
+pub mod naming;
 pub mod proto;
 pub mod runtime;
 pub mod rustfmt;

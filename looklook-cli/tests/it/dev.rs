@@ -395,10 +395,28 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Next: cd hello && looklook dev"));
-    let api_manifest = std::fs::read_to_string(dir.join("hello-api/Cargo.toml")).unwrap();
+    let api_manifest = std::fs::read_to_string(dir.join("hello/api/Cargo.toml")).unwrap();
     assert!(
-        api_manifest.contains(r#"looklook-runtime = { path = "../vendor/looklook-runtime" }"#),
+        api_manifest.contains(r#"looklook-runtime = { path = "../../vendor/looklook-runtime" }"#),
         "{api_manifest}"
+    );
+    // The manifest lists what `new` generated: `looklook gen` right after
+    // it succeeds and changes nothing.
+    let regen = Command::new(&looklook)
+        .arg("gen")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&regen.stdout);
+    assert!(
+        regen.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&regen.stderr)
+    );
+    assert!(said.contains("hello/api:"), "{said}");
+    assert!(
+        said.contains("Done: 0 created, 0 updated, 0 extended,"),
+        "{said}"
     );
     // The same dependency versions as this repository, so the build needs
     // no network (`--offline` below would refuse it).
@@ -419,12 +437,12 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     assert!(body.contains(r#""message":"hello, world""#), "{body}");
     let at = dev.wait_line("watching", 0);
 
-    let logic = dir.join("hello-api/src/logic/hello.rs");
+    let logic = dir.join("hello/api/src/logic/hello.rs");
     let text = std::fs::read_to_string(&logic).unwrap();
     std::fs::write(&logic, text.replace("\"hello, {}\"", "\"good day, {}\"")).unwrap();
     answer_at(port, "/hello", "good day, world", None);
     dev.wait_line(
-        "changed hello-api/src/logic/hello.rs; rebuilding hello-api",
+        "changed hello/api/src/logic/hello.rs; rebuilding hello-api",
         at,
     );
     dev.signal("-INT");

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::ast::{self, ApiFile, FieldKind, StructBody, TypeExpr, TypeKind};
 use super::parser::{GO_KEYWORDS, parse};
 use super::spec::*;
+use crate::naming::{snake_case, strip_handler_suffix};
 use looklook_diagnostics::{Diagnostic, Diagnostics, SourceFile, Span};
 
 /// A parsed file together with its source.
@@ -1035,41 +1036,6 @@ fn is_ident(s: &str) -> bool {
         && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `getUserHandler` → `getUser`, as goctl does.
-pub fn strip_handler_suffix(name: &str) -> &str {
-    name.strip_suffix("Handler")
-        .or_else(|| name.strip_suffix("handler"))
-        .unwrap_or(name)
-}
-
-/// `getUserInfo`, `GetUserInfo`, `get-user` → `get_user_info`.
-pub fn snake_case(s: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '-' || c == '_' {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
-            if !out.is_empty() && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower))
-            {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Go struct tags: `json:"name,optional" form:"q"`.
 fn parse_tags(raw: &str) -> Result<Vec<(String, String)>, String> {
     let s = raw.trim_matches('`');
@@ -1242,10 +1208,6 @@ mod tests {
 
     #[test]
     fn names_and_durations() {
-        assert_eq!(snake_case("getUserInfo"), "get_user_info");
-        assert_eq!(snake_case("HTTPServer"), "http_server");
-        assert_eq!(snake_case("user-info"), "user_info");
-        assert_eq!(strip_handler_suffix("loginHandler"), "login");
         assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("3x"), None);

@@ -13,8 +13,8 @@ use quote::{format_ident, quote};
 use super::{
     CrateOptions, FilePlan, Owner, SCAFFOLDED_HEADER, Signature, ident, ident_text, rust_file,
 };
-use crate::apidsl::check::{snake_case, strip_handler_suffix};
 use crate::apidsl::spec::{FieldDef, Group, RouteDef, Scalar, Source, Spec, Ty, TypeDef};
+use crate::naming::{snake_case, strip_handler_suffix};
 use crate::versions;
 
 /// The names one route's files and functions use.

@@ -4,8 +4,8 @@
 //! Every statement is a `&'static str` built here from the DDL's names, and
 //! every value is a bound parameter: the generated code never formats SQL.
 
+use crate::naming::{ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
 use askama::Template;
-use heck::{ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 

@@ -75,7 +75,7 @@ pub fn generate(name: &str) -> FilePlan {
     );
     plan.add(".gitignore", Owner::Scaffolded, render(&Gitignore));
     plan.add(
-        format!("{name}-api/src/logic/hello.rs"),
+        format!("{name}/api/src/logic/hello.rs"),
         Owner::Scaffolded,
         render(&HelloLogic),
     );
@@ -102,7 +102,7 @@ mod tests {
                 "looklook.stack.toml",
                 "shop.api",
                 ".gitignore",
-                "shop-api/src/logic/hello.rs"
+                "shop/api/src/logic/hello.rs"
             ]
         );
         let manifest = &plan.files[1].contents;

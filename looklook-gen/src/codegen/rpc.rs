@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::naming::{ToSnakeCase, ToUpperCamelCase};
 use askama::Template;
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use prost::Message as _;
 use quote::{format_ident, quote};

@@ -251,11 +251,10 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
     }
     let mut fields = std::collections::HashMap::new();
     for c in &columns {
-        if let Some(other) = fields.insert(
-            heck::ToSnakeCase::to_snake_case(c.name.as_str()),
-            c.name.as_str(),
-        ) {
-            errors.push(file.error(table_at, format!("columns `{other}` and `{}` of table `{name}` would both be the Rust field `{}`", c.name, heck::ToSnakeCase::to_snake_case(c.name.as_str()))).with_help("rename one of them"));
+        if let Some(other) =
+            fields.insert(crate::naming::snake_case(c.name.as_str()), c.name.as_str())
+        {
+            errors.push(file.error(table_at, format!("columns `{other}` and `{}` of table `{name}` would both be the Rust field `{}`", c.name, crate::naming::snake_case(c.name.as_str()))).with_help("rename one of them"));
         }
     }
     let primary_key = match primary.as_slice() {

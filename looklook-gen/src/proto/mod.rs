@@ -8,7 +8,7 @@ use miette::Diagnostic as _;
 use prost_types::{FileDescriptorSet, SourceCodeInfo};
 
 use crate::apidsl::{Diagnostic, Diagnostics, SourceFile, Span};
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use crate::naming::{ToSnakeCase, ToUpperCamelCase};
 
 /// A compiled `.proto` file with everything it imports.
 #[derive(Debug, Clone)]
