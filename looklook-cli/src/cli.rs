@@ -235,7 +235,7 @@ pub struct GenModelArgs {
     #[arg(long, value_name = "DB")]
     pub database: Option<String>,
     /// Path to looklook-runtime; found by looking up from DIR when omitted,
-    /// else taken from crates.io.
+    /// else the copy looklook carries, written to vendor/looklook-runtime.
     #[arg(long, value_name = "PATH")]
     pub runtime_path: Option<PathBuf>,
 }
@@ -251,7 +251,7 @@ pub struct GenRpcArgs {
     #[arg(long = "include", short = 'I', value_name = "DIR")]
     pub includes: Vec<PathBuf>,
     /// Path to looklook-runtime; found by looking up from DIR when omitted,
-    /// else taken from crates.io.
+    /// else the copy looklook carries, written to vendor/looklook-runtime.
     #[arg(long, value_name = "PATH")]
     pub runtime_path: Option<PathBuf>,
 }
@@ -264,7 +264,7 @@ pub struct GenApiArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
     /// Path to looklook-runtime; found by looking up from DIR when omitted,
-    /// else taken from crates.io.
+    /// else the copy looklook carries, written to vendor/looklook-runtime.
     #[arg(long, value_name = "PATH")]
     pub runtime_path: Option<PathBuf>,
 }

@@ -52,7 +52,7 @@ pub struct GenApiOptions {
     pub api_file: PathBuf,
     pub out_dir: PathBuf,
     /// Where `looklook-runtime` is; found by walking up from the output
-    /// directory when not given, else a crates.io dependency.
+    /// directory when not given, else vendored (see [`crate::runtime`]).
     pub runtime_path: Option<PathBuf>,
 }
 
