@@ -233,6 +233,8 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
             crate::ddl::parse(&apidsl::SourceFile::new(sql.display().to_string(), text))?;
         }
     }
+    // Resolved (a vendored copy compared) once for every crate.
+    let runtime_path = Some(runtime_for(&absolute(base)?)?);
     let mut reports = Vec::new();
     for service in &manifest.services {
         let name = service.name.get_ref();
@@ -241,7 +243,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
             let opts = GenApiOptions {
                 api_file,
                 out_dir: dir.join("api"),
-                runtime_path: None,
+                runtime_path: runtime_path.clone(),
             };
             reports.push((format!("{name}/api"), gen_api(&opts)?));
         }
@@ -250,7 +252,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 proto_file,
                 includes: Vec::new(),
                 out_dir: dir.join("rpc"),
-                runtime_path: None,
+                runtime_path: runtime_path.clone(),
             };
             reports.push((format!("{name}/rpc"), gen_rpc(&opts)?));
         }
@@ -261,7 +263,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 cache: service.cache,
                 crate_name: Some(format!("{name}-model")),
                 database: service.database.clone(),
-                runtime_path: None,
+                runtime_path: runtime_path.clone(),
             };
             reports.push((format!("{name}/model"), gen_model(&opts)?));
         }
@@ -316,21 +318,27 @@ fn absolute(p: &Path) -> Result<PathBuf, GenError> {
 fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<RuntimeDep, GenError> {
     let path = match given {
         Some(p) => absolute(p)?,
-        None => match runtime_above(crate_dir) {
-            Some(Runtime::Source(path)) => path,
-            Some(Runtime::Vendored(root)) => vendor_runtime(&root)?,
-            None => {
-                let root = crate_dir
-                    .ancestors()
-                    .find(|a| a.join(looklook_manifest::MANIFEST).is_file())
-                    .unwrap_or(crate_dir);
-                vendor_runtime(root)?
-            }
-        },
+        None => runtime_for(crate_dir)?,
     };
     Ok(RuntimeDep::Path(
         relative(crate_dir, &path).display().to_string(),
     ))
+}
+
+/// The runtime for crates in or below `dir`, a vendored copy brought up to
+/// date: see [`runtime_dependency`].
+fn runtime_for(dir: &Path) -> Result<PathBuf, GenError> {
+    match runtime_above(dir) {
+        Some(Runtime::Source(path)) => Ok(path),
+        Some(Runtime::Vendored(root)) => vendor_runtime(&root),
+        None => {
+            let root = dir
+                .ancestors()
+                .find(|a| a.join(looklook_manifest::MANIFEST).is_file())
+                .unwrap_or(dir);
+            vendor_runtime(root)
+        }
+    }
 }
 
 enum Runtime {

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use quote::ToTokens;
 
-use crate::codegen::{FilePlan, GENERATED_HEADER, Owner, PlannedFile, Signature};
-use crate::runtime::GENERATED_HEADER_HASH;
+use crate::codegen::{
+    FilePlan, GENERATED_HEADER, GENERATED_HEADER_HASH, Owner, PlannedFile, Signature,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
