@@ -45,14 +45,15 @@ pub enum Command {
     Logs(LogsArgs),
     /// What this machine has for running a stack, and how to get the rest.
     Doctor,
-    /// Run the reference system and walk a booking through it.
+    /// Run the project and walk through it.
     ///
-    /// Brings up MariaDB, Redis and Kafka (looklook.stack.toml), builds and
-    /// starts the eleven services and the WeChat sandbox, then registers,
-    /// logs in, browses, books, pays through the sandbox, sees the order
-    /// paid through Kafka and an unpaid one closed by the delayed job. Each
-    /// step is printed; any failure exits non-zero. Run it from the
-    /// repository.
+    /// Brings up the stack file's services (looklook.stack.toml, when there
+    /// is one), builds and starts every process of looklook.toml, each once
+    /// the one before it answers, then runs the walk that the manifest's
+    /// [demo] table names, with every process's address as <NAME>_ADDR. Its
+    /// lines are printed, and its exit status is looklook's. In this
+    /// repository the walk books a homestay end to end; in a new project it
+    /// calls the hello route.
     Demo(DemoArgs),
     /// Run the processes of looklook.toml from source and hot-reload them.
     ///
@@ -127,12 +128,16 @@ pub enum Engine {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<std::path::PathBuf>,
-    /// Use the MariaDB, Redis and Kafka already running; do not `up` them.
+    /// The project manifest [default: the nearest looklook.toml at or above
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Use the stack's services already running; do not `up` them.
     #[arg(long)]
     pub no_up: bool,
+    /// How to bring the stack up (as `looklook up --engine`).
+    #[arg(long, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
     /// Keep the system running after the walk, until Ctrl-C.
     #[arg(long)]
     pub serve: bool,

@@ -17,6 +17,7 @@ pub mod build;
 pub mod demo;
 pub mod graph;
 pub mod supervise;
+pub mod system;
 pub mod watch;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ use tokio::sync::mpsc;
 use build::{BinTarget, Build, BuildError};
 use graph::{Graph, GraphError, Watched};
 use looklook_diagnostics::{Diagnostics, SourceFile};
+use looklook_manifest::Spanned;
 use looklook_manifest::{self as manifest, Manifest, span};
 use supervise::{Child, Spec};
 use watch::{Watch, WatchError};
@@ -146,10 +148,11 @@ pub struct Process {
     pub name: String,
     pub target: BinTarget,
     pub args: Vec<String>,
+    /// Its own `env` from the manifest; [`manifest::process_env`] adds the
+    /// ports when it starts.
     pub env: BTreeMap<String, String>,
     pub cwd: PathBuf,
     pub watch: Watched,
-    pub port: Option<u16>,
 }
 
 /// Check the manifest's processes against the workspace: each package must
@@ -163,81 +166,96 @@ pub fn resolve(
     let mut errors = Vec::new();
     let mut processes = Vec::new();
     for def in &manifest.processes {
-        let Some(index) = graph.package(def.package.get_ref()) else {
-            let names: Vec<&str> = graph
-                .packages
-                .iter()
-                .filter(|p| !p.bins.is_empty())
-                .map(|p| p.name.as_str())
-                .collect();
-            errors.push(
-                file.error(
-                    span(&def.package),
-                    format!(
-                        "there is no package `{}` in the workspace at {}",
-                        def.package.get_ref(),
-                        graph.root.display()
-                    ),
-                )
-                .with_help(format!(
-                    "the packages with binaries are: {}",
-                    names.join(", ")
-                )),
-            );
-            continue;
-        };
-        let package = &graph.packages[index];
-        let bin = match &def.bin {
-            Some(bin) if package.bins.contains(bin.get_ref()) => bin.get_ref().clone(),
-            Some(bin) => {
-                errors.push(file.error(
-                    span(bin),
-                    format!(
-                        "package `{}` has no binary `{}`; it has: {}",
-                        package.name,
-                        bin.get_ref(),
-                        package.bins.join(", ")
-                    ),
-                ));
-                continue;
-            }
-            None if package.bins.len() == 1 => package.bins[0].clone(),
-            None => {
-                errors.push(
-                    file.error(
-                        span(&def.package),
-                        format!(
-                            "package `{}` has {} binaries; say which with `bin`",
-                            package.name,
-                            package.bins.len()
-                        ),
-                    )
-                    .with_help(format!("its binaries are: {}", package.bins.join(", "))),
-                );
+        let (index, target) = match binary(file, graph, &def.package, def.bin.as_ref()) {
+            Ok(found) => found,
+            Err(e) => {
+                errors.extend(e.0);
                 continue;
             }
         };
         processes.push(Process {
             name: def.name.get_ref().clone(),
-            target: BinTarget {
-                package: package.name.clone(),
-                bin,
-            },
+            target,
             args: def.args.clone(),
             env: def.env.clone(),
-            cwd: supervise::working_dir(dir, def.cwd.as_deref(), &package.dir),
+            cwd: supervise::working_dir(dir, def.cwd.as_deref(), &graph.packages[index].dir),
             watch: Watched {
                 name: def.name.get_ref().clone(),
                 package: index,
                 extra: def.watch.iter().map(|w| dir.join(w)).collect(),
             },
-            port: def.port,
         });
     }
     match errors.is_empty() {
         true => Ok(processes),
         false => Err(Diagnostics(errors).sorted()),
     }
+}
+
+/// The binary `bin` of workspace package `package` (its only one when
+/// `bin` is not given), and the package's index in the graph.
+pub fn binary(
+    file: &SourceFile,
+    graph: &Graph,
+    package: &Spanned<String>,
+    bin: Option<&Spanned<String>>,
+) -> Result<(usize, BinTarget), Diagnostics> {
+    let Some(index) = graph.package(package.get_ref()) else {
+        let names: Vec<&str> = graph
+            .packages
+            .iter()
+            .filter(|p| !p.bins.is_empty())
+            .map(|p| p.name.as_str())
+            .collect();
+        return Err(Diagnostics(vec![
+            file.error(
+                span(package),
+                format!(
+                    "there is no package `{}` in the workspace at {}",
+                    package.get_ref(),
+                    graph.root.display()
+                ),
+            )
+            .with_help(format!(
+                "the packages with binaries are: {}",
+                names.join(", ")
+            )),
+        ]));
+    };
+    let found = &graph.packages[index];
+    let bin = match bin {
+        Some(bin) if found.bins.contains(bin.get_ref()) => bin.get_ref().clone(),
+        Some(bin) => {
+            return Err(Diagnostics(vec![file.error(
+                span(bin),
+                format!(
+                    "package `{}` has no binary `{}`; it has: {}",
+                    found.name,
+                    bin.get_ref(),
+                    found.bins.join(", ")
+                ),
+            )]));
+        }
+        None if found.bins.len() == 1 => found.bins[0].clone(),
+        None => {
+            return Err(Diagnostics(vec![
+                file.error(
+                    span(package),
+                    format!(
+                        "package `{}` has {} binaries; say which with `bin`",
+                        found.name,
+                        found.bins.len()
+                    ),
+                )
+                .with_help(format!("its binaries are: {}", found.bins.join(", "))),
+            ]));
+        }
+    };
+    let target = BinTarget {
+        package: found.name.clone(),
+        bin,
+    };
+    Ok((index, target))
 }
 
 /// Read the manifest, ask cargo about the workspace, and check one against
@@ -289,7 +307,7 @@ pub fn run(
 type Sink = Arc<dyn Fn(DevEvent) + Send + Sync>;
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+pub(crate) fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     Ok(async move {
@@ -342,6 +360,8 @@ struct Loop {
     once: bool,
     color: bool,
     graph: Graph,
+    /// Every process's ports, as the manifest gives them.
+    ports: manifest::Ports,
     slots: Vec<Slot>,
     on: Sink,
     tx: mpsc::UnboundedSender<Msg>,
@@ -368,6 +388,7 @@ impl Loop {
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(supervise::LOG_DIR),
+            ports: manifest.ports(),
             settings: manifest.dev,
             once: opts.once,
             color: opts.color,
@@ -631,6 +652,12 @@ impl Loop {
         let tx = self.tx.clone();
         let on = self.on.clone();
         let dir = self.log_dir.clone();
+        let port = self.ports.answers_on(name);
+        let env = manifest::process_env(
+            name,
+            &self.ports,
+            &self.slot(name).expect("a process of the loop").process.env,
+        );
         let slot = self.slot_mut(name);
         let Some(exe) = slot.exe.clone() else {
             return Ok(());
@@ -640,7 +667,7 @@ impl Loop {
         let spec = Spec {
             exe: exe.clone(),
             args: slot.process.args.clone(),
-            env: slot.process.env.clone(),
+            env,
             cwd: slot.process.cwd.clone(),
         };
         let process = name.to_string();
@@ -690,7 +717,7 @@ impl Loop {
         });
         slot.child = Some(child);
         slot.started = Instant::now();
-        if let Some(port) = slot.process.port {
+        if let Some(port) = port {
             tokio::spawn(report_answering(process, port, on));
         }
         Ok(())

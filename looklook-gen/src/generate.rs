@@ -268,6 +268,15 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
             reports.push((format!("{name}/model"), gen_model(&opts)?));
         }
     }
+    // Prometheus's targets, from the processes' metrics ports.
+    if let Some((path, text)) = manifest.metrics_targets(codegen::GENERATED_HEADER_HASH) {
+        let mut plan = codegen::FilePlan::default();
+        plan.add(path, codegen::Owner::Generated, text);
+        reports.push((
+            "metrics targets".into(),
+            write(&mut plan, &absolute(base)?)?,
+        ));
+    }
     Ok(reports)
 }
 

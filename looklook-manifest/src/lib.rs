@@ -1,15 +1,21 @@
 //! The project manifest (`looklook.toml`): the services whose crates
 //! `looklook gen` (with no arguments) regenerates from their definitions,
-//! and the processes `looklook dev` runs. Each process is a binary of a
-//! crate in the cargo workspace, with its arguments, environment and
-//! working directory.
+//! and the processes `looklook dev` and `looklook demo` run. Each process is
+//! a binary of a crate in the cargo workspace, with its arguments,
+//! environment and working directory.
+//!
+//! The manifest is the one place a process's ports are written: every
+//! process is told its own (`PORT`, `METRICS_PORT`) and where the others
+//! are (`<NAME>_ADDR`, see [`process_env`]), and the Prometheus targets are
+//! written from it ([`Manifest::metrics_targets`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use heck::ToShoutySnakeCase;
 use serde::Deserialize;
-use toml::Spanned;
+pub use toml::Spanned;
 
 use looklook_diagnostics::{Diagnostic, Diagnostics, SourceFile, Span};
 
@@ -28,6 +34,56 @@ pub struct Manifest {
     pub services: Vec<ServiceDef>,
     #[serde(default, rename = "process")]
     pub processes: Vec<ProcessDef>,
+    /// What `looklook demo` does once the processes answer.
+    pub demo: Option<DemoDef>,
+    /// Where `looklook gen` writes the Prometheus scrape targets.
+    pub metrics: Option<MetricsDef>,
+}
+
+/// `[demo]`: bring the stack up, start every process, then run `walk` and
+/// exit with its status.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoDef {
+    /// The stack file's services to bring up first [default: all of them
+    /// outside a profile]; none when the project has no stack file.
+    pub up: Option<Vec<String>>,
+    /// More environment for every process (and the walk) in the demo.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub walk: Spanned<WalkDef>,
+}
+
+/// The demo's walk: a binary of the workspace (`package`, `bin`, `args`),
+/// or any `command`. Either way it gets the processes' `<NAME>_ADDR`
+/// variables, and `${VAR}` in a command's words is replaced from them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkDef {
+    pub package: Option<Spanned<String>>,
+    pub bin: Option<Spanned<String>>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+/// `[metrics]`: the Prometheus file-based service discovery file that
+/// `looklook gen` writes from the processes' `metrics_port`s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsDef {
+    /// Relative to the manifest, such as
+    /// `observability/prometheus/targets.yml`.
+    pub targets: String,
+    /// How Prometheus reaches the processes [default:
+    /// `host.docker.internal`, the host as a container sees it].
+    #[serde(default = "default_metrics_host")]
+    pub host: String,
+}
+
+fn default_metrics_host() -> String {
+    "host.docker.internal".into()
 }
 
 /// A service's definitions and where its crates go: `<dir>/api` from the
@@ -109,8 +165,101 @@ pub struct ProcessDef {
     /// relative to the manifest.
     #[serde(default)]
     pub watch: Vec<String>,
-    /// A TCP port it listens on: the dev loop reports when it answers there.
+    /// The TCP port it serves on (its `PORT`): the dev loop reports when it
+    /// answers there, and the other processes find it as `<NAME>_ADDR`.
     pub port: Option<u16>,
+    /// Where it serves its metrics (its `METRICS_PORT`), scraped by
+    /// Prometheus; a process without `port` counts as up once this answers.
+    pub metrics_port: Option<u16>,
+}
+
+/// The ports of a project's processes, by process name: the manifest's, or
+/// others (a test's free ones) for the same processes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ports {
+    pub serve: BTreeMap<String, u16>,
+    pub metrics: BTreeMap<String, u16>,
+}
+
+impl Ports {
+    /// Where `name` answers: its port, else its metrics port.
+    pub fn answers_on(&self, name: &str) -> Option<u16> {
+        self.serve
+            .get(name)
+            .or_else(|| self.metrics.get(name))
+            .copied()
+    }
+
+    /// Every process that serves, as `<NAME>_ADDR = 127.0.0.1:<port>`:
+    /// what a process (or the demo's walk) is told about the others.
+    pub fn addresses(&self) -> BTreeMap<String, String> {
+        self.serve
+            .iter()
+            .map(|(name, port)| (addr_var(name), format!("127.0.0.1:{port}")))
+            .collect()
+    }
+}
+
+/// The variable that holds process `name`'s address: `order-rpc` →
+/// `ORDER_RPC_ADDR`.
+pub fn addr_var(name: &str) -> String {
+    format!("{}_ADDR", name.to_shouty_snake_case())
+}
+
+/// The environment a process starts with: the others' addresses, its own
+/// `PORT` and `METRICS_PORT`, then its manifest `env` (which wins).
+pub fn process_env(
+    name: &str,
+    ports: &Ports,
+    own: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut env = ports.addresses();
+    if let Some(port) = ports.serve.get(name) {
+        env.insert("PORT".into(), port.to_string());
+    }
+    if let Some(port) = ports.metrics.get(name) {
+        env.insert("METRICS_PORT".into(), port.to_string());
+    }
+    env.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env
+}
+
+impl Manifest {
+    /// The ports the manifest gives its processes.
+    pub fn ports(&self) -> Ports {
+        let mut ports = Ports::default();
+        for p in &self.processes {
+            let name = p.name.get_ref();
+            if let Some(port) = p.port {
+                ports.serve.insert(name.clone(), port);
+            }
+            if let Some(port) = p.metrics_port {
+                ports.metrics.insert(name.clone(), port);
+            }
+        }
+        ports
+    }
+
+    /// The Prometheus file-SD document for the processes with a
+    /// `metrics_port` (YAML, so it can carry the generated-file header),
+    /// or `None` without a `[metrics]` table.
+    pub fn metrics_targets(&self, header: &str) -> Option<(String, String)> {
+        let metrics = self.metrics.as_ref()?;
+        let mut out = format!(
+            "{header}\n# Prometheus file-based service discovery: one target per process\n\
+             # with a metrics_port in looklook.toml.\n"
+        );
+        for p in &self.processes {
+            if let Some(port) = p.metrics_port {
+                out.push_str(&format!(
+                    "- targets: [\"{}:{port}\"]\n  labels: {{ service: {} }}\n",
+                    metrics.host,
+                    p.name.get_ref()
+                ));
+            }
+        }
+        Some((metrics.targets.clone(), out))
+    }
 }
 
 /// Read and check a manifest. Unknown keys, bad values and duplicate names
@@ -163,6 +312,29 @@ pub fn parse(file: &SourceFile) -> Result<Manifest, Diagnostics> {
                     name.get_ref()
                 ),
             ));
+        }
+    }
+    if let Some(demo) = &manifest.demo {
+        let walk = demo.walk.get_ref();
+        if walk.package.is_some() != walk.command.is_empty() {
+            errors.push(file.error(
+                span(&demo.walk),
+                "the demo's walk names a `package` or a `command`, one of the two".to_string(),
+            ));
+        }
+    }
+    let mut taken: BTreeMap<u16, &str> = BTreeMap::new();
+    for process in &manifest.processes {
+        for port in [process.port, process.metrics_port].into_iter().flatten() {
+            if let Some(other) = taken.insert(port, process.name.get_ref()) {
+                errors.push(file.error(
+                    span(&process.name),
+                    format!(
+                        "process `{}` uses port {port}, which `{other}` uses too",
+                        process.name.get_ref()
+                    ),
+                ));
+            }
         }
     }
     if errors.is_empty() {
@@ -259,5 +431,68 @@ package = "c"
         assert!(err.starts_with("4:"), "{err}");
         let err = check("[dev]\ndebounce = 5\n").unwrap_err();
         assert!(err.contains("unknown field `debounce`"), "{err}");
+    }
+
+    #[test]
+    fn tells_each_process_its_ports_and_where_the_others_are() {
+        let m = check(
+            r#"
+[metrics]
+targets = "prom/targets.yml"
+
+[[process]]
+name = "order-rpc"
+package = "order-rpc"
+port = 7001
+metrics_port = 7002
+
+[[process]]
+name = "order-mq"
+package = "order-mq"
+metrics_port = 7003
+env = { PORT = "mine" }
+"#,
+        )
+        .unwrap();
+        let ports = m.ports();
+        assert_eq!(ports.answers_on("order-mq"), Some(7003));
+        let env = process_env("order-rpc", &ports, &BTreeMap::new());
+        assert_eq!(env["ORDER_RPC_ADDR"], "127.0.0.1:7001");
+        assert_eq!(
+            (env["PORT"].as_str(), env["METRICS_PORT"].as_str()),
+            ("7001", "7002")
+        );
+        let env = process_env("order-mq", &ports, &m.processes[1].env);
+        assert_eq!(env["PORT"], "mine", "the manifest's env wins");
+        assert!(!env.contains_key("ORDER_MQ_ADDR"));
+        let (path, text) = m.metrics_targets("# generated").unwrap();
+        assert_eq!(path, "prom/targets.yml");
+        assert!(text.starts_with("# generated\n"));
+        assert!(text.contains(
+            "- targets: [\"host.docker.internal:7003\"]\n  labels: { service: order-mq }\n"
+        ));
+    }
+
+    #[test]
+    fn refuses_a_port_two_processes_use() {
+        let err = check(
+            "[[process]]\nname = \"a\"\npackage = \"a\"\nport = 1\n\n\
+             [[process]]\nname = \"b\"\npackage = \"b\"\nmetrics_port = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!(err, "7:process `b` uses port 1, which `a` uses too");
+    }
+
+    #[test]
+    fn reads_a_demo_walk_as_a_package_or_a_command() {
+        let m = check("[demo]\nwalk = { package = \"walker\" }\n").unwrap();
+        assert!(m.demo.unwrap().walk.get_ref().package.is_some());
+        let m = check("[demo]\nup = []\nwalk = { command = [\"curl\", \"${A_ADDR}\"] }\n").unwrap();
+        assert_eq!(m.demo.unwrap().walk.get_ref().command.len(), 2);
+        let err = check("[demo]\nwalk = { package = \"w\", command = [\"w\"] }\n").unwrap_err();
+        assert!(
+            err.contains("2:the demo's walk names a `package` or a `command`"),
+            "{err}"
+        );
     }
 }

@@ -152,7 +152,9 @@ where
     }
 }
 
-/// Create `topic` with `partitions` partitions unless it exists.
+/// Create `topic` with `partitions` partitions unless it exists. For tests
+/// and tools: in a project the stack file owns the topics (`looklook up`
+/// creates them), and a service never creates the topic it uses.
 pub async fn create_topic(brokers: &[String], topic: &str, partitions: i32) -> anyhow::Result<()> {
     let admin: AdminClient<_> = ClientConfig::new()
         .set("bootstrap.servers", brokers.join(","))

@@ -57,7 +57,7 @@ const TRACEPARENT_KEY: &str = "traceparent";
 #[serde(rename_all = "PascalCase")]
 pub struct RpcServerConf {
     pub name: String,
-    /// `host:port`, such as `0.0.0.0:2004`.
+    /// `host:port`, such as `0.0.0.0:9000`.
     pub listen_on: String,
     #[serde(default)]
     pub log: LogConf,

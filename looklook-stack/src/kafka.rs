@@ -16,6 +16,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 
+use crate::Topic;
+
 /// The CreateTopics versions this client speaks: 2 to 4 are the plain
 /// (not "flexible") encodings every broker since Kafka 1.0 accepts.
 const CREATE_TOPICS: std::ops::RangeInclusive<i16> = 2..=4;
@@ -24,11 +26,11 @@ const CREATE_TOPICS: std::ops::RangeInclusive<i16> = 2..=4;
 /// topics (a KRaft broker registers with its controller after it listens).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Create `topics` (one partition, one replica: a development broker) on
-/// the broker at `address` (`127.0.0.1:9092`). Topics that exist already
+/// Create `topics` (each with its partitions, one replica: a development
+/// broker) on the broker at `address` (`127.0.0.1:9092`). Topics that exist already
 /// are left as they are; the answer names the topics that were created.
 /// Errors the broker calls retriable are retried for a while.
-pub fn create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, String> {
+pub fn create_topics(address: &str, topics: &[Topic]) -> Result<Vec<String>, String> {
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
         match try_create_topics(address, topics) {
@@ -59,7 +61,7 @@ impl From<String> for Failure {
     }
 }
 
-fn try_create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, Failure> {
+fn try_create_topics(address: &str, topics: &[Topic]) -> Result<Vec<String>, Failure> {
     let mut conn = Connection::open(address)?;
     // Ask which CreateTopics versions the broker speaks before using one.
     let versions = conn.call(ApiVersionsRequest::default(), 0)?;
@@ -98,8 +100,8 @@ fn try_create_topics(address: &str, topics: &[String]) -> Result<Vec<String>, Fa
                 .iter()
                 .map(|t| {
                     CreatableTopic::default()
-                        .with_name(TopicName(StrBytes::from_string(t.clone())))
-                        .with_num_partitions(1)
+                        .with_name(TopicName(StrBytes::from_string(t.name().into())))
+                        .with_num_partitions(t.partitions())
                         .with_replication_factor(1)
                 })
                 .collect(),

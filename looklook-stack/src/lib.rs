@@ -107,8 +107,32 @@ fn default_successes() -> u32 {
 pub enum InitStep {
     /// Load SQL files into a database (created when missing).
     Sql { database: String, sql: Vec<String> },
-    /// Create Kafka topics.
-    Topics { topics: Vec<String> },
+    /// Create Kafka topics. The stack file is a topic's one owner: the
+    /// services that use it never create it.
+    Topics { topics: Vec<Topic> },
+}
+
+/// A Kafka topic: a name (one partition), or `{ name, partitions }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Topic {
+    Name(String),
+    Partitioned { name: String, partitions: i32 },
+}
+
+impl Topic {
+    pub fn name(&self) -> &str {
+        match self {
+            Topic::Name(name) | Topic::Partitioned { name, .. } => name,
+        }
+    }
+
+    pub fn partitions(&self) -> i32 {
+        match self {
+            Topic::Name(_) => 1,
+            Topic::Partitioned { partitions, .. } => *partitions,
+        }
+    }
 }
 
 /// What can go wrong with one service, whichever engine runs it.
@@ -631,7 +655,7 @@ ready = { tcp = 6379 }
 [services.kafka]
 image = "apache/kafka:3.9.0"
 depends_on = []
-init = [{ topics = ["orders"] }]
+init = [{ topics = ["orders", { name = "payments", partitions = 3 }] }]
 
 [services.app-jobs]
 image = "busybox"
@@ -679,7 +703,8 @@ profiles = ["observability"]
         assert_eq!(mysql.ready.as_ref().unwrap().successes, 2);
         assert!(matches!(&mysql.init[0], InitStep::Sql { database, .. } if database == "shop"));
         assert!(
-            matches!(&s.service("kafka").unwrap().init[0], InitStep::Topics { topics } if topics == &["orders"])
+            matches!(&s.service("kafka").unwrap().init[0], InitStep::Topics { topics }
+                if topics.iter().map(|t| (t.name(), t.partitions())).collect::<Vec<_>>() == [("orders", 1), ("payments", 3)])
         );
     }
 

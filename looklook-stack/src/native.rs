@@ -355,12 +355,35 @@ impl<'a> Native<'a> {
                 // The scrape targets are written for containers, which
                 // reach the host as host.docker.internal; a native
                 // Prometheus is on the host, so that name means 127.0.0.1.
-                let text = fs::read_to_string(&config).map_err(|source| NativeError::Io {
-                    path: config.clone(),
-                    source,
-                })?;
+                // The other files bound under /etc/prometheus (file-SD
+                // targets) are copied the same way, and the config points at
+                // the copies.
+                let on_host = |path: &Path| {
+                    fs::read_to_string(path)
+                        .map(|text| text.replace("host.docker.internal", "127.0.0.1"))
+                        .map_err(|source| NativeError::Io {
+                            path: path.to_path_buf(),
+                            source,
+                        })
+                };
+                let mut text = on_host(&config)?;
+                for bind in &def.binds {
+                    let mut parts = bind.split(':');
+                    let (Some(host), Some(inside)) = (parts.next(), parts.next()) else {
+                        continue;
+                    };
+                    let Some(file) = inside.strip_prefix("/etc/prometheus/") else {
+                        continue;
+                    };
+                    if file == "prometheus.yml" || file.contains('/') {
+                        continue;
+                    }
+                    let copy = dir.join(file);
+                    write(&copy, &on_host(&self.base.join(host))?)?;
+                    text = text.replace(inside, &copy.display().to_string());
+                }
                 let config = dir.join("prometheus.yml");
-                write(&config, &text.replace("host.docker.internal", "127.0.0.1"))?;
+                write(&config, &text)?;
                 command
                     .arg(format!("--config.file={}", config.display()))
                     .arg(format!("--storage.tsdb.path={}", data.display()))
@@ -543,13 +566,20 @@ impl<'a> Native<'a> {
         &self,
         name: &str,
         def: &ServiceDef,
-        topics: &[String],
+        topics: &[crate::Topic],
     ) -> Result<Vec<String>, NativeError> {
         let broker = format!("127.0.0.1:{}", port_of(def, Recipe::Kafka));
         super::kafka::create_topics(&broker, topics).map_err(|detail| {
             ServiceError::Init {
                 service: name.into(),
-                step: format!("topics {}", topics.join(", ")),
+                step: format!(
+                    "topics {}",
+                    topics
+                        .iter()
+                        .map(crate::Topic::name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 detail,
             }
             .into()

@@ -11,8 +11,8 @@ use looklook_stack::{Event, State, Status};
 
 use crate::cli::{DownArgs, Engine, LogsArgs, StackArgs, UpArgs};
 
-fn engine(args: &StackArgs) -> EngineChoice {
-    match args.engine {
+pub(crate) fn engine(engine: Engine) -> EngineChoice {
+    match engine {
         Engine::Auto => EngineChoice::Auto,
         Engine::Docker => EngineChoice::Docker,
         Engine::Native => EngineChoice::Native,
@@ -27,7 +27,7 @@ fn stack_file(args: &StackArgs) -> miette::Result<PathBuf> {
 pub fn up(args: UpArgs) -> miette::Result<String> {
     let opts = UpOptions {
         stack_file: stack_file(&args.stack)?,
-        engine: engine(&args.stack),
+        engine: engine(args.stack.engine),
         services: args.services,
         profiles: args.profiles,
     };
@@ -39,8 +39,12 @@ pub fn up(args: UpArgs) -> miette::Result<String> {
 }
 
 pub fn down(args: DownArgs) -> miette::Result<String> {
-    let stopped = infra::down(&stack_file(&args.stack)?, engine(&args.stack), args.volumes)
-        .map_err(crate::infra_error)?;
+    let stopped = infra::down(
+        &stack_file(&args.stack)?,
+        engine(args.stack.engine),
+        args.volumes,
+    )
+    .map_err(crate::infra_error)?;
     let mut out = String::new();
     for name in &stopped {
         let _ = writeln!(out, "stopped {name}");
@@ -55,7 +59,8 @@ pub fn down(args: DownArgs) -> miette::Result<String> {
 }
 
 pub fn ps(args: StackArgs) -> miette::Result<String> {
-    let statuses = infra::ps(&stack_file(&args)?, engine(&args)).map_err(crate::infra_error)?;
+    let statuses =
+        infra::ps(&stack_file(&args)?, engine(args.engine)).map_err(crate::infra_error)?;
     Ok(table(&statuses))
 }
 
@@ -72,7 +77,7 @@ pub fn logs(args: LogsArgs) -> miette::Result<String> {
     let mut out = std::io::stdout().lock();
     infra::logs(
         &file,
-        engine(&args.stack),
+        engine(args.stack.engine),
         &args.services,
         args.follow,
         &prefix,

@@ -104,7 +104,8 @@ fn the_reference_system_definitions_are_complete() {
 
 /// `looklook gen` over the repository's manifest changes nothing: the
 /// checked-in services/ are exactly what the generators make of
-/// examples/looklook (run on a copy, so a failure leaves the tree alone).
+/// examples/looklook, and the Prometheus targets what they make of the
+/// processes (run on a copy, so a failure leaves the tree alone).
 #[test]
 fn the_checked_in_services_are_what_looklook_gen_makes() {
     let root = crate::support::workspace();
@@ -115,8 +116,16 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
         &tmp.path().join("examples/looklook"),
     );
     copy_tree(&root.join("services"), &tmp.path().join("services"));
+    copy_tree(
+        &root.join("observability/prometheus"),
+        &tmp.path().join("observability/prometheus"),
+    );
     let reports = looklook_gen::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
-    assert_eq!(reports.len(), 12, "api, rpc and model for four services");
+    assert_eq!(
+        reports.len(),
+        13,
+        "api, rpc and model for four services, and Prometheus's targets"
+    );
     for (name, report) in reports {
         assert!(
             report.created.is_empty()

@@ -446,4 +446,47 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         at,
     );
     dev.signal("-INT");
+
+    // `looklook demo`: the process started on its port, then the walk the
+    // manifest names (a call of the hello route) decides the exit status.
+    let demo = Command::new(&looklook)
+        .arg("demo")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", crates_target())
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .unwrap();
+    let (said, progress) = (
+        String::from_utf8_lossy(&demo.stdout),
+        String::from_utf8_lossy(&demo.stderr),
+    );
+    assert!(demo.status.success(), "{said}{progress}");
+    assert!(
+        progress
+            .lines()
+            .any(|l| l.starts_with("started hello-api ")
+                && l.ends_with(&format!(" 127.0.0.1:{port}"))),
+        "{progress}"
+    );
+    assert!(
+        said.contains(r#"{"message":"good day, demo"}"#),
+        "{said}{progress}"
+    );
+    // A walk that fails is looklook's failure.
+    let manifest = std::fs::read_to_string(dir.join("looklook.toml")).unwrap();
+    std::fs::write(
+        dir.join("looklook.toml"),
+        manifest.replace("/hello?name=demo", "/nowhere"),
+    )
+    .unwrap();
+    let demo = Command::new(&looklook)
+        .arg("demo")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", crates_target())
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .unwrap();
+    let progress = String::from_utf8_lossy(&demo.stderr);
+    assert!(!demo.status.success(), "{progress}");
+    assert!(progress.contains("the walk failed"), "{progress}");
 }

@@ -769,8 +769,10 @@ fn topics_wait_for_a_broker_that_is_starting() {
             .unwrap()
     });
     let started = std::time::Instant::now();
-    let created =
-        looklook_stack::kafka::create_topics(&format!("127.0.0.1:{port}"), &["later".into()]);
+    let created = looklook_stack::kafka::create_topics(
+        &format!("127.0.0.1:{port}"),
+        &[looklook_stack::Topic::Name("later".into())],
+    );
     let mut tansu = broker.join().unwrap();
     let _ = tansu.kill();
     let _ = tansu.wait();

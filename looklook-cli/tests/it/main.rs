@@ -5,7 +5,6 @@ mod architecture;
 mod cli;
 mod corpus;
 mod dev;
-mod e2e;
 mod fuzz;
 mod infra;
 mod model;

@@ -17,6 +17,8 @@ struct WorkspaceToml<'a> {
 #[template(path = "project/looklook.toml.askama", escape = "none")]
 struct Manifest<'a> {
     name: &'a str,
+    /// The variable that holds its API's address.
+    addr_var: &'a str,
 }
 
 #[derive(Template)]
@@ -60,7 +62,10 @@ pub fn generate(name: &str) -> FilePlan {
     plan.add(
         "looklook.toml",
         Owner::Scaffolded,
-        render(&Manifest { name }),
+        render(&Manifest {
+            name,
+            addr_var: &looklook_manifest::addr_var(&format!("{name}-api")),
+        }),
     );
     let db = name.replace('-', "_");
     plan.add(
@@ -107,6 +112,10 @@ mod tests {
         );
         let manifest = &plan.files[1].contents;
         assert!(manifest.contains("package = \"shop-api\""), "{manifest}");
+        let file = crate::apidsl::SourceFile::new("looklook.toml", manifest.clone());
+        let parsed = looklook_manifest::parse(&file).unwrap_or_else(|e| panic!("{e}\n{manifest}"));
+        let walk = &parsed.demo.unwrap().walk.into_inner().command;
+        assert_eq!(walk[3], "http://${SHOP_API_ADDR}/hello?name=demo");
         let api = &plan.files[3].contents;
         assert!(api.contains("service shop-api {"), "{api}");
     }

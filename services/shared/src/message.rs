@@ -2,11 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The topic payment-rpc publishes to.
-pub const PAY_STATUS_TOPIC: &str = "payment-update-paystatus-topic";
-/// The consumer group of order-mq.
-pub const PAY_STATUS_GROUP: &str = "payment-update-paystatus-group";
-
 /// A payment of order `order_sn` reached `pay_status` (see
 /// [`crate::state::pay_status`]). Keyed by the order number, so the
 /// messages of one order stay in order on one partition.

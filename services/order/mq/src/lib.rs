@@ -26,8 +26,9 @@ pub struct Config {
     pub log: LogConf,
     #[serde(default)]
     pub prometheus: Option<PrometheusConf>,
-    /// The topic and the consumer group.
-    pub payment_update_status_conf: KafkaConf,
+    /// The topic and the consumer group. The key is the one payment-rpc's
+    /// config uses for the same topic.
+    pub kq_payment_update_pay_status_conf: KafkaConf,
     /// Where order-rpc is.
     pub order_rpc_conf: RpcClientConf,
 }
@@ -36,15 +37,12 @@ pub struct Config {
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let orders = OrderClient::new(&config.order_rpc_conf)
         .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?;
-    // The consumer owns its topic: it makes sure the topic is there before
-    // subscribing (three partitions: messages of one order stay in order).
-    let conf = &config.payment_update_status_conf;
-    // Brokers that are down now may be up later: the consumer waits.
-    if let Err(e) = kafka::create_topic(&conf.brokers, &conf.topic, 3).await {
-        tracing::warn!(topic = conf.topic, error = %e, "cannot create the topic");
-    }
+    // The topic is the stack file's (looklook.stack.toml declares it, with
+    // three partitions so that the messages of one order stay in order);
+    // `looklook up` creates it, never the consumer. Until it is there the
+    // consumer waits for it.
     kafka::consume(
-        &config.payment_update_status_conf,
+        &config.kq_payment_update_pay_status_conf,
         |message: PayStatusUpdate| {
             let orders = orders.clone();
             async move { handle(&orders, message).await }

@@ -99,7 +99,7 @@ impl World {
             name: "order-mq".into(),
             log: Default::default(),
             prometheus: None,
-            payment_update_status_conf: self.kafka.clone(),
+            kq_payment_update_pay_status_conf: self.kafka.clone(),
             order_rpc_conf: RpcClientConf::new(order_rpc),
         };
         tokio::spawn(async move {

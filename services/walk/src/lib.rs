@@ -1,11 +1,14 @@
 //! A booking, walked through the real HTTP gateways the way the
 //! mini-program would, each step reported as it happens.
+//!
+//! The walk knows the services by process name; where each one listens it
+//! reads from the `<NAME>_ADDR` variables that `looklook demo` (and the
+//! dev loop) give every process, from the ports in `looklook.toml`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-use super::{Ports, System};
 
 /// One step of the walk, for a learner to follow.
 #[derive(Debug, Clone)]
@@ -40,18 +43,32 @@ pub enum WalkError {
 
 /// A client of the system's gateways.
 pub struct Gateway {
-    ports: Ports,
+    /// `<NAME>_ADDR` → `host:port`.
+    addresses: BTreeMap<String, String>,
     http: reqwest::Client,
 }
 
 impl Gateway {
-    pub fn new(system: &System) -> Gateway {
+    /// From `<NAME>_ADDR` variables, such as `std::env::vars()`.
+    pub fn new(addresses: impl IntoIterator<Item = (String, String)>) -> Gateway {
         Gateway {
-            ports: system.ports.clone(),
+            addresses: addresses.into_iter().collect(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
                 .expect("a plain HTTP client builds"),
+        }
+    }
+
+    /// `http://host:port` of process `service`.
+    pub fn url(&self, service: &str) -> Result<String, WalkError> {
+        let var = looklook_manifest::addr_var(service);
+        match self.addresses.get(&var) {
+            Some(addr) => Ok(format!("http://{addr}")),
+            None => Err(WalkError::Step {
+                step: format!("find {service}"),
+                detail: format!("{var} is not set; run the walk under `looklook demo`"),
+            }),
         }
     }
 
@@ -66,7 +83,7 @@ impl Gateway {
     ) -> Result<(u16, Value), WalkError> {
         let mut req = self
             .http
-            .post(format!("http://127.0.0.1:{}{path}", self.ports.of(service)))
+            .post(format!("{}{path}", self.url(service)?))
             .json(body);
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -122,11 +139,10 @@ fn need<'v>(value: &'v Value, key: &str, step: &str) -> Result<&'v Value, WalkEr
 /// Walk a booking through `system`, telling `on` each step. Unpaid orders
 /// must close after `close_after` for the last step to see it.
 pub async fn walk(
-    system: &System,
+    gw: &Gateway,
     close_after: Duration,
     on: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Walk, WalkError> {
-    let gw = Gateway::new(system);
     let mut report = |title: &str, detail: String| {
         on(Step {
             title: title.into(),
@@ -322,7 +338,7 @@ pub async fn walk(
 
     // 6. payment-rpc published the payment; order-mq moves the order.
     let view = wait_for_state(
-        &gw,
+        gw,
         &token,
         &sn,
         1,
@@ -346,8 +362,8 @@ pub async fn walk(
         let got = gw
             .http
             .get(format!(
-                "http://127.0.0.1:{}/sandbox/messages?openid={openid}",
-                gw.ports.of("wechat-sandbox")
+                "{}/sandbox/messages?openid={openid}",
+                gw.url("wechat-sandbox")?
             ))
             .send()
             .await
@@ -407,7 +423,7 @@ pub async fn walk(
         ),
     );
     wait_for_state(
-        &gw,
+        gw,
         &token,
         &unpaid,
         -1,

@@ -1,19 +1,24 @@
-//! The reference system end to end: its twelve processes built from
-//! services/ and started on free ports against the real MariaDB, Redis and
-//! Kafka-protocol broker of `scripts/infra up`; the demo's booking walked
-//! through the gateways; then what must be refused, and what must survive.
+//! The reference system end to end: the processes of looklook.toml built
+//! from services/ and started on free ports against the real MariaDB, Redis
+//! and Kafka-protocol broker of `scripts/infra up`; the demo's booking
+//! walked through the gateways; then what must be refused, and what must
+//! survive.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use looklook_dev::build;
-use looklook_dev::demo::walk::{Gateway, wait_for_state};
-use looklook_dev::demo::{Infra, Ports, System, walk};
+use looklook_dev::system::{System, free_ports};
+use looklook_walk::{Gateway, wait_for_state, walk};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use serde_json::json;
 
-use crate::support::workspace;
+/// The repository: its looklook.toml, services/ and examples/.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 /// The services' default secret (their etc/*.yaml).
 const JWT_SECRET: &str = "looklook-dev-secret-change-me";
@@ -191,37 +196,57 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let mut own_redis = OwnRedis::start(redis_dir.path(), redis_port).await;
     let redis = format!("redis://127.0.0.1:{redis_port}/0");
 
-    let built = build::build(&root, &looklook_dev::demo::system::targets(), false)
-        .await
-        .unwrap();
+    // The processes as `looklook demo` starts them, on ports of their own.
+    let (manifest, _, processes) = looklook_dev::load(&root.join("looklook.toml"), &[]).unwrap();
+    let targets: Vec<_> = processes.iter().map(|p| p.target.clone()).collect();
+    let built = build::build(&root, &targets, false).await.unwrap();
     assert!(built.ok(), "{}", built.errors);
     let exes = built
         .executables
         .into_iter()
         .map(|(t, p)| (t.bin, p))
         .collect();
-    let infra = Infra {
-        mysql: mysql.clone(),
-        redis,
-        kafka: env("LOOKLOOK_TEST_KAFKA"),
-        db_prefix: "looklook_e2e".into(),
-        pay_status_topic: format!("e2e-paystatus-{}", chrono_now()),
-        close_order_after_secs: 15,
-    };
-    let mut system = System::start(&root, &exes, &infra, Ports::free().unwrap(), |_, _| {})
+    // Where the infrastructure is, by the variables the etc/*.yaml read.
+    let db = |svc: &str| format!("{mysql}/looklook_e2e_{svc}");
+    let kafka = env("LOOKLOOK_TEST_KAFKA");
+    // A topic of this run's own, made as `looklook up` makes the stack
+    // file's: the services never create one.
+    let topic = format!("e2e-paystatus-{}", chrono_now());
+    looklook_stack::kafka::create_topics(
+        &kafka,
+        &[looklook_stack::Topic::Partitioned {
+            name: topic.clone(),
+            partitions: 3,
+        }],
+    )
+    .unwrap();
+    let infra = BTreeMap::from(
+        [
+            ("REDIS_URL", redis.clone()),
+            ("JOB_REDIS_URL", redis),
+            ("KAFKA_BROKERS", kafka),
+            ("PAY_STATUS_TOPIC", topic),
+            ("CLOSE_ORDER_AFTER_SECS", "15".into()),
+            ("USERCENTER_DB", db("usercenter")),
+            ("TRAVEL_DB", db("travel")),
+            ("ORDER_DB", db("order")),
+            ("PAYMENT_DB", db("payment")),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    let ports = free_ports(&manifest.ports()).unwrap();
+    let mut system = System::start(&root, &processes, &exes, ports, &infra, |_, _| {})
         .await
         .unwrap();
 
     // The demo's walk: register, log in, browse, book, pay, paid via Kafka,
     // an unpaid order closed by the job.
+    let gw = Gateway::new(system.env());
     let mut steps = Vec::new();
-    let walked = walk(&system, Duration::from_secs(15), &mut |s| {
-        steps.push(s.title)
-    })
-    .await
-    .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
+    let walked = walk(&gw, Duration::from_secs(15), &mut |s| steps.push(s.title))
+        .await
+        .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
     assert_eq!(steps.len(), 13, "{steps:?}");
-    let gw = Gateway::new(&system);
     let token = walked.token.as_str();
 
     // A wrong password.
@@ -522,7 +547,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let mut exported = String::new();
     for port in system.ports.metrics.values() {
         let url = format!("http://127.0.0.1:{port}/metrics");
-        exported.push_str(&crate::support::scrape(&url).await);
+        exported.push_str(&reqwest::get(&url).await.unwrap().text().await.unwrap());
     }
     let wanted = dashboard_metrics();
     assert!(wanted.len() >= 6, "{wanted:?}");
@@ -550,8 +575,17 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
 /// each name that a selector (`{`) or a range (`[`) follows, less `up`,
 /// which Prometheus makes itself.
 fn dashboard_metrics() -> std::collections::BTreeSet<String> {
+    let path = workspace().join("observability/grafana/dashboards/looklook.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let queries = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().cloned().unwrap_or_default())
+        .map(|target| target["expr"].as_str().unwrap().to_string());
     let mut names = std::collections::BTreeSet::new();
-    for expr in crate::support::dashboard_queries() {
+    for expr in queries {
         let mut word = String::new();
         for c in expr.chars() {
             if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
