@@ -1,6 +1,7 @@
 //! looklook-runtime: what every looklook-generated service links.
 //!
 //! - [`config`]: YAML config files with `${ENV}` expansion and overrides.
+//! - [`ctx`]: the request context the logic of every entry point gets.
 //! - [`errors`]: business codes and the one error type handlers return.
 //! - [`http`]: server bootstrap, request binding, the response envelope, JWT.
 //! - `model` (feature `model`): MySQL pools, transactions, filters and the
@@ -10,8 +11,12 @@
 //! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
 //! - [`telemetry`]: logging and Prometheus metrics.
 //! - [`trace`]: spans per request and call, sent over OTLP (to Jaeger).
+//! - [`shutdown`]: the signal every server and worker stops on.
+//! - [`worker`]: the start-up and shutdown of processes that serve no
+//!   requests (consumers, job workers, schedulers).
 
 pub mod config;
+pub mod ctx;
 pub mod errors;
 pub mod http;
 #[cfg(feature = "kafka")]
@@ -20,8 +25,10 @@ pub mod kafka;
 pub mod model;
 #[cfg(feature = "rpc")]
 pub mod rpc;
+pub mod shutdown;
 pub mod telemetry;
 pub mod trace;
+pub mod worker;
 
 pub use errors::{Error, Result, codes};
 

@@ -31,7 +31,7 @@ use tonic::{Code, Request, Status};
 use tower::{Layer, Service};
 
 use crate::config::{LogConf, PrometheusConf, TelemetryConf};
-use crate::http::RequestCtx;
+use crate::ctx::RequestCtx;
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
 use crate::{Error, codes};
@@ -133,7 +133,7 @@ pub async fn serve(
         routes,
         services,
         descriptors,
-        crate::http::shutdown_signal(),
+        crate::shutdown::signal(),
     )
     .await?;
     crate::trace::flush();

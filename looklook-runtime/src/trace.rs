@@ -265,7 +265,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::testing::{collector, get_traced, int_attribute};
-    use crate::http::RequestCtx;
+    use crate::ctx::RequestCtx;
 
     /// A request that comes with a `traceparent` gets a span in that trace,
     /// its handler sees the span as the parent of what it calls, and the

@@ -1,5 +1,5 @@
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::{EchoReq, EchoResp};

@@ -40,7 +40,7 @@ fn write_user_code(dir: &Path) {
     fs::write(
         logic.join("create_order.rs"),
         r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::pb::shop::v1::{CreateOrderReq, CreateOrderResp, Order, OrderState};
 use crate::svc::ServiceContext;
@@ -60,7 +60,7 @@ pub async fn create_order(_svc: &ServiceContext, ctx: &RequestCtx, req: CreateOr
     .unwrap();
     fs::write(
         logic.join("get_order.rs"),
-        r#"use looklook_runtime::http::RequestCtx;
+        r#"use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use crate::pb::shop::v1::{GetOrderReq, Order};
@@ -82,7 +82,7 @@ pub async fn get_order(_svc: &ServiceContext, _ctx: &RequestCtx, req: GetOrderRe
     fs::write(
         dir.join("src/bin/call.rs"),
         r#"//! Calls the service through the generated clients; prints one line a call.
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
 use shop_rpc::client::{HealthProbeClient, OrderServiceClient};
 use shop_rpc::pb::shop::v1::{CreateOrderReq, GetOrderReq, order::Line};

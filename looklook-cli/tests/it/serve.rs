@@ -75,7 +75,7 @@ fn write_logic(crate_dir: &Path) {
         (
             "ping.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::PingResp;
@@ -89,7 +89,7 @@ pub async fn ping(_svc: &ServiceContext, _ctx: &RequestCtx) -> Result<PingResp> 
         (
             "search.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::{Book, SearchReq, SearchResp};
@@ -105,7 +105,8 @@ pub async fn search(_svc: &ServiceContext, _ctx: &RequestCtx, req: SearchReq) ->
         ),
         (
             "login.rs",
-            r#"use looklook_runtime::http::{RequestCtx, jwt};
+            r#"use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::http::jwt;
 use looklook_runtime::{Error, Result};
 
 use crate::svc::ServiceContext;
@@ -125,7 +126,7 @@ pub async fn login(svc: &ServiceContext, _ctx: &RequestCtx, req: LoginReq) -> Re
         (
             "admin/book/get_book.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::{Base, Book, BookReq};
@@ -141,7 +142,7 @@ pub async fn get_book(_svc: &ServiceContext, ctx: &RequestCtx, req: BookReq) -> 
         (
             "admin/book/create_book.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::{Book, CreateBookReq};
@@ -154,7 +155,7 @@ pub async fn create_book(_svc: &ServiceContext, _ctx: &RequestCtx, req: CreateBo
         (
             "admin/book/list_all.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::Book;
@@ -169,7 +170,7 @@ pub async fn list_all(_svc: &ServiceContext, _ctx: &RequestCtx) -> Result<Vec<Bo
         (
             "admin/book/update_book.rs",
             r#"use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use crate::svc::ServiceContext;
 use crate::types::{Base, Book, UpdateBookReq};

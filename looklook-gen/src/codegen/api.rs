@@ -747,7 +747,7 @@ fn handler_rs(route: &RouteDef, names: &RouteNames) -> String {
         quote!(ctx: RequestCtx),
     ];
     let mut args = vec![quote!(&svc), quote!(&ctx)];
-    let mut runtime = vec![quote!(ApiResult), quote!(Envelope), quote!(RequestCtx)];
+    let mut runtime = vec![quote!(ApiResult), quote!(Envelope)];
     if let Some(req) = &route.request {
         types.push(req);
         let t = format_ident!("{req}");
@@ -773,6 +773,7 @@ fn handler_rs(route: &RouteDef, names: &RouteNames) -> String {
     let tokens = quote! {
         #![doc = #module_doc]
         use axum::extract::State;
+        use looklook_runtime::ctx::RequestCtx;
         use looklook_runtime::http::{#(#runtime),*};
 
         use crate::svc::ServiceContext;
@@ -805,7 +806,7 @@ fn handler_mod_rs(dir: &[String], mods: &BTreeSet<String>) -> String {
 fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
     let mut imports = vec![
         "looklook_runtime::Result".to_string(),
-        "looklook_runtime::http::RequestCtx".to_string(),
+        "looklook_runtime::ctx::RequestCtx".to_string(),
         String::new(),
         "crate::svc::ServiceContext".to_string(),
     ];

@@ -208,7 +208,7 @@ impl RustType {
         match self {
             RustType::Unit => "()".into(),
             RustType::Extern(p) => p.clone(),
-            RustType::Local(m, n) => format!("crate::pb::{}::{n}", m.join("::")),
+            RustType::Local(m, n) => format!("{}::{n}", pb_path(m)),
         }
     }
 
@@ -226,7 +226,7 @@ impl RustType {
 
     fn import(&self) -> Option<(String, String)> {
         match self {
-            RustType::Local(m, n) => Some((format!("crate::pb::{}", m.join("::")), n.clone())),
+            RustType::Local(m, n) => Some((pb_path(m), n.clone())),
             _ => None,
         }
     }
@@ -239,22 +239,54 @@ impl RustType {
     }
 }
 
+/// `crate::pb` and the module path `m` under it.
+fn pb_path(m: &[String]) -> String {
+    std::iter::once("crate::pb")
+        .chain(m.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The protobuf packages of the compiled files, less the well-known types
+/// (which are `prost-types`'), longest first.
+fn own_packages(proto: &Proto) -> Vec<String> {
+    let mut packages: Vec<String> = proto
+        .fds
+        .file
+        .iter()
+        .map(|f| f.package().to_string())
+        .filter(|p| p != "google.protobuf")
+        .collect();
+    packages.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    packages.dedup();
+    packages
+}
+
+/// The Rust module of protobuf `package` under `crate::pb`. When the files
+/// have one package, as most services' do, its code is `crate::pb` itself:
+/// `crate::pb::User`, not `crate::pb::pb::User`.
+fn package_module(package: &str, flat: bool) -> Vec<String> {
+    if flat {
+        return Vec::new();
+    }
+    prost_build::Module::from_protobuf_package_name(package)
+        .parts()
+        .map(String::from)
+        .collect()
+}
+
 /// Resolves fully qualified protobuf names against the compiled packages.
 struct TypeMap {
     packages: Vec<String>,
+    /// One package: its code is `crate::pb` itself.
+    flat: bool,
 }
 
 impl TypeMap {
     fn new(proto: &Proto) -> Self {
-        let mut packages: Vec<String> = proto
-            .fds
-            .file
-            .iter()
-            .map(|f| f.package().to_string())
-            .collect();
-        packages.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        packages.dedup();
-        TypeMap { packages }
+        let packages = own_packages(proto);
+        let flat = packages.len() == 1;
+        TypeMap { packages, flat }
     }
 
     fn get(&self, full: &str) -> RustType {
@@ -275,10 +307,7 @@ impl TypeMap {
         } else {
             package.len() + 2
         }..];
-        let mut module: Vec<String> = prost_build::Module::from_protobuf_package_name(&package)
-            .parts()
-            .map(String::from)
-            .collect();
+        let mut module = package_module(&package, self.flat && self.packages.contains(&package));
         let mut names: Vec<&str> = rest.split('.').collect();
         let name = names.pop().unwrap_or_default().to_upper_camel_case();
         // Nested messages live in a module named after their parent.
@@ -287,11 +316,12 @@ impl TypeMap {
     }
 }
 
-/// The module path of a service's tonic code: `crate::pb::shop::v1`.
-fn service_module(service: &Service) -> TokenStream {
-    let parts = prost_build::Module::from_protobuf_package_name(&service.package)
-        .parts()
-        .map(ident)
+/// The module path of a service's tonic code: `crate::pb::shop::v1`, or
+/// `crate::pb` when the files have one package.
+fn service_module(service: &Service, types: &TypeMap) -> TokenStream {
+    let parts = package_module(&service.package, types.flat)
+        .iter()
+        .map(|p| ident(p))
         .collect::<Vec<_>>();
     quote!(crate::pb #(::#parts)*)
 }
@@ -317,7 +347,7 @@ fn logic_path(proto: &Proto, service: &Service, method: &Method) -> TokenStream 
 fn server_rs(proto: &Proto, types: &TypeMap) -> String {
     let names: Vec<String> = proto.services.iter().map(full_name).collect();
     let mut services = proto.services.iter().map(|s| {
-        let module = service_module(s);
+        let module = service_module(s, types);
         let server_mod = format_ident!("{}", s.server_module());
         let server = format_ident!("{}Server", s.rust_name());
         let name = format_ident!("{}", s.rust_name());
@@ -326,7 +356,7 @@ fn server_rs(proto: &Proto, types: &TypeMap) -> String {
     let first = services.next();
     let routes = quote!(Routes::new(#first) #(.add_service(#services))*);
     let impls = proto.services.iter().map(|s| {
-        let module = service_module(s);
+        let module = service_module(s, types);
         let server_mod = format_ident!("{}", s.server_module());
         let name = format_ident!("{}", s.rust_name());
         let doc = format!(" `{}`: each call goes to its logic function.", full_name(s));
@@ -441,7 +471,7 @@ fn server_rs(proto: &Proto, types: &TypeMap) -> String {
 
 fn client_rs(proto: &Proto, types: &TypeMap) -> String {
     let clients = proto.services.iter().map(|s| {
-        let module = service_module(s);
+        let module = service_module(s, types);
         let client_mod = format_ident!("{}", s.client_module());
         let client = format_ident!("{}Client", s.rust_name());
         let doc = format!(" A client of `{}`; cheap to clone, safe to share.", full_name(s));
@@ -492,7 +522,7 @@ fn client_rs(proto: &Proto, types: &TypeMap) -> String {
         #![doc = " calls balanced over several endpoints, business errors returned as the"]
         #![doc = " same `looklook_runtime::Error` the server raised."]
 
-        use looklook_runtime::http::RequestCtx;
+        use looklook_runtime::ctx::RequestCtx;
         use looklook_runtime::rpc::{self, RpcClientConf};
         use looklook_runtime::{Error, Result};
         use tonic::Response;
@@ -507,7 +537,7 @@ fn logic_rs(service: &Service, method: &Method, types: &TypeMap) -> (String, Sig
     let output = types.get(&method.output);
     let mut runtime = vec![
         "looklook_runtime::Result".to_string(),
-        "looklook_runtime::http::RequestCtx".to_string(),
+        "looklook_runtime::ctx::RequestCtx".to_string(),
     ];
     let mut streaming: Vec<&str> = Vec::new();
     if method.server_streaming {
@@ -621,6 +651,7 @@ pub fn pb_plan(proto: &Proto) -> std::io::Result<FilePlan> {
         .collect();
     let mut modules = config.generate(requests)?;
     modules.retain(|m, _| m.parts().collect::<Vec<_>>() != ["google", "protobuf"]);
+    let flat = modules.len() == 1;
 
     let mut plan = FilePlan::default();
     let mut tree = ModNode::default();
@@ -634,7 +665,8 @@ pub fn pb_plan(proto: &Proto) -> std::io::Result<FilePlan> {
                 parts.join(".")
             }
         );
-        tree.insert(&parts, &file);
+        // One package: its code is `crate::pb` itself.
+        tree.insert(if flat { &[] } else { &parts }, &file);
         plan.add(
             format!("src/pb/{file}"),
             Owner::Generated,
@@ -647,8 +679,8 @@ pub fn pb_plan(proto: &Proto) -> std::io::Result<FilePlan> {
         "src/pb/mod.rs",
         Owner::Generated,
         rust_file(quote! {
-            #![doc = " Messages, clients and servers generated by prost and tonic from the `.proto` files,"]
-            #![doc = " one module per protobuf package."]
+            #![doc = " Messages, clients and servers generated by prost and tonic from the `.proto` files:"]
+            #![doc = " here when they have one protobuf package, else one module per package."]
             #![allow(clippy::all, clippy::pedantic)]
 
             #modules
@@ -693,6 +725,28 @@ impl ModNode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_package_is_pb_itself() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/looklook/order/order.proto");
+        let proto = crate::proto::compile(&path, &[]).unwrap();
+        let plan = pb_plan(&proto).unwrap();
+        let mod_rs = &plan.get("src/pb/mod.rs").unwrap().contents;
+        assert!(mod_rs.contains("\ninclude!(\"pb.rs\");"), "{mod_rs}");
+        assert!(!mod_rs.contains("pub mod pb"), "{mod_rs}");
+        let types = TypeMap::new(&proto);
+        assert_eq!(
+            types.get(".pb.HomestayOrder").text(),
+            "crate::pb::HomestayOrder"
+        );
+        let server = server_rs(&proto, &types);
+        assert!(
+            server.contains("crate::pb::order_server::OrderServer::new"),
+            "{server}"
+        );
+        assert!(!server.contains("pb::pb"), "{server}");
+    }
 
     #[test]
     fn one_file_per_package_nested_in_pb() {

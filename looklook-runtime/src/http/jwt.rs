@@ -60,7 +60,7 @@ impl JwtKey {
 }
 
 /// Middleware for routes behind `jwt:`: a missing or bad token is 401; a
-/// good one puts its [`Claims`] in the request for [`super::RequestCtx`].
+/// good one puts its [`Claims`] in the request for [`crate::ctx::RequestCtx`].
 pub async fn require(State(key): State<JwtKey>, mut req: Request, next: Next) -> Response {
     let token = req
         .headers()

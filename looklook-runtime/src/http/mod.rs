@@ -4,7 +4,8 @@
 //!   graceful shutdown.
 //! - [`Bind`] fills a request type from the path, query, headers and JSON body.
 //! - [`Envelope`] answers `{"code":200,"msg":"OK","data":...}`.
-//! - [`jwt`] checks tokens and hands their claims to the logic via [`RequestCtx`].
+//! - [`jwt`] checks tokens and hands their claims to the logic via
+//!   [`RequestCtx`], which a handler gets from the request.
 
 mod bind;
 pub mod jwt;
@@ -16,9 +17,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 pub use bind::{Bind, BindFields, Field, Kind, Range, Source};
-pub use server::{app, serve, serve_with_shutdown, shutdown_signal};
+pub use server::{app, serve, serve_with_shutdown};
 
 use crate::codes;
+use crate::ctx::RequestCtx;
 
 /// A successful answer, wrapped in looklook's envelope.
 pub struct Envelope<T>(pub T);
@@ -44,53 +46,8 @@ impl<T: Serialize> IntoResponse for Envelope<T> {
 /// What a handler returns: the envelope, or an error that renders itself.
 pub type ApiResult<T> = crate::Result<Envelope<T>>;
 
-/// Per-request facts the logic may need: the request id, and the JWT claims
-/// on routes behind `jwt:`.
-#[derive(Debug, Clone, Default)]
-pub struct RequestCtx {
-    request_id: Option<axum::http::HeaderValue>,
-    /// The W3C `traceparent` the request came with, passed on to the
-    /// services this one calls.
-    traceparent: Option<axum::http::HeaderValue>,
-    pub claims: Option<jwt::Claims>,
-}
-
-impl RequestCtx {
-    /// A context for work that did not come in over HTTP (a gRPC call, a job).
-    pub fn with_request_id(id: &str) -> Self {
-        RequestCtx {
-            request_id: axum::http::HeaderValue::from_str(id).ok(),
-            traceparent: None,
-            claims: None,
-        }
-    }
-
-    /// The same context, continuing the trace `traceparent`.
-    pub fn with_traceparent(mut self, traceparent: &str) -> Self {
-        self.traceparent = axum::http::HeaderValue::from_str(traceparent).ok();
-        self
-    }
-
-    /// The W3C trace context this request is part of, if any.
-    pub fn traceparent(&self) -> Option<&str> {
-        self.traceparent.as_ref().and_then(|v| v.to_str().ok())
-    }
-
-    /// The `x-request-id` of this request (set by the server when the
-    /// client sent none): put it in logs to follow a request around.
-    pub fn request_id(&self) -> &str {
-        self.request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    /// The `jwtUserId` claim, on routes behind `jwt:`.
-    pub fn user_id(&self) -> Option<i64> {
-        self.claims.as_ref().map(|c| c.user_id)
-    }
-}
-
+/// A handler's [`RequestCtx`]: the request id, the trace context and the
+/// JWT claims of the request.
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = std::convert::Infallible;
 

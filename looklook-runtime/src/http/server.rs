@@ -154,7 +154,7 @@ pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
         telemetry::serve_metrics(p).await?;
     }
     tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving");
-    serve_with_shutdown(listener, router, shutdown_signal()).await?;
+    serve_with_shutdown(listener, router, crate::shutdown::signal()).await?;
     crate::trace::flush();
     tracing::info!(service = conf.name, "stopped");
     Ok(())
@@ -177,26 +177,4 @@ pub async fn serve_with_shutdown(
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

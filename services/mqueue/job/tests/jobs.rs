@@ -5,18 +5,19 @@
 use std::time::{Duration, Instant};
 
 use chrono::Days;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
+use looklook_runtime::worker::WorkerConf;
 use looklook_shared::jobs::{self, ExpireOrders, JobRedisConf};
 use looklook_shared::sn;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use looklook_shared::time;
 use looklook_testkit::{noon_in, order_rpc, travel_rpc};
-use mqueue_job::Config;
+use mqueue_job::{Config, ServiceContext};
 use order_model::homestay_order::{HomestayOrder, HomestayOrderModel};
 use order_model::{Cache, CacheConf, SqlConf};
 use order_rpc::client::OrderClient;
-use order_rpc::pb::pb::{
+use order_rpc::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
 };
 
@@ -57,14 +58,12 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     let orders = OrderClient::new(&RpcClientConf::new(order_addr.clone())).unwrap();
 
     let config = Config {
-        name: "mqueue-job".into(),
-        log: Default::default(),
-        prometheus: None,
+        worker: WorkerConf::new("mqueue-job"),
         job_redis: JobRedisConf { url: redis.clone() },
         order_rpc_conf: RpcClientConf::new(order_addr),
         order_db: SqlConf::new(order_db.clone()),
         cache: CacheConf::new(redis.clone()),
-        // Telling users is walked end to end (looklook-cli's e2e test);
+        // Telling users is walked end to end (services/walk's e2e test);
         // here nobody answers, and those jobs just wait for another try.
         usercenter_rpc_conf: RpcClientConf::new("127.0.0.1:9"),
         wx_mini_conf: looklook_wechat::client::WxMiniConf {
@@ -78,8 +77,9 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
             miniprogram_state: "developer".into(),
         },
     };
+    let svc = ServiceContext::new(&config).unwrap();
     tokio::spawn(async move {
-        mqueue_job::run(&config, std::future::pending())
+        mqueue_job::run(svc, &config.job_redis, std::future::pending())
             .await
             .unwrap();
     });

@@ -3,7 +3,7 @@
 //! in-process), over real MariaDB, Redis and Kafka.
 
 use chrono::Utc;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::kafka::KafkaConf;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, start_service};
@@ -44,8 +44,8 @@ async fn book_list_and_show_orders_through_the_gateway() {
         env!("CARGO_BIN_EXE_order-api"),
         env!("CARGO_MANIFEST_DIR"),
         &[
-            ("ORDER_RPC", &order_rpc),
-            ("PAYMENT_RPC", &payment_rpc),
+            ("ORDER_RPC_ADDR", &order_rpc),
+            ("PAYMENT_RPC_ADDR", &payment_rpc),
             ("JWT_SECRET", SECRET),
         ],
     )
@@ -133,7 +133,7 @@ async fn book_list_and_show_orders_through_the_gateway() {
     let payment_sn = payments
         .create_payment(
             &ctx,
-            payment_rpc::pb::pb::CreatePaymentReq {
+            payment_rpc::pb::CreatePaymentReq {
                 user_id: 1,
                 pay_model: "WECHAT_PAY".into(),
                 pay_total: 134400,
@@ -147,7 +147,7 @@ async fn book_list_and_show_orders_through_the_gateway() {
     payments
         .update_trade_state(
             &ctx,
-            payment_rpc::pb::pb::UpdateTradeStateReq {
+            payment_rpc::pb::UpdateTradeStateReq {
                 sn: payment_sn,
                 trade_state: "SUCCESS".into(),
                 pay_status: 1,
@@ -161,7 +161,7 @@ async fn book_list_and_show_orders_through_the_gateway() {
         .unwrap()
         .update_homestay_order_trade_state(
             &ctx,
-            order_rpc::pb::pb::UpdateHomestayOrderTradeStateReq {
+            order_rpc::pb::UpdateHomestayOrderTradeStateReq {
                 sn: sn.clone(),
                 trade_state: 1,
             },

@@ -1,18 +1,16 @@
 //! order-mq: load the config, consume until SIGINT or SIGTERM.
 
-use order_mq::Config;
+use looklook_runtime::{config, worker};
+use order_mq::{Config, ServiceContext};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // `-f PATH` picks another config file.
-    let path = looklook_runtime::config::path_from_args("etc/order-mq.yaml");
-    let config: Config = looklook_runtime::config::load(&path)?;
-    looklook_runtime::telemetry::init_logging(&config.log);
-    if let Some(p) = &config.prometheus {
-        looklook_runtime::telemetry::serve_metrics(p).await?;
-    }
-    tracing::info!(service = config.name, "starting");
-    order_mq::run(&config, looklook_runtime::http::shutdown_signal()).await?;
-    tracing::info!(service = config.name, "stopped");
-    Ok(())
+    let path = config::path_from_args("etc/order-mq.yaml");
+    let config: Config = config::load(&path)?;
+    let worker = config.worker.clone();
+    worker::run(&worker, |shutdown| async move {
+        order_mq::run(ServiceContext::new(config)?, shutdown).await
+    })
+    .await
 }

@@ -5,13 +5,14 @@ use std::time::{Duration, Instant};
 
 use looklook_runtime::kafka::{self, KafkaConf, Publisher};
 use looklook_runtime::rpc::RpcClientConf;
+use looklook_runtime::worker::WorkerConf;
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, local_listener};
 use looklook_shared::{sn, time};
 use looklook_testkit::order_rpc_on;
 use order_model::homestay_order::{HomestayOrder, HomestayOrderModel};
 use order_model::{Cache, CacheConf, SqlConf};
-use order_mq::Config;
+use order_mq::{Config, ServiceContext};
 
 struct World {
     db: String,
@@ -96,16 +97,13 @@ impl World {
 
     fn consumer(&self, order_rpc: &str) -> tokio::task::JoinHandle<()> {
         let config = Config {
-            name: "order-mq".into(),
-            log: Default::default(),
-            prometheus: None,
+            worker: WorkerConf::new("order-mq"),
             kq_payment_update_pay_status_conf: self.kafka.clone(),
             order_rpc_conf: RpcClientConf::new(order_rpc),
         };
+        let svc = ServiceContext::new(config).unwrap();
         tokio::spawn(async move {
-            order_mq::run(&config, std::future::pending())
-                .await
-                .unwrap();
+            order_mq::run(svc, std::future::pending()).await.unwrap();
         })
     }
 }

@@ -3,7 +3,7 @@
 //! calls balanced over several endpoints, business errors returned as the
 //! same `looklook_runtime::Error` the server raised.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::{self, RpcClientConf};
 use looklook_runtime::{Error, Result};
 use tonic::Response;
@@ -12,7 +12,7 @@ use tonic::transport::Channel;
 /// A client of `pb.order`; cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct OrderClient {
-    inner: crate::pb::pb::order_client::OrderClient<Channel>,
+    inner: crate::pb::order_client::OrderClient<Channel>,
 }
 
 impl OrderClient {
@@ -20,20 +20,20 @@ impl OrderClient {
     /// before the services it calls.
     pub fn new(conf: &RpcClientConf) -> Result<Self> {
         Ok(OrderClient {
-            inner: crate::pb::pb::order_client::OrderClient::new(rpc::channel(conf)?),
+            inner: crate::pb::order_client::OrderClient::new(rpc::channel(conf)?),
         })
     }
 
     /// The tonic client underneath, for streaming calls.
-    pub fn raw(&self) -> crate::pb::pb::order_client::OrderClient<Channel> {
+    pub fn raw(&self) -> crate::pb::order_client::OrderClient<Channel> {
         self.inner.clone()
     }
 
     pub async fn create_homestay_order(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::CreateHomestayOrderReq,
-    ) -> Result<crate::pb::pb::CreateHomestayOrderResp> {
+        req: crate::pb::CreateHomestayOrderReq,
+    ) -> Result<crate::pb::CreateHomestayOrderResp> {
         self.inner
             .clone()
             .create_homestay_order(rpc::request(ctx, req))
@@ -45,8 +45,8 @@ impl OrderClient {
     pub async fn homestay_order_detail(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::HomestayOrderDetailReq,
-    ) -> Result<crate::pb::pb::HomestayOrderDetailResp> {
+        req: crate::pb::HomestayOrderDetailReq,
+    ) -> Result<crate::pb::HomestayOrderDetailResp> {
         self.inner
             .clone()
             .homestay_order_detail(rpc::request(ctx, req))
@@ -58,8 +58,8 @@ impl OrderClient {
     pub async fn update_homestay_order_trade_state(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::UpdateHomestayOrderTradeStateReq,
-    ) -> Result<crate::pb::pb::UpdateHomestayOrderTradeStateResp> {
+        req: crate::pb::UpdateHomestayOrderTradeStateReq,
+    ) -> Result<crate::pb::UpdateHomestayOrderTradeStateResp> {
         self.inner
             .clone()
             .update_homestay_order_trade_state(rpc::request(ctx, req))
@@ -71,8 +71,8 @@ impl OrderClient {
     pub async fn user_homestay_order_list(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::UserHomestayOrderListReq,
-    ) -> Result<crate::pb::pb::UserHomestayOrderListResp> {
+        req: crate::pb::UserHomestayOrderListReq,
+    ) -> Result<crate::pb::UserHomestayOrderListResp> {
         self.inner
             .clone()
             .user_homestay_order_list(rpc::request(ctx, req))

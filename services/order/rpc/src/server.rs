@@ -13,7 +13,7 @@ pub const SERVICES: &[&str] = &["pb.order"];
 
 /// Every service of this crate, sharing one [`ServiceContext`].
 pub fn routes(svc: ServiceContext) -> Routes {
-    Routes::new(crate::pb::pb::order_server::OrderServer::new(Order {
+    Routes::new(crate::pb::order_server::OrderServer::new(Order {
         svc: svc.clone(),
     }))
 }
@@ -44,11 +44,11 @@ pub struct Order {
 }
 
 #[tonic::async_trait]
-impl crate::pb::pb::order_server::Order for Order {
+impl crate::pb::order_server::Order for Order {
     async fn create_homestay_order(
         &self,
-        request: Request<crate::pb::pb::CreateHomestayOrderReq>,
-    ) -> Result<Response<crate::pb::pb::CreateHomestayOrderResp>, Status> {
+        request: Request<crate::pb::CreateHomestayOrderReq>,
+    ) -> Result<Response<crate::pb::CreateHomestayOrderResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::create_homestay_order::create_homestay_order(
             &self.svc,
@@ -62,8 +62,8 @@ impl crate::pb::pb::order_server::Order for Order {
 
     async fn homestay_order_detail(
         &self,
-        request: Request<crate::pb::pb::HomestayOrderDetailReq>,
-    ) -> Result<Response<crate::pb::pb::HomestayOrderDetailResp>, Status> {
+        request: Request<crate::pb::HomestayOrderDetailReq>,
+    ) -> Result<Response<crate::pb::HomestayOrderDetailResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::homestay_order_detail::homestay_order_detail(
             &self.svc,
@@ -77,8 +77,8 @@ impl crate::pb::pb::order_server::Order for Order {
 
     async fn update_homestay_order_trade_state(
         &self,
-        request: Request<crate::pb::pb::UpdateHomestayOrderTradeStateReq>,
-    ) -> Result<Response<crate::pb::pb::UpdateHomestayOrderTradeStateResp>, Status> {
+        request: Request<crate::pb::UpdateHomestayOrderTradeStateReq>,
+    ) -> Result<Response<crate::pb::UpdateHomestayOrderTradeStateResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::update_homestay_order_trade_state::update_homestay_order_trade_state(
             &self.svc,
@@ -92,8 +92,8 @@ impl crate::pb::pb::order_server::Order for Order {
 
     async fn user_homestay_order_list(
         &self,
-        request: Request<crate::pb::pb::UserHomestayOrderListReq>,
-    ) -> Result<Response<crate::pb::pb::UserHomestayOrderListResp>, Status> {
+        request: Request<crate::pb::UserHomestayOrderListReq>,
+    ) -> Result<Response<crate::pb::UserHomestayOrderListResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::user_homestay_order_list::user_homestay_order_list(
             &self.svc,

@@ -2,12 +2,12 @@
 //! MariaDB (the order schema, and the travel schema with its seed) and
 //! Redis, through its client.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use looklook_testkit::{noon_in, order_rpc, travel_rpc};
 use order_rpc::client::OrderClient;
-use order_rpc::pb::pb::{
+use order_rpc::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
     UserHomestayOrderListReq,
 };

@@ -3,7 +3,7 @@
 //! calls balanced over several endpoints, business errors returned as the
 //! same `looklook_runtime::Error` the server raised.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::{self, RpcClientConf};
 use looklook_runtime::{Error, Result};
 use tonic::Response;
@@ -12,7 +12,7 @@ use tonic::transport::Channel;
 /// A client of `pb.payment`; cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct PaymentClient {
-    inner: crate::pb::pb::payment_client::PaymentClient<Channel>,
+    inner: crate::pb::payment_client::PaymentClient<Channel>,
 }
 
 impl PaymentClient {
@@ -20,20 +20,20 @@ impl PaymentClient {
     /// before the services it calls.
     pub fn new(conf: &RpcClientConf) -> Result<Self> {
         Ok(PaymentClient {
-            inner: crate::pb::pb::payment_client::PaymentClient::new(rpc::channel(conf)?),
+            inner: crate::pb::payment_client::PaymentClient::new(rpc::channel(conf)?),
         })
     }
 
     /// The tonic client underneath, for streaming calls.
-    pub fn raw(&self) -> crate::pb::pb::payment_client::PaymentClient<Channel> {
+    pub fn raw(&self) -> crate::pb::payment_client::PaymentClient<Channel> {
         self.inner.clone()
     }
 
     pub async fn create_payment(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::CreatePaymentReq,
-    ) -> Result<crate::pb::pb::CreatePaymentResp> {
+        req: crate::pb::CreatePaymentReq,
+    ) -> Result<crate::pb::CreatePaymentResp> {
         self.inner
             .clone()
             .create_payment(rpc::request(ctx, req))
@@ -45,8 +45,8 @@ impl PaymentClient {
     pub async fn get_payment_by_sn(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GetPaymentBySnReq,
-    ) -> Result<crate::pb::pb::GetPaymentBySnResp> {
+        req: crate::pb::GetPaymentBySnReq,
+    ) -> Result<crate::pb::GetPaymentBySnResp> {
         self.inner
             .clone()
             .get_payment_by_sn(rpc::request(ctx, req))
@@ -58,8 +58,8 @@ impl PaymentClient {
     pub async fn update_trade_state(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::UpdateTradeStateReq,
-    ) -> Result<crate::pb::pb::UpdateTradeStateResp> {
+        req: crate::pb::UpdateTradeStateReq,
+    ) -> Result<crate::pb::UpdateTradeStateResp> {
         self.inner
             .clone()
             .update_trade_state(rpc::request(ctx, req))
@@ -71,8 +71,8 @@ impl PaymentClient {
     pub async fn get_payment_success_refund_by_order_sn(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GetPaymentSuccessRefundByOrderSnReq,
-    ) -> Result<crate::pb::pb::GetPaymentSuccessRefundByOrderSnResp> {
+        req: crate::pb::GetPaymentSuccessRefundByOrderSnReq,
+    ) -> Result<crate::pb::GetPaymentSuccessRefundByOrderSnResp> {
         self.inner
             .clone()
             .get_payment_success_refund_by_order_sn(rpc::request(ctx, req))

@@ -13,7 +13,7 @@ pub const SERVICES: &[&str] = &["pb.payment"];
 
 /// Every service of this crate, sharing one [`ServiceContext`].
 pub fn routes(svc: ServiceContext) -> Routes {
-    Routes::new(crate::pb::pb::payment_server::PaymentServer::new(Payment {
+    Routes::new(crate::pb::payment_server::PaymentServer::new(Payment {
         svc: svc.clone(),
     }))
 }
@@ -44,11 +44,11 @@ pub struct Payment {
 }
 
 #[tonic::async_trait]
-impl crate::pb::pb::payment_server::Payment for Payment {
+impl crate::pb::payment_server::Payment for Payment {
     async fn create_payment(
         &self,
-        request: Request<crate::pb::pb::CreatePaymentReq>,
-    ) -> Result<Response<crate::pb::pb::CreatePaymentResp>, Status> {
+        request: Request<crate::pb::CreatePaymentReq>,
+    ) -> Result<Response<crate::pb::CreatePaymentResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::create_payment::create_payment(&self.svc, &ctx, request.into_inner())
             .await
@@ -58,8 +58,8 @@ impl crate::pb::pb::payment_server::Payment for Payment {
 
     async fn get_payment_by_sn(
         &self,
-        request: Request<crate::pb::pb::GetPaymentBySnReq>,
-    ) -> Result<Response<crate::pb::pb::GetPaymentBySnResp>, Status> {
+        request: Request<crate::pb::GetPaymentBySnReq>,
+    ) -> Result<Response<crate::pb::GetPaymentBySnResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::get_payment_by_sn::get_payment_by_sn(&self.svc, &ctx, request.into_inner())
             .await
@@ -69,8 +69,8 @@ impl crate::pb::pb::payment_server::Payment for Payment {
 
     async fn update_trade_state(
         &self,
-        request: Request<crate::pb::pb::UpdateTradeStateReq>,
-    ) -> Result<Response<crate::pb::pb::UpdateTradeStateResp>, Status> {
+        request: Request<crate::pb::UpdateTradeStateReq>,
+    ) -> Result<Response<crate::pb::UpdateTradeStateResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::update_trade_state::update_trade_state(&self.svc, &ctx, request.into_inner())
             .await
@@ -80,8 +80,8 @@ impl crate::pb::pb::payment_server::Payment for Payment {
 
     async fn get_payment_success_refund_by_order_sn(
         &self,
-        request: Request<crate::pb::pb::GetPaymentSuccessRefundByOrderSnReq>,
-    ) -> Result<Response<crate::pb::pb::GetPaymentSuccessRefundByOrderSnResp>, Status> {
+        request: Request<crate::pb::GetPaymentSuccessRefundByOrderSnReq>,
+    ) -> Result<Response<crate::pb::GetPaymentSuccessRefundByOrderSnResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::get_payment_success_refund_by_order_sn::get_payment_success_refund_by_order_sn(
                 &self.svc,

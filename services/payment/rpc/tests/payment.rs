@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::kafka::{self, Handled, KafkaConf};
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::message::PayStatusUpdate;
@@ -12,7 +12,7 @@ use looklook_shared::sn;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers};
 use looklook_testkit::payment_rpc;
 use payment_rpc::client::PaymentClient;
-use payment_rpc::pb::pb::{
+use payment_rpc::pb::{
     CreatePaymentReq, GetPaymentBySnReq, GetPaymentSuccessRefundByOrderSnReq, UpdateTradeStateReq,
 };
 use tokio::sync::mpsc;

@@ -21,7 +21,7 @@ async fn homestay_lists_and_detail_from_the_seed() {
         &[
             ("TRAVEL_DB", &db),
             ("REDIS_URL", &redis),
-            ("USERCENTER_RPC", &usercenter),
+            ("USERCENTER_RPC_ADDR", &usercenter),
         ],
     )
     .await;

@@ -3,7 +3,7 @@
 //! calls balanced over several endpoints, business errors returned as the
 //! same `looklook_runtime::Error` the server raised.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::{self, RpcClientConf};
 use looklook_runtime::{Error, Result};
 use tonic::Response;
@@ -12,7 +12,7 @@ use tonic::transport::Channel;
 /// A client of `pb.travel`; cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct TravelClient {
-    inner: crate::pb::pb::travel_client::TravelClient<Channel>,
+    inner: crate::pb::travel_client::TravelClient<Channel>,
 }
 
 impl TravelClient {
@@ -20,20 +20,20 @@ impl TravelClient {
     /// before the services it calls.
     pub fn new(conf: &RpcClientConf) -> Result<Self> {
         Ok(TravelClient {
-            inner: crate::pb::pb::travel_client::TravelClient::new(rpc::channel(conf)?),
+            inner: crate::pb::travel_client::TravelClient::new(rpc::channel(conf)?),
         })
     }
 
     /// The tonic client underneath, for streaming calls.
-    pub fn raw(&self) -> crate::pb::pb::travel_client::TravelClient<Channel> {
+    pub fn raw(&self) -> crate::pb::travel_client::TravelClient<Channel> {
         self.inner.clone()
     }
 
     pub async fn homestay_detail(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::HomestayDetailReq,
-    ) -> Result<crate::pb::pb::HomestayDetailResp> {
+        req: crate::pb::HomestayDetailReq,
+    ) -> Result<crate::pb::HomestayDetailResp> {
         self.inner
             .clone()
             .homestay_detail(rpc::request(ctx, req))

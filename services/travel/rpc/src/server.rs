@@ -13,7 +13,7 @@ pub const SERVICES: &[&str] = &["pb.travel"];
 
 /// Every service of this crate, sharing one [`ServiceContext`].
 pub fn routes(svc: ServiceContext) -> Routes {
-    Routes::new(crate::pb::pb::travel_server::TravelServer::new(Travel {
+    Routes::new(crate::pb::travel_server::TravelServer::new(Travel {
         svc: svc.clone(),
     }))
 }
@@ -44,11 +44,11 @@ pub struct Travel {
 }
 
 #[tonic::async_trait]
-impl crate::pb::pb::travel_server::Travel for Travel {
+impl crate::pb::travel_server::Travel for Travel {
     async fn homestay_detail(
         &self,
-        request: Request<crate::pb::pb::HomestayDetailReq>,
-    ) -> Result<Response<crate::pb::pb::HomestayDetailResp>, Status> {
+        request: Request<crate::pb::HomestayDetailReq>,
+    ) -> Result<Response<crate::pb::HomestayDetailResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::homestay_detail::homestay_detail(&self.svc, &ctx, request.into_inner())
             .await

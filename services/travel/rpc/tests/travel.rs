@@ -1,11 +1,11 @@
 //! travel-rpc served on 127.0.0.1 against a real MariaDB (the schema and
 //! the seed of examples/looklook/travel) and Redis, through its client.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use travel_rpc::client::TravelClient;
-use travel_rpc::pb::pb::HomestayDetailReq;
+use travel_rpc::pb::HomestayDetailReq;
 
 #[tokio::test]
 async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {

@@ -3,7 +3,7 @@
 //! calls balanced over several endpoints, business errors returned as the
 //! same `looklook_runtime::Error` the server raised.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::{self, RpcClientConf};
 use looklook_runtime::{Error, Result};
 use tonic::Response;
@@ -12,7 +12,7 @@ use tonic::transport::Channel;
 /// A client of `pb.usercenter`; cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct UsercenterClient {
-    inner: crate::pb::pb::usercenter_client::UsercenterClient<Channel>,
+    inner: crate::pb::usercenter_client::UsercenterClient<Channel>,
 }
 
 impl UsercenterClient {
@@ -20,20 +20,20 @@ impl UsercenterClient {
     /// before the services it calls.
     pub fn new(conf: &RpcClientConf) -> Result<Self> {
         Ok(UsercenterClient {
-            inner: crate::pb::pb::usercenter_client::UsercenterClient::new(rpc::channel(conf)?),
+            inner: crate::pb::usercenter_client::UsercenterClient::new(rpc::channel(conf)?),
         })
     }
 
     /// The tonic client underneath, for streaming calls.
-    pub fn raw(&self) -> crate::pb::pb::usercenter_client::UsercenterClient<Channel> {
+    pub fn raw(&self) -> crate::pb::usercenter_client::UsercenterClient<Channel> {
         self.inner.clone()
     }
 
     pub async fn login(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::LoginReq,
-    ) -> Result<crate::pb::pb::LoginResp> {
+        req: crate::pb::LoginReq,
+    ) -> Result<crate::pb::LoginResp> {
         self.inner
             .clone()
             .login(rpc::request(ctx, req))
@@ -45,8 +45,8 @@ impl UsercenterClient {
     pub async fn register(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::RegisterReq,
-    ) -> Result<crate::pb::pb::RegisterResp> {
+        req: crate::pb::RegisterReq,
+    ) -> Result<crate::pb::RegisterResp> {
         self.inner
             .clone()
             .register(rpc::request(ctx, req))
@@ -58,8 +58,8 @@ impl UsercenterClient {
     pub async fn get_user_info(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GetUserInfoReq,
-    ) -> Result<crate::pb::pb::GetUserInfoResp> {
+        req: crate::pb::GetUserInfoReq,
+    ) -> Result<crate::pb::GetUserInfoResp> {
         self.inner
             .clone()
             .get_user_info(rpc::request(ctx, req))
@@ -71,8 +71,8 @@ impl UsercenterClient {
     pub async fn get_user_auth_by_auth_key(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GetUserAuthByAuthKeyReq,
-    ) -> Result<crate::pb::pb::GetUserAuthByAuthKeyResp> {
+        req: crate::pb::GetUserAuthByAuthKeyReq,
+    ) -> Result<crate::pb::GetUserAuthByAuthKeyResp> {
         self.inner
             .clone()
             .get_user_auth_by_auth_key(rpc::request(ctx, req))
@@ -84,8 +84,8 @@ impl UsercenterClient {
     pub async fn get_user_auth_by_user_id(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GetUserAuthByUserIdReq,
-    ) -> Result<crate::pb::pb::GetUserAuthyUserIdResp> {
+        req: crate::pb::GetUserAuthByUserIdReq,
+    ) -> Result<crate::pb::GetUserAuthyUserIdResp> {
         self.inner
             .clone()
             .get_user_auth_by_user_id(rpc::request(ctx, req))
@@ -97,8 +97,8 @@ impl UsercenterClient {
     pub async fn generate_token(
         &self,
         ctx: &RequestCtx,
-        req: crate::pb::pb::GenerateTokenReq,
-    ) -> Result<crate::pb::pb::GenerateTokenResp> {
+        req: crate::pb::GenerateTokenReq,
+    ) -> Result<crate::pb::GenerateTokenResp> {
         self.inner
             .clone()
             .generate_token(rpc::request(ctx, req))

@@ -13,7 +13,7 @@ pub const SERVICES: &[&str] = &["pb.usercenter"];
 
 /// Every service of this crate, sharing one [`ServiceContext`].
 pub fn routes(svc: ServiceContext) -> Routes {
-    Routes::new(crate::pb::pb::usercenter_server::UsercenterServer::new(
+    Routes::new(crate::pb::usercenter_server::UsercenterServer::new(
         Usercenter { svc: svc.clone() },
     ))
 }
@@ -44,11 +44,11 @@ pub struct Usercenter {
 }
 
 #[tonic::async_trait]
-impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
+impl crate::pb::usercenter_server::Usercenter for Usercenter {
     async fn login(
         &self,
-        request: Request<crate::pb::pb::LoginReq>,
-    ) -> Result<Response<crate::pb::pb::LoginResp>, Status> {
+        request: Request<crate::pb::LoginReq>,
+    ) -> Result<Response<crate::pb::LoginResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::login::login(&self.svc, &ctx, request.into_inner())
             .await
@@ -58,8 +58,8 @@ impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
 
     async fn register(
         &self,
-        request: Request<crate::pb::pb::RegisterReq>,
-    ) -> Result<Response<crate::pb::pb::RegisterResp>, Status> {
+        request: Request<crate::pb::RegisterReq>,
+    ) -> Result<Response<crate::pb::RegisterResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::register::register(&self.svc, &ctx, request.into_inner())
             .await
@@ -69,8 +69,8 @@ impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
 
     async fn get_user_info(
         &self,
-        request: Request<crate::pb::pb::GetUserInfoReq>,
-    ) -> Result<Response<crate::pb::pb::GetUserInfoResp>, Status> {
+        request: Request<crate::pb::GetUserInfoReq>,
+    ) -> Result<Response<crate::pb::GetUserInfoResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::get_user_info::get_user_info(&self.svc, &ctx, request.into_inner())
             .await
@@ -80,8 +80,8 @@ impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
 
     async fn get_user_auth_by_auth_key(
         &self,
-        request: Request<crate::pb::pb::GetUserAuthByAuthKeyReq>,
-    ) -> Result<Response<crate::pb::pb::GetUserAuthByAuthKeyResp>, Status> {
+        request: Request<crate::pb::GetUserAuthByAuthKeyReq>,
+    ) -> Result<Response<crate::pb::GetUserAuthByAuthKeyResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::get_user_auth_by_auth_key::get_user_auth_by_auth_key(
             &self.svc,
@@ -95,8 +95,8 @@ impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
 
     async fn get_user_auth_by_user_id(
         &self,
-        request: Request<crate::pb::pb::GetUserAuthByUserIdReq>,
-    ) -> Result<Response<crate::pb::pb::GetUserAuthyUserIdResp>, Status> {
+        request: Request<crate::pb::GetUserAuthByUserIdReq>,
+    ) -> Result<Response<crate::pb::GetUserAuthyUserIdResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::get_user_auth_by_user_id::get_user_auth_by_user_id(
             &self.svc,
@@ -110,8 +110,8 @@ impl crate::pb::pb::usercenter_server::Usercenter for Usercenter {
 
     async fn generate_token(
         &self,
-        request: Request<crate::pb::pb::GenerateTokenReq>,
-    ) -> Result<Response<crate::pb::pb::GenerateTokenResp>, Status> {
+        request: Request<crate::pb::GenerateTokenReq>,
+    ) -> Result<Response<crate::pb::GenerateTokenResp>, Status> {
         let ctx = rpc::ctx(&request);
         crate::logic::generate_token::generate_token(&self.svc, &ctx, request.into_inner())
             .await

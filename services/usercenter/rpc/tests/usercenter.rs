@@ -3,13 +3,13 @@
 //! LOOKLOOK_TEST_REDIS), called through its own typed client.
 
 use looklook_runtime::codes;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::http::jwt::JwtKey;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use usercenter_model::SqlConf;
 use usercenter_rpc::client::UsercenterClient;
-use usercenter_rpc::pb::pb::{
+use usercenter_rpc::pb::{
     GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq, GetUserInfoReq, LoginReq,
     RegisterReq,
 };

@@ -4,15 +4,15 @@
 //! cents), and the order keeps a snapshot of the homestay as booked.
 
 use chrono::NaiveDate;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::jobs::{self, CloseOrder};
 use looklook_shared::state::trade_state;
 use looklook_shared::{sn, time};
 use order_model::homestay_order::HomestayOrder;
-use travel_rpc::pb::pb::{Homestay, HomestayDetailReq};
+use travel_rpc::pb::{Homestay, HomestayDetailReq};
 
-use crate::pb::pb::{CreateHomestayOrderReq, CreateHomestayOrderResp};
+use crate::pb::{CreateHomestayOrderReq, CreateHomestayOrderResp};
 use crate::svc::ServiceContext;
 
 /// The longest stay one order books.

@@ -4,10 +4,10 @@
 //! means.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use super::view::order;
-use crate::pb::pb::{HomestayOrderDetailReq, HomestayOrderDetailResp};
+use crate::pb::{HomestayOrderDetailReq, HomestayOrderDetailResp};
 use crate::svc::ServiceContext;
 
 pub async fn homestay_order_detail(

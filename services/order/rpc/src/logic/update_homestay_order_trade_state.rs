@@ -11,13 +11,13 @@
 //! failed push after the write would never be tried again, since a retry
 //! finds the order already paid).
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::jobs::{self, PaySuccessNotify};
 use looklook_shared::state::trade_state;
 use looklook_shared::time::unix_date;
 
-use crate::pb::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
+use crate::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
 use crate::svc::ServiceContext;
 
 pub async fn update_homestay_order_trade_state(

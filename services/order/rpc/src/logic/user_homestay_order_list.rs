@@ -2,14 +2,14 @@
 //! `pb.order/userHomestayOrderList`: one user's orders, newest first, after
 //! `lastId` (keyset paging), in one trade state or (-99) all of them.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_shared::state::trade_state;
 use order_model::Filter;
 use order_model::homestay_order::HomestayOrderColumn;
 
 use super::view::order;
-use crate::pb::pb::{UserHomestayOrderListReq, UserHomestayOrderListResp};
+use crate::pb::{UserHomestayOrderListReq, UserHomestayOrderListResp};
 use crate::svc::ServiceContext;
 
 /// The most orders one page holds.

@@ -4,7 +4,7 @@
 use looklook_shared::time::{unix, unix_date};
 use order_model::homestay_order::HomestayOrder as Row;
 
-use crate::pb::pb::HomestayOrder;
+use crate::pb::HomestayOrder;
 
 pub fn order(row: Row) -> HomestayOrder {
     HomestayOrder {

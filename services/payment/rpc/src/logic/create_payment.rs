@@ -2,12 +2,12 @@
 //! `pb.payment/CreatePayment`: record a payment about to be made with a
 //! third party; its number (PMT...) is what the third party is told.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_shared::sn;
 use payment_model::third_payment::ThirdPayment;
 
-use crate::pb::pb::{CreatePaymentReq, CreatePaymentResp};
+use crate::pb::{CreatePaymentReq, CreatePaymentResp};
 use crate::svc::ServiceContext;
 
 /// The businesses a payment can be for.

@@ -3,10 +3,10 @@
 //! is none.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use super::view::payment;
-use crate::pb::pb::{GetPaymentBySnReq, GetPaymentBySnResp};
+use crate::pb::{GetPaymentBySnReq, GetPaymentBySnResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_payment_by_sn(

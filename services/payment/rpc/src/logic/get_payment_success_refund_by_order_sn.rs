@@ -3,13 +3,13 @@
 //! order (paid, or paid and refunded since); unset when there is none.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_shared::state::pay_status;
 use payment_model::third_payment::ThirdPaymentColumn;
 use payment_model::{Filter, Order};
 
 use super::view::payment;
-use crate::pb::pb::{GetPaymentSuccessRefundByOrderSnReq, GetPaymentSuccessRefundByOrderSnResp};
+use crate::pb::{GetPaymentSuccessRefundByOrderSnReq, GetPaymentSuccessRefundByOrderSnResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_payment_success_refund_by_order_sn(

@@ -7,13 +7,13 @@
 //! again and nothing else changes: a message lost the first time is sent
 //! by the retry, and the consumer ignores a duplicate.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::state::pay_status;
 use looklook_shared::time;
 
-use crate::pb::pb::{UpdateTradeStateReq, UpdateTradeStateResp};
+use crate::pb::{UpdateTradeStateReq, UpdateTradeStateResp};
 use crate::svc::ServiceContext;
 
 pub async fn update_trade_state(

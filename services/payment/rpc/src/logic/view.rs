@@ -3,7 +3,7 @@
 use looklook_shared::time::unix;
 use payment_model::third_payment::ThirdPayment;
 
-use crate::pb::pb::PaymentDetail;
+use crate::pb::PaymentDetail;
 
 pub fn payment(row: ThirdPayment) -> PaymentDetail {
     PaymentDetail {

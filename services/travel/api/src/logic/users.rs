@@ -1,8 +1,8 @@
 //! Landlords and commenters are users of usercenter: read through its RPC.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
-use usercenter_rpc::pb::pb::{GetUserInfoReq, User};
+use looklook_runtime::ctx::RequestCtx;
+use usercenter_rpc::pb::{GetUserInfoReq, User};
 
 use crate::svc::ServiceContext;
 

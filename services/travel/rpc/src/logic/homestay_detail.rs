@@ -4,9 +4,9 @@
 //! decide what that means, and nothing here panics on it.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
-use crate::pb::pb::{Homestay, HomestayDetailReq, HomestayDetailResp};
+use crate::pb::{Homestay, HomestayDetailReq, HomestayDetailResp};
 use crate::svc::ServiceContext;
 
 pub async fn homestay_detail(

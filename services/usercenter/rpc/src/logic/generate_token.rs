@@ -2,11 +2,11 @@
 //! `pb.usercenter/generateToken`: a token for a user another service has
 //! already identified (the WeChat login, say).
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use super::shared::token;
-use crate::pb::pb::{GenerateTokenReq, GenerateTokenResp};
+use crate::pb::{GenerateTokenReq, GenerateTokenResp};
 use crate::svc::ServiceContext;
 
 pub async fn generate_token(

@@ -3,10 +3,10 @@
 //! openid, say); `userAuth` is unset when nobody does.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use super::shared::user_auth_message;
-use crate::pb::pb::{GetUserAuthByAuthKeyReq, GetUserAuthByAuthKeyResp};
+use crate::pb::{GetUserAuthByAuthKeyReq, GetUserAuthByAuthKeyResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_user_auth_by_auth_key(

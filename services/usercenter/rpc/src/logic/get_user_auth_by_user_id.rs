@@ -3,10 +3,10 @@
 //! (`authType`); `userAuth` is unset when they do not.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 
 use super::shared::user_auth_message;
-use crate::pb::pb::{GetUserAuthByUserIdReq, GetUserAuthyUserIdResp};
+use crate::pb::{GetUserAuthByUserIdReq, GetUserAuthyUserIdResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_user_auth_by_user_id(

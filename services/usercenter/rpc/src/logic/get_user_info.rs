@@ -1,11 +1,11 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! `pb.usercenter/getUserInfo`: one user, or the error "user does not exist".
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use super::shared::user_message;
-use crate::pb::pb::{GetUserInfoReq, GetUserInfoResp};
+use crate::pb::{GetUserInfoReq, GetUserInfoResp};
 use crate::svc::ServiceContext;
 
 pub async fn get_user_info(

@@ -1,11 +1,11 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! `pb.usercenter/login`: a mobile number and password for a token.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use super::shared::{AUTH_SYSTEM, password_matches, token};
-use crate::pb::pb::{LoginReq, LoginResp};
+use crate::pb::{LoginReq, LoginResp};
 use crate::svc::ServiceContext;
 
 pub async fn login(svc: &ServiceContext, _ctx: &RequestCtx, req: LoginReq) -> Result<LoginResp> {

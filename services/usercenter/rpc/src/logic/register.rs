@@ -4,7 +4,7 @@
 //! already has an account links WeChat to that account instead (the
 //! original refused it, so such users could never log in with WeChat).
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use usercenter_model::transact;
 use usercenter_model::user::User;
@@ -14,7 +14,7 @@ use super::shared::{hash_password, random_nickname, token};
 
 /// The auth type of a WeChat mini-program login; its key is the openid.
 const WX_MINI: &str = "wxMini";
-use crate::pb::pb::{RegisterReq, RegisterResp};
+use crate::pb::{RegisterReq, RegisterResp};
 use crate::svc::ServiceContext;
 
 pub async fn register(

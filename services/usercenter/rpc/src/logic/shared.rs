@@ -8,7 +8,7 @@ use looklook_runtime::{Error, Result, codes};
 use usercenter_model::user::User;
 use usercenter_model::user_auth::UserAuth;
 
-use crate::pb::pb;
+use crate::pb;
 use crate::svc::ServiceContext;
 
 /// How a user logs in with a mobile number and a password.

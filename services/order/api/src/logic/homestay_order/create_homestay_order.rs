@@ -3,9 +3,9 @@
 //! caller. order-rpc checks the dates, the guests and the homestay and
 //! works out the price; the client never names one.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
-use order_rpc::pb::pb;
+use order_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{CreateHomestayOrderReq, CreateHomestayOrderResp};

@@ -3,12 +3,12 @@
 //! orders. Someone else's order is answered exactly like a missing one, so
 //! order numbers cannot be probed. A paid order shows when and how.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::money::yuan;
 use looklook_shared::state::trade_state;
-use order_rpc::pb::pb::HomestayOrderDetailReq;
-use payment_rpc::pb::pb::GetPaymentSuccessRefundByOrderSnReq;
+use order_rpc::pb::HomestayOrderDetailReq;
+use payment_rpc::pb::GetPaymentSuccessRefundByOrderSnReq;
 
 use crate::svc::ServiceContext;
 use crate::types::{UserHomestayOrderDetailReq, UserHomestayOrderDetailResp};

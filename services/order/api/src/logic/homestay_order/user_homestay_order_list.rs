@@ -2,10 +2,10 @@
 //! `POST /homestayOrder/userHomestayOrderList`: the caller's orders, newest
 //! first, after `lastId`, in one trade state or (-99) all.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::money::yuan;
-use order_rpc::pb::pb;
+use order_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{

@@ -10,11 +10,11 @@
 //! payment is already paid: payment-rpc changes nothing and publishes
 //! again, so a message lost the first time still reaches order-mq.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
-use payment_rpc::pb::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
+use payment_rpc::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};

@@ -4,13 +4,13 @@
 //! can be paid; the amount is the order's, never the client's. The answer
 //! is what the mini-program passes to `wx.requestPayment`.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::state::trade_state;
 use looklook_wechat::pay::{Amount, JsapiPrepay, Payer};
-use order_rpc::pb::pb::HomestayOrderDetailReq;
-use payment_rpc::pb::pb::CreatePaymentReq;
-use usercenter_rpc::pb::pb::GetUserAuthByUserIdReq;
+use order_rpc::pb::HomestayOrderDetailReq;
+use payment_rpc::pb::CreatePaymentReq;
+use usercenter_rpc::pb::GetUserAuthByUserIdReq;
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayReq, ThirdPaymentWxPayResp};

@@ -2,7 +2,8 @@
 //! `POST /homestayBussiness/homestayBussinessList`: bind the request, run the logic, answer in the envelope.
 
 use axum::extract::State;
-use looklook_runtime::http::{ApiResult, Bind, Envelope, RequestCtx};
+use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::http::{ApiResult, Bind, Envelope};
 
 use crate::svc::ServiceContext;
 use crate::types::{HomestayBussinessListReq, HomestayBussinessListResp};

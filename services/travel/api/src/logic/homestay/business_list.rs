@@ -3,7 +3,7 @@
 //! first, after `lastId` (keyset paging: stable while rows are added).
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use travel_model::Filter;
 use travel_model::homestay::HomestayColumn;
 

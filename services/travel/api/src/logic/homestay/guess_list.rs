@@ -3,7 +3,7 @@
 //! sale (no personalisation yet).
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use travel_model::homestay::HomestayColumn;
 use travel_model::{Filter, Order};
 

@@ -2,7 +2,7 @@
 //! `POST /homestay/homestayDetail`: one homestay; a missing one is an
 //! error the client can show, not a crash.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use super::view::homestay;

@@ -5,7 +5,7 @@
 //! left out.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use travel_model::homestay_activity::HomestayActivityColumn as Col;
 use travel_model::{Filter, Order};
 

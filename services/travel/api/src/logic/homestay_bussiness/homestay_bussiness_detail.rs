@@ -2,7 +2,7 @@
 //! `POST /homestayBussiness/homestayBussinessDetail`: the landlord of one
 //! shop. A shop (or landlord) that does not exist is a business error.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 
 use crate::logic::users::user;

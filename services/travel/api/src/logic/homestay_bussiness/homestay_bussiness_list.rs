@@ -3,7 +3,7 @@
 //! business, newest first, after `lastId` (keyset paging).
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use travel_model::Filter;
 use travel_model::homestay_business::HomestayBusinessColumn;
 

@@ -2,9 +2,9 @@
 //! `POST /user/detail`: the caller's own details. The route is behind JWT,
 //! so the token's user is the caller.
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
-use usercenter_rpc::pb::pb;
+use usercenter_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{User, UserInfoReq, UserInfoResp};

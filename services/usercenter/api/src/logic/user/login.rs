@@ -2,8 +2,8 @@
 //! `POST /user/login`: a mobile number and password for a token.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
-use usercenter_rpc::pb::pb;
+use looklook_runtime::ctx::RequestCtx;
+use usercenter_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{LoginReq, LoginResp};

@@ -3,8 +3,8 @@
 //! logged in at once.
 
 use looklook_runtime::Result;
-use looklook_runtime::http::RequestCtx;
-use usercenter_rpc::pb::pb;
+use looklook_runtime::ctx::RequestCtx;
+use usercenter_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{RegisterReq, RegisterResp};

@@ -4,10 +4,10 @@
 //! the phone number they shared. A known openid logs in; a new one
 //! registers (or links WeChat to the account of that phone).
 
-use looklook_runtime::http::RequestCtx;
+use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_wechat::mini;
-use usercenter_rpc::pb::pb;
+use usercenter_rpc::pb;
 
 use crate::svc::ServiceContext;
 use crate::types::{WXMiniAuthReq, WXMiniAuthResp};

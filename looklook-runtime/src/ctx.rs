@@ -1,0 +1,55 @@
+//! The request context: what the logic of any entry point may need to know
+//! about the work it is doing, whichever way the work came in. An HTTP
+//! handler builds it from the request, an RPC server from the call's
+//! metadata, a Kafka consumer from the message and a job worker from the
+//! job; the logic sees the same type everywhere, and passes it on to the
+//! services it calls, so the request id and the trace follow the work.
+
+use crate::http::jwt;
+
+/// Per-request facts the logic may need: the request id, and the JWT claims
+/// on routes behind `jwt:`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCtx {
+    pub(crate) request_id: Option<axum::http::HeaderValue>,
+    /// The W3C `traceparent` the request came with, passed on to the
+    /// services this one calls.
+    pub(crate) traceparent: Option<axum::http::HeaderValue>,
+    pub claims: Option<jwt::Claims>,
+}
+
+impl RequestCtx {
+    /// A context for work that did not come in over HTTP (a gRPC call, a job).
+    pub fn with_request_id(id: &str) -> Self {
+        RequestCtx {
+            request_id: axum::http::HeaderValue::from_str(id).ok(),
+            traceparent: None,
+            claims: None,
+        }
+    }
+
+    /// The same context, continuing the trace `traceparent`.
+    pub fn with_traceparent(mut self, traceparent: &str) -> Self {
+        self.traceparent = axum::http::HeaderValue::from_str(traceparent).ok();
+        self
+    }
+
+    /// The W3C trace context this request is part of, if any.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    /// The `x-request-id` of this request (set by the server when the
+    /// client sent none): put it in logs to follow a request around.
+    pub fn request_id(&self) -> &str {
+        self.request_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The `jwtUserId` claim, on routes behind `jwt:`.
+    pub fn user_id(&self) -> Option<i64> {
+        self.claims.as_ref().map(|c| c.user_id)
+    }
+}

@@ -1,0 +1,34 @@
+//! One file per job: what it does with what it is given.
+
+pub mod close_order;
+pub mod expire_orders;
+pub mod notify_paid;
+
+use looklook_runtime::ctx::RequestCtx;
+use order_rpc::client::OrderClient;
+use order_rpc::pb::UpdateHomestayOrderTradeStateReq;
+
+/// Ask order-rpc to move an order. A refusal means the order moved on by
+/// another path in the meantime (paid just before it was closed): fine.
+pub(crate) async fn move_order(orders: &OrderClient, sn: &str, to: i64) -> anyhow::Result<()> {
+    let req = UpdateHomestayOrderTradeStateReq {
+        sn: sn.to_owned(),
+        trade_state: to,
+    };
+    match orders
+        .update_homestay_order_trade_state(&RequestCtx::default(), req)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if !e.has_cause() && e.code_value() == looklook_runtime::codes::SERVER_COMMON_ERROR =>
+        {
+            tracing::info!(sn, to, why = e.message(), "order not moved");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "moving order {sn} to {to}: {}",
+            e.message()
+        )),
+    }
+}

@@ -1,0 +1,35 @@
+//! What every job works with, built once from the config.
+
+use looklook_wechat::client::MiniClient;
+use order_model::Cache;
+use order_model::homestay_order::HomestayOrderModel;
+use order_rpc::client::OrderClient;
+use usercenter_rpc::client::UsercenterClient;
+
+use crate::config::{Config, SubscribeTemplates};
+
+#[derive(Clone)]
+pub struct ServiceContext {
+    pub orders: OrderClient,
+    pub order_rows: HomestayOrderModel,
+    pub usercenter: UsercenterClient,
+    pub wx_mini: MiniClient,
+    pub templates: SubscribeTemplates,
+}
+
+impl ServiceContext {
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        Ok(ServiceContext {
+            orders: OrderClient::new(&config.order_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?,
+            order_rows: HomestayOrderModel::new(
+                config.order_db.connect_lazy()?,
+                Cache::new(&config.cache)?,
+            ),
+            usercenter: UsercenterClient::new(&config.usercenter_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("usercenter-rpc client: {e:?}"))?,
+            wx_mini: MiniClient::new(&config.wx_mini_conf),
+            templates: config.subscribe_templates.clone(),
+        })
+    }
+}
