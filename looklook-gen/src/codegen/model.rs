@@ -208,199 +208,318 @@ struct Unique<'a> {
 }
 
 fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStream {
-    let TableNames {
-        row, model, column, ..
-    } = names;
     let cols: Vec<Col> = table.columns.iter().map(Col::new).collect();
-    let col = |name: &str| cols.iter().find(|c| c.def.name == name);
-    let pk = col(&table.primary_key).expect("the parser checked the primary key");
-    let soft = col(DEL_STATE);
-    let delete_time = col(DELETE_TIME).filter(|_| soft.is_some());
-    let version = col(VERSION).filter(|c| !c.def.nullable && is_integer(c.def.rust_type));
-    let cache = opts.cache;
-    let table_name = &table.name;
-    let q = |s: &str| format!("`{s}`");
-
-    let uniques: Vec<Unique> = table
-        .unique_keys
-        .iter()
-        .filter(|k| k.columns != [table.primary_key.clone()])
-        .map(|k| {
-            let cols: Vec<&Col> = k.columns.iter().filter_map(|n| col(n)).collect();
-            let snake = k.columns.join("_").to_snake_case();
-            Unique {
-                cached: cache && cols.iter().all(|c| c.keyable()),
-                finder: format_ident!("find_one_by_{snake}"),
-                select: format_ident!("BY_{}", snake.to_uppercase()),
-                key_prefix: format_ident!("{}_KEY", snake.to_uppercase()),
-                cols,
-            }
-        })
-        .collect();
-
-    // Statements.
-    let all_columns = cols
-        .iter()
-        .map(|c| c.quoted.clone())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let select_head = format!("SELECT {all_columns} FROM {}", q(table_name));
-    let live = soft.map_or(String::new(), |c| format!("{} = 0", c.quoted));
-    let and_live = soft.map_or(String::new(), |c| format!(" AND {} = 0", c.quoted));
-    let by_id = format!("{select_head} WHERE {} = ?{and_live} LIMIT 1", pk.quoted);
-    let insert_cols: Vec<&Col> = cols.iter().filter(|c| !c.database_owned()).collect();
-    let insert_sql = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        q(table_name),
-        insert_cols
-            .iter()
-            .map(|c| c.quoted.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        vec!["?"; insert_cols.len()].join(", ")
-    );
-    let set_cols: Vec<&Col> = cols
-        .iter()
-        .filter(|c| !c.database_owned() && c.def.name != pk.def.name)
-        .filter(|c| version.is_none_or(|v| v.def.name != c.def.name))
-        .collect();
-    let mut sets: Vec<String> = set_cols
-        .iter()
-        .map(|c| format!("{} = ?", c.quoted))
-        .collect();
-    if let Some(v) = version {
-        sets.push(format!("{0} = {0} + 1", v.quoted));
-    }
-    let update_sql = format!(
-        "UPDATE {} SET {} WHERE {} = ?",
-        q(table_name),
-        sets.join(", "),
-        pk.quoted
-    );
-    let delete_sql = format!("DELETE FROM {} WHERE {} = ?", q(table_name), pk.quoted);
-    let count_head = format!("SELECT COUNT(*) FROM {}", q(table_name));
-
-    let mut consts = vec![quote! {
-        const TABLE: &str = #table_name;
-        /// Every column, in the order of the struct.
-        const SELECT: &str = #select_head;
-        const COUNT: &str = #count_head;
-        const BY_ID: &str = #by_id;
-        const INSERT: &str = #insert_sql;
-        const UPDATE: &str = #update_sql;
-        const DELETE: &str = #delete_sql;
-    }];
-    if let Some(soft) = soft {
-        consts.push(quote! {
-            /// The condition that hides soft-deleted rows.
-            const LIVE: &str = #live;
-        });
-        let mut set = vec![format!("{} = 1", soft.quoted)];
-        if let Some(t) = delete_time {
-            set.push(format!("{} = NOW()", t.quoted));
-        }
-        let sql = format!(
-            "UPDATE {} SET {} WHERE {} = ?{and_live}",
-            q(table_name),
-            set.join(", "),
-            pk.quoted
-        );
-        consts.push(quote! { const DELETE_SOFT: &str = #sql; });
+    let g = TableGen::new(table, names, opts, &cols);
+    let file_doc = inner_doc(&format!(
+        "`{}`: the row, its columns and the generated queries. Add your own queries in `{}.rs`.",
+        table.name, names.module
+    ));
+    let cache_import = if opts.cache {
+        quote!(Cache, key,)
     } else {
-        consts.push(quote! {
-            /// No soft delete here: every row is live.
-            const LIVE: &str = "";
-        });
+        quote!()
+    };
+    let consts = g.statements();
+    let row = g.row_and_columns();
+    let model = g.model();
+    quote! {
+        #file_doc
+
+        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx};
+        use sqlx::{MySqlConnection, MySqlPool};
+
+        #(#consts)*
+
+        #row
+
+        #model
     }
-    if let Some(v) = version {
-        let sql = format!("{update_sql} AND {} = ?", v.quoted);
-        consts.push(quote! { const UPDATE_WITH_VERSION: &str = #sql; });
-    }
-    for u in &uniques {
-        let select = &u.select;
-        let conds = u
-            .cols
+}
+
+/// What the parts of a table's file are generated from: its columns, keys
+/// and the statements that several parts use.
+struct TableGen<'a> {
+    table_name: &'a str,
+    names: &'a TableNames,
+    opts: &'a ModelOptions,
+    cols: &'a [Col<'a>],
+    pk: &'a Col<'a>,
+    /// `del_state`, when the table has it: deletes are soft.
+    soft: Option<&'a Col<'a>>,
+    /// `delete_time`, set by a soft delete.
+    delete_time: Option<&'a Col<'a>>,
+    /// `version`, for optimistic locking.
+    version: Option<&'a Col<'a>>,
+    uniques: Vec<Unique<'a>>,
+    /// `SELECT <every column> FROM <table>`.
+    select_head: String,
+    /// ` AND del_state = 0`, or nothing.
+    and_live: String,
+    insert_cols: Vec<&'a Col<'a>>,
+    /// What an update writes: not the key, the version or what the
+    /// database fills.
+    set_cols: Vec<&'a Col<'a>>,
+    update_sql: String,
+    /// Updates and deletes read the old row first when a unique key is
+    /// cached: its old values' keys must go too.
+    has_old: bool,
+    /// `row.id`, or `&row.id` when the key owns memory.
+    pk_of_row: TokenStream,
+}
+
+impl<'a> TableGen<'a> {
+    fn new(
+        table: &'a Table,
+        names: &'a TableNames,
+        opts: &'a ModelOptions,
+        cols: &'a [Col<'a>],
+    ) -> Self {
+        let col = |name: &str| cols.iter().find(|c| c.def.name == name);
+        let pk = col(&table.primary_key).expect("the parser checked the primary key");
+        let soft = col(DEL_STATE);
+        let delete_time = col(DELETE_TIME).filter(|_| soft.is_some());
+        let version = col(VERSION).filter(|c| !c.def.nullable && is_integer(c.def.rust_type));
+        let uniques: Vec<Unique> = table
+            .unique_keys
+            .iter()
+            .filter(|k| k.columns != [table.primary_key.clone()])
+            .map(|k| {
+                let cols: Vec<&Col> = k.columns.iter().filter_map(|n| col(n)).collect();
+                let snake = k.columns.join("_").to_snake_case();
+                Unique {
+                    cached: opts.cache && cols.iter().all(|c| c.keyable()),
+                    finder: format_ident!("find_one_by_{snake}"),
+                    select: format_ident!("BY_{}", snake.to_uppercase()),
+                    key_prefix: format_ident!("{}_KEY", snake.to_uppercase()),
+                    cols,
+                }
+            })
+            .collect();
+        let all_columns = cols
+            .iter()
+            .map(|c| c.quoted.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let select_head = format!("SELECT {all_columns} FROM {}", quoted(&table.name));
+        let and_live = soft.map_or(String::new(), |c| format!(" AND {} = 0", c.quoted));
+        let insert_cols: Vec<&Col> = cols.iter().filter(|c| !c.database_owned()).collect();
+        let set_cols: Vec<&Col> = cols
+            .iter()
+            .filter(|c| !c.database_owned() && c.def.name != pk.def.name)
+            .filter(|c| version.is_none_or(|v| v.def.name != c.def.name))
+            .collect();
+        let mut sets: Vec<String> = set_cols
             .iter()
             .map(|c| format!("{} = ?", c.quoted))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let sql = format!("{select_head} WHERE {conds}{and_live} LIMIT 1");
-        consts.push(quote! { const #select: &str = #sql; });
-    }
-    if cache {
-        let prefix = |cols: &[&str]| {
-            let mut parts = vec![
-                "cache".to_string(),
-                opts.database.to_lower_camel_case(),
-                table_name.to_lower_camel_case(),
-            ];
-            parts.extend(cols.iter().map(|c| c.to_lower_camel_case()));
-            format!("{}:", parts.join(":"))
+            .collect();
+        if let Some(v) = version {
+            sets.push(format!("{0} = {0} + 1", v.quoted));
+        }
+        let update_sql = format!(
+            "UPDATE {} SET {} WHERE {} = ?",
+            quoted(&table.name),
+            sets.join(", "),
+            pk.quoted
+        );
+        let has_old = uniques.iter().any(|u| u.cached);
+        let pk_field = &pk.field;
+        let pk_of_row = if pk.owns_memory() {
+            quote!(&row.#pk_field)
+        } else {
+            quote!(row.#pk_field)
         };
-        let id_key = prefix(&[pk.def.name.as_str()]);
-        consts.push(quote! {
-            /// Cache keys: `<prefix><value>`, as go-zero writes them.
-            const ID_KEY: &str = #id_key;
-        });
-        for u in uniques.iter().filter(|u| u.cached) {
-            let name = &u.key_prefix;
-            let names: Vec<&str> = u.cols.iter().map(|c| c.def.name.as_str()).collect();
-            let p = prefix(&names);
-            consts.push(quote! { const #name: &str = #p; });
+        TableGen {
+            table_name: &table.name,
+            names,
+            opts,
+            cols,
+            pk,
+            soft,
+            delete_time,
+            version,
+            uniques,
+            select_head,
+            and_live,
+            insert_cols,
+            set_cols,
+            update_sql,
+            has_old,
+            pk_of_row,
         }
     }
 
-    // The row.
-    let fields = cols.iter().map(|c| {
-        let field = &c.field;
-        let ty = c.ty();
-        let doc = c.def.comment.as_deref().map(doc);
-        // `r#type` or `create_time` for `createTime`: say which column it is.
-        let rename = (c.field != c.def.name).then(|| {
-            let name = &c.def.name;
-            quote!(#[sqlx(rename = #name)] #[serde(rename = #name)])
-        });
-        quote!(#doc #rename pub #field: #ty)
-    });
-    let row_doc = doc(&format!("A row of `{table_name}`."));
-    let variants = cols.iter().map(|c| &c.variant);
-    let quoted_arms = cols.iter().map(|c| {
-        let v = &c.variant;
-        let s = &c.quoted;
-        quote!(#column::#v => #s)
-    });
-    let column_doc = doc(&format!("The columns of `{table_name}`, for [`Filter`]s."));
+    /// The SQL and the cache-key prefixes, as constants.
+    fn statements(&self) -> Vec<TokenStream> {
+        let TableGen {
+            table_name,
+            opts,
+            pk,
+            soft,
+            delete_time,
+            version,
+            uniques,
+            select_head,
+            and_live,
+            insert_cols,
+            update_sql,
+            ..
+        } = self;
+        let cache = opts.cache;
+        let live = soft.map_or(String::new(), |c| format!("{} = 0", c.quoted));
+        let by_id = format!("{select_head} WHERE {} = ?{and_live} LIMIT 1", pk.quoted);
+        let insert_sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quoted(table_name),
+            insert_cols
+                .iter()
+                .map(|c| c.quoted.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            vec!["?"; insert_cols.len()].join(", ")
+        );
+        let delete_sql = format!("DELETE FROM {} WHERE {} = ?", quoted(table_name), pk.quoted);
+        let count_head = format!("SELECT COUNT(*) FROM {}", quoted(table_name));
 
-    // Binding a row's values, in statement order.
-    let bind_all = |list: &[&Col]| {
-        let binds = list.iter().map(|c| {
-            let f = &c.field;
-            if c.owns_memory() {
-                quote!(.bind(&row.#f))
-            } else {
-                quote!(.bind(row.#f))
+        let mut consts = vec![quote! {
+            const TABLE: &str = #table_name;
+            /// Every column, in the order of the struct.
+            const SELECT: &str = #select_head;
+            const COUNT: &str = #count_head;
+            const BY_ID: &str = #by_id;
+            const INSERT: &str = #insert_sql;
+            const UPDATE: &str = #update_sql;
+            const DELETE: &str = #delete_sql;
+        }];
+        if let Some(soft) = soft {
+            consts.push(quote! {
+                /// The condition that hides soft-deleted rows.
+                const LIVE: &str = #live;
+            });
+            let mut set = vec![format!("{} = 1", soft.quoted)];
+            if let Some(t) = delete_time {
+                set.push(format!("{} = NOW()", t.quoted));
             }
-        });
-        quote!(#(#binds)*)
-    };
-    let insert_binds = bind_all(&insert_cols);
-    let set_binds = bind_all(&set_cols);
-    let pk_field = &pk.field;
-    let pk_ty = pk.param_ty();
-    let pk_name = &pk.def.name;
+            let sql = format!(
+                "UPDATE {} SET {} WHERE {} = ?{and_live}",
+                quoted(table_name),
+                set.join(", "),
+                pk.quoted
+            );
+            consts.push(quote! { const DELETE_SOFT: &str = #sql; });
+        } else {
+            consts.push(quote! {
+                /// No soft delete here: every row is live.
+                const LIVE: &str = "";
+            });
+        }
+        if let Some(v) = version {
+            let sql = format!("{update_sql} AND {} = ?", v.quoted);
+            consts.push(quote! { const UPDATE_WITH_VERSION: &str = #sql; });
+        }
+        for u in uniques.iter() {
+            let select = &u.select;
+            let conds = u
+                .cols
+                .iter()
+                .map(|c| format!("{} = ?", c.quoted))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let sql = format!("{select_head} WHERE {conds}{and_live} LIMIT 1");
+            consts.push(quote! { const #select: &str = #sql; });
+        }
+        if cache {
+            let prefix = |cols: &[&str]| {
+                let mut parts = vec![
+                    "cache".to_string(),
+                    opts.database.to_lower_camel_case(),
+                    table_name.to_lower_camel_case(),
+                ];
+                parts.extend(cols.iter().map(|c| c.to_lower_camel_case()));
+                format!("{}:", parts.join(":"))
+            };
+            let id_key = prefix(&[pk.def.name.as_str()]);
+            consts.push(quote! {
+                /// Cache keys: `<prefix><value>`, as go-zero writes them.
+                const ID_KEY: &str = #id_key;
+            });
+            for u in uniques.iter().filter(|u| u.cached) {
+                let name = &u.key_prefix;
+                let names: Vec<&str> = u.cols.iter().map(|c| c.def.name.as_str()).collect();
+                let p = prefix(&names);
+                consts.push(quote! { const #name: &str = #p; });
+            }
+        }
+        if self.has_old {
+            let sql = format!("{select_head} WHERE {} = ? LIMIT 1", pk.quoted);
+            consts.push(quote! {
+                /// By primary key, deleted or not: what a write replaces.
+                const BY_ID_ANY: &str = #sql;
+            });
+        }
+        consts
+    }
 
-    // Cache helpers.
-    let pk_by_ref = pk.owns_memory();
-    let pk_of_row = if pk_by_ref {
-        quote!(&row.#pk_field)
-    } else {
-        quote!(row.#pk_field)
-    };
-    let cached_uniques: Vec<&Unique> = uniques.iter().filter(|u| u.cached).collect();
-    // Updates and deletes read the old row first when a unique key is
-    // cached: its old values' keys must go too.
-    let has_old = !cached_uniques.is_empty();
-    let cache_fns = cache.then(|| {
+    /// The row struct, and the enum of its columns for filters.
+    fn row_and_columns(&self) -> TokenStream {
+        let TableGen {
+            table_name, cols, ..
+        } = self;
+        let TableNames { row, column, .. } = self.names;
+        let fields = cols.iter().map(|c| {
+            let field = &c.field;
+            let ty = c.ty();
+            let doc = c.def.comment.as_deref().map(doc);
+            // `r#type` or `create_time` for `createTime`: say which column it is.
+            let rename = (c.field != c.def.name).then(|| {
+                let name = &c.def.name;
+                quote!(#[sqlx(rename = #name)] #[serde(rename = #name)])
+            });
+            quote!(#doc #rename pub #field: #ty)
+        });
+        let row_doc = doc(&format!("A row of `{table_name}`."));
+        let variants = cols.iter().map(|c| &c.variant);
+        let quoted_arms = cols.iter().map(|c| {
+            let v = &c.variant;
+            let s = &c.quoted;
+            quote!(#column::#v => #s)
+        });
+        let column_doc = doc(&format!("The columns of `{table_name}`, for [`Filter`]s."));
+
+        quote! {
+            #row_doc
+            #[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+            pub struct #row {
+                #(#fields,)*
+            }
+
+            #column_doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum #column {
+                #(#variants,)*
+            }
+
+            impl Column for #column {
+                fn quoted(self) -> &'static str {
+                    match self {
+                        #(#quoted_arms,)*
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cache keys a row can be found under; `None` without a cache.
+    fn cache_fns(&self) -> Option<TokenStream> {
+        if !self.opts.cache {
+            return None;
+        }
+        let TableGen {
+            has_old, pk_of_row, ..
+        } = self;
+        let has_old = *has_old;
+        let row = &self.names.row;
+        let cached_uniques: Vec<&Unique> = self.uniques.iter().filter(|u| u.cached).collect();
+
         let unique_keys = has_old.then(|| {
             let nullable_key = cached_uniques
                 .iter()
@@ -459,7 +578,7 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
         } else {
             quote!(vec![Self::id_key(#pk_of_row)])
         };
-        quote! {
+        Some(quote! {
             /// The cache key of a primary-key value.
             fn id_key(id: impl std::fmt::Display + Sync) -> String {
                 key(ID_KEY, &[&id])
@@ -471,392 +590,88 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
             fn cache_keys(row: &#row) -> Vec<String> {
                 #cache_keys
             }
-        }
-    });
+        })
+    }
 
-    // Reads.
-    let find_one = if cache {
-        quote! {
-            /// The live row with this primary key, read through the cache.
-            pub async fn find_one(&self, id: #pk_ty) -> Result<Option<#row>> {
-                let loaded = self
-                    .cache
-                    .take(&Self::id_key(id), async || self.query_one(id).await)
-                    .await?;
-                Ok(loaded)
-            }
-        }
-    } else {
-        quote! {
-            /// The live row with this primary key.
-            pub async fn find_one(&self, id: #pk_ty) -> Result<Option<#row>> {
-                Ok(self.query_one(id).await?)
-            }
-        }
-    };
-    let finders = uniques.iter().map(|u| {
-        let finder = &u.finder;
-        let select = &u.select;
-        let params = u.cols.iter().map(|c| {
-            let f = &c.field;
-            let ty = c.param_ty();
-            quote!(#f: #ty)
-        });
-        let args: Vec<&syn::Ident> = u.cols.iter().map(|c| &c.field).collect();
-        let names = u.cols.iter().map(|c| format!("`{}`", c.def.name)).collect::<Vec<_>>().join(" and ");
-        let query = quote! {
-            sqlx::query_as(#select)
-                #(.bind(#args))*
-                .fetch_optional(&self.pool)
-                .await
-        };
-        if u.cached {
-            let doc = doc(&format!("The live row with this {names}, read through the cache: the key holds the primary key, which leads to the row."));
-            let prefix = &u.key_prefix;
-            let by_primary = if pk_by_ref { quote!(async |id: String| self.query_one(&id).await) } else { quote!(async |id| self.query_one(id).await) };
-            let pk_of = if pk_by_ref { quote!(row.#pk_field.clone()) } else { quote!(row.#pk_field) };
+    /// The finders: by primary key, by each unique key, by filter, by page.
+    fn reads(&self) -> TokenStream {
+        let TableGen { pk, uniques, .. } = self;
+        let cache = self.opts.cache;
+        let TableNames { row, column, .. } = self.names;
+        let pk_field = &pk.field;
+        let pk_ty = pk.param_ty();
+        let pk_by_ref = pk.owns_memory();
+        let pk_variant = &pk.variant;
+        let find_one = if cache {
             quote! {
-                #doc
-                pub async fn #finder(&self, #(#params),*) -> Result<Option<#row>> {
+                /// The live row with this primary key, read through the cache.
+                pub async fn find_one(&self, id: #pk_ty) -> Result<Option<#row>> {
                     let loaded = self
                         .cache
-                        .take_by_index(
-                            &key(#prefix, &[#(&#args),*]),
-                            ID_KEY,
-                            |row: &#row| #pk_of,
-                            async || #query,
-                            #by_primary,
-                        )
+                        .take(&Self::id_key(id), async || self.query_one(id).await)
                         .await?;
                     Ok(loaded)
                 }
             }
         } else {
-            let doc = doc(&format!("The live row with this {names}."));
             quote! {
-                #doc
-                pub async fn #finder(&self, #(#params),*) -> Result<Option<#row>> {
-                    Ok(#query?)
+                /// The live row with this primary key.
+                pub async fn find_one(&self, id: #pk_ty) -> Result<Option<#row>> {
+                    Ok(self.query_one(id).await?)
                 }
             }
-        }
-    });
-
-    // Writes: each runs on a connection in `*_on`; the public pair differ
-    // only in when the cache keys go (now, or after the commit).
-    let (after_write, after_write_in) = if cache {
-        (
-            quote!(self.cache.del(&stale).await;),
-            quote!(tx.invalidate_on_commit(&self.cache, stale);),
-        )
-    } else {
-        (quote!(let _ = stale;), quote!(let _ = (tx, stale);))
-    };
-    let old_keys = has_old.then(|| {
-        quote! {
-            // The old unique values' keys too: a changed value must not keep
-            // pointing at this row.
-            let old: Option<#row> = sqlx::query_as(BY_ID_ANY)
-                .bind(#pk_of_row)
-                .fetch_optional(&mut *conn)
-                .await?;
-        }
-    });
-    if has_old {
-        let sql = format!("{select_head} WHERE {} = ? LIMIT 1", pk.quoted);
-        consts.push(quote! {
-            /// By primary key, deleted or not: what a write replaces.
-            const BY_ID_ANY: &str = #sql;
+        };
+        let finders = uniques.iter().map(|u| {
+            let finder = &u.finder;
+            let select = &u.select;
+            let params = u.cols.iter().map(|c| {
+                let f = &c.field;
+                let ty = c.param_ty();
+                quote!(#f: #ty)
+            });
+            let args: Vec<&syn::Ident> = u.cols.iter().map(|c| &c.field).collect();
+            let names = u.cols.iter().map(|c| format!("`{}`", c.def.name)).collect::<Vec<_>>().join(" and ");
+            let query = quote! {
+                sqlx::query_as(#select)
+                    #(.bind(#args))*
+                    .fetch_optional(&self.pool)
+                    .await
+            };
+            if u.cached {
+                let doc = doc(&format!("The live row with this {names}, read through the cache: the key holds the primary key, which leads to the row."));
+                let prefix = &u.key_prefix;
+                let by_primary = if pk_by_ref { quote!(async |id: String| self.query_one(&id).await) } else { quote!(async |id| self.query_one(id).await) };
+                let pk_of = if pk_by_ref { quote!(row.#pk_field.clone()) } else { quote!(row.#pk_field) };
+                quote! {
+                    #doc
+                    pub async fn #finder(&self, #(#params),*) -> Result<Option<#row>> {
+                        let loaded = self
+                            .cache
+                            .take_by_index(
+                                &key(#prefix, &[#(&#args),*]),
+                                ID_KEY,
+                                |row: &#row| #pk_of,
+                                async || #query,
+                                #by_primary,
+                            )
+                            .await?;
+                        Ok(loaded)
+                    }
+                }
+            } else {
+                let doc = doc(&format!("The live row with this {names}."));
+                quote! {
+                    #doc
+                    pub async fn #finder(&self, #(#params),*) -> Result<Option<#row>> {
+                        Ok(#query?)
+                    }
+                }
+            }
         });
-    }
-    let update_stale = if !cache {
-        quote!(let stale = Vec::new();)
-    } else if has_old {
+        let find_one_in_doc = doc(
+            "The live row with this primary key, read inside a transaction (never from the cache: the transaction may have changed it).",
+        );
         quote! {
-            let mut stale = Self::cache_keys(row);
-            stale.extend(old.iter().flat_map(Self::cache_keys));
-        }
-    } else {
-        quote!(let stale = Self::cache_keys(row);)
-    };
-    let no_row = |id: TokenStream| {
-        quote! {
-            Error::NoRow { table: TABLE, id: #id.to_string() }
-        }
-    };
-
-    let auto_pk = pk.def.auto_increment;
-    let insert_ret = if auto_pk { quote!(#pk_ty) } else { quote!(()) };
-    let insert_doc = doc(&if auto_pk {
-        format!(
-            "Insert a row and return its new `{pk_name}`. The database fills auto-increment and `CURRENT_TIMESTAMP` columns; their values in `row` are ignored."
-        )
-    } else {
-        "Insert a row. The database fills `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.".to_string()
-    });
-    let insert_body = if auto_pk {
-        let id = if pk.def.rust_type == RustType::U64 {
-            quote!(done.last_insert_id())
-        } else {
-            quote!(#pk_ty::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(e.into()))?)
-        };
-        // The new row's keys may hold "no such row" placeholders: clear them.
-        let stale = if !cache {
-            quote!(let stale = Vec::new();)
-        } else if has_old {
-            quote! {
-                let mut stale = Self::unique_keys(row);
-                stale.push(Self::id_key(id));
-            }
-        } else {
-            quote!(let stale = vec![Self::id_key(id)];)
-        };
-        quote! {
-            let done = sqlx::query(INSERT) #insert_binds .execute(conn).await?;
-            let id = #id;
-            #stale
-            Ok((id, stale))
-        }
-    } else {
-        let stale = if cache {
-            quote!(Self::cache_keys(row))
-        } else {
-            quote!(Vec::new())
-        };
-        quote! {
-            sqlx::query(INSERT) #insert_binds .execute(conn).await?;
-            Ok(((), #stale))
-        }
-    };
-    let insert_fns = quote! {
-        #insert_doc
-        pub async fn insert(&self, row: &#row) -> Result<#insert_ret> {
-            let (id, stale) = self.insert_on(&mut *self.pool.acquire().await?, row).await?;
-            #after_write
-            Ok(id)
-        }
-
-        /// [`insert`](Self::insert) inside a transaction.
-        pub async fn insert_in(&self, tx: &mut Tx, row: &#row) -> Result<#insert_ret> {
-            let (id, stale) = self.insert_on(tx.conn(), row).await?;
-            #after_write_in
-            Ok(id)
-        }
-
-        async fn insert_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<(#insert_ret, Vec<String>)> {
-            #insert_body
-        }
-    };
-
-    let no_row_of_row = no_row(quote!(row.#pk_field));
-    let no_row_of_id = no_row(quote!(id));
-    let update_fns = quote! {
-        /// Write every column of `row` the model owns, by primary key.
-        pub async fn update(&self, row: &#row) -> Result<()> {
-            let stale = self.update_on(&mut *self.pool.acquire().await?, row).await?;
-            #after_write
-            Ok(())
-        }
-
-        /// [`update`](Self::update) inside a transaction.
-        pub async fn update_in(&self, tx: &mut Tx, row: &#row) -> Result<()> {
-            let stale = self.update_on(tx.conn(), row).await?;
-            #after_write_in
-            Ok(())
-        }
-
-        async fn update_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<Vec<String>> {
-            #old_keys
-            let done = sqlx::query(UPDATE)
-                #set_binds
-                .bind(#pk_of_row)
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(#no_row_of_row);
-            }
-            #update_stale
-            Ok(stale)
-        }
-    };
-
-    let version_fns = version.map(|v| {
-        let vf = &v.field;
-        let doc = doc(&format!("Like [`update`](Self::update), but only if the row is still at `row.{vf}`; then `row.{vf}` moves on by one. [`Error::VersionConflict`] means another writer won: read the row again and retry."));
-        let version_text = match v.def.rust_type {
-            RustType::I64 => quote!(row.#vf),
-            RustType::U64 => quote!(row.#vf as i64),
-            _ => quote!(i64::from(row.#vf)),
-        };
-        quote! {
-            #doc
-            pub async fn update_with_version(&self, row: &mut #row) -> Result<()> {
-                let stale = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await?;
-                #after_write
-                Ok(())
-            }
-
-            /// [`update_with_version`](Self::update_with_version) inside a transaction.
-            pub async fn update_with_version_in(&self, tx: &mut Tx, row: &mut #row) -> Result<()> {
-                let stale = self.update_with_version_on(tx.conn(), row).await?;
-                #after_write_in
-                Ok(())
-            }
-
-            async fn update_with_version_on(&self, conn: &mut MySqlConnection, row: &mut #row) -> Result<Vec<String>> {
-                #old_keys
-                let done = sqlx::query(UPDATE_WITH_VERSION)
-                    #set_binds
-                    .bind(#pk_of_row)
-                    .bind(row.#vf)
-                    .execute(&mut *conn)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(Error::VersionConflict {
-                        table: TABLE,
-                        id: row.#pk_field.to_string(),
-                        version: #version_text,
-                    });
-                }
-                row.#vf += 1;
-                #update_stale
-                Ok(stale)
-            }
-        }
-    });
-
-    let delete_old = has_old.then(|| {
-        quote! {
-            let old: Option<#row> = sqlx::query_as(BY_ID_ANY)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        }
-    });
-    let delete_stale = if !cache {
-        quote!(Vec::new())
-    } else if has_old {
-        quote!(old.iter().flat_map(Self::cache_keys).collect())
-    } else {
-        quote!(vec![Self::id_key(id)])
-    };
-    let delete_fn = |name: &str, sql: TokenStream, text: &str| {
-        let text = doc(text);
-        let public = format_ident!("{name}");
-        let in_tx = format_ident!("{name}_in");
-        let on = format_ident!("{name}_on");
-        let in_doc = doc(&format!("[`{name}`](Self::{name}) inside a transaction."));
-        quote! {
-            #text
-            pub async fn #public(&self, id: #pk_ty) -> Result<()> {
-                let stale = self.#on(&mut *self.pool.acquire().await?, id).await?;
-                #after_write
-                Ok(())
-            }
-
-            #in_doc
-            pub async fn #in_tx(&self, tx: &mut Tx, id: #pk_ty) -> Result<()> {
-                let stale = self.#on(tx.conn(), id).await?;
-                #after_write_in
-                Ok(())
-            }
-
-            async fn #on(&self, conn: &mut MySqlConnection, id: #pk_ty) -> Result<Vec<String>> {
-                #delete_old
-                let done = sqlx::query(#sql).bind(id).execute(&mut *conn).await?;
-                if done.rows_affected() == 0 {
-                    return Err(#no_row_of_id);
-                }
-                Ok(#delete_stale)
-            }
-        }
-    };
-    let delete_fns = delete_fn("delete", quote!(DELETE), "Remove the row for good.");
-    let delete_soft_fns = soft.map(|s| {
-        let doc = match delete_time {
-            Some(t) => format!(
-                "Mark the row deleted (`{} = 1`, `{}` = now); finders skip it from then on.",
-                s.def.name, t.def.name
-            ),
-            None => format!(
-                "Mark the row deleted (`{} = 1`); finders skip it from then on.",
-                s.def.name
-            ),
-        };
-        delete_fn("delete_soft", quote!(DELETE_SOFT), &doc)
-    });
-
-    let (cache_field, cache_param, cache_init, cache_import) = if cache {
-        (
-            quote!(cache: Cache,),
-            quote!(, cache: Cache),
-            quote!(cache,),
-            quote!(Cache, key,),
-        )
-    } else {
-        (quote!(), quote!(), quote!(), quote!())
-    };
-    let model_doc = doc(&if cache {
-        format!(
-            "Reads and writes `{table_name}` rows; reads by primary or unique key go through the Redis cache."
-        )
-    } else {
-        format!("Reads and writes `{table_name}` rows.")
-    });
-    let file_doc = inner_doc(&format!(
-        "`{table_name}`: the row, its columns and the generated queries. Add your own queries in `{}.rs`.",
-        names.module
-    ));
-    let pk_variant = &pk.variant;
-    let find_one_in_doc = doc(
-        "The live row with this primary key, read inside a transaction (never from the cache: the transaction may have changed it).",
-    );
-
-    quote! {
-        #file_doc
-
-        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx};
-        use sqlx::{MySqlConnection, MySqlPool};
-
-        #(#consts)*
-
-        #row_doc
-        #[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-        pub struct #row {
-            #(#fields,)*
-        }
-
-        #column_doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum #column {
-            #(#variants,)*
-        }
-
-        impl Column for #column {
-            fn quoted(self) -> &'static str {
-                match self {
-                    #(#quoted_arms,)*
-                }
-            }
-        }
-
-        #model_doc
-        #[derive(Clone)]
-        pub struct #model {
-            pool: MySqlPool,
-            #cache_field
-        }
-
-        impl #model {
-            pub fn new(pool: MySqlPool #cache_param) -> Self {
-                #model { pool, #cache_init }
-            }
-
-            /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
-            pub fn pool(&self) -> &MySqlPool {
-                &self.pool
-            }
-
             #find_one
 
             #find_one_in_doc
@@ -894,20 +709,380 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
             pub async fn count(&self, filter: Filter<#column>) -> Result<i64> {
                 Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
             }
-
-            #insert_fns
-            #update_fns
-            #version_fns
-            #delete_fns
-            #delete_soft_fns
-
-            async fn query_one(&self, id: #pk_ty) -> sqlx::Result<Option<#row>> {
-                sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool).await
-            }
-
-            #cache_fns
         }
     }
+
+    /// What a write does with the cache keys it made stale: drop them now,
+    /// or (inside a transaction) once it commits.
+    fn after_write(&self) -> (TokenStream, TokenStream) {
+        if self.opts.cache {
+            (
+                quote!(self.cache.del(&stale).await;),
+                quote!(tx.invalidate_on_commit(&self.cache, stale);),
+            )
+        } else {
+            (quote!(let _ = stale;), quote!(let _ = (tx, stale);))
+        }
+    }
+
+    /// `Error::NoRow` for the key `id`.
+    fn no_row(id: TokenStream) -> TokenStream {
+        quote! {
+            Error::NoRow { table: TABLE, id: #id.to_string() }
+        }
+    }
+
+    /// `insert`, `insert_in` and the `insert_on` they share.
+    fn insert_fns(&self) -> TokenStream {
+        let TableGen { pk, has_old, .. } = self;
+        let has_old = *has_old;
+        let cache = self.opts.cache;
+        let row = &self.names.row;
+        let pk_ty = pk.param_ty();
+        let (after_write, after_write_in) = self.after_write();
+        let pk_name = &pk.def.name;
+        let insert_binds = self.binds(&self.insert_cols);
+        let auto_pk = pk.def.auto_increment;
+        let insert_ret = if auto_pk { quote!(#pk_ty) } else { quote!(()) };
+        let insert_doc = doc(&if auto_pk {
+            format!(
+                "Insert a row and return its new `{pk_name}`. The database fills auto-increment and `CURRENT_TIMESTAMP` columns; their values in `row` are ignored."
+            )
+        } else {
+            "Insert a row. The database fills `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.".to_string()
+        });
+        let insert_body = if auto_pk {
+            let id = if pk.def.rust_type == RustType::U64 {
+                quote!(done.last_insert_id())
+            } else {
+                quote!(#pk_ty::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(e.into()))?)
+            };
+            // The new row's keys may hold "no such row" placeholders: clear them.
+            let stale = if !cache {
+                quote!(let stale = Vec::new();)
+            } else if has_old {
+                quote! {
+                    let mut stale = Self::unique_keys(row);
+                    stale.push(Self::id_key(id));
+                }
+            } else {
+                quote!(let stale = vec![Self::id_key(id)];)
+            };
+            quote! {
+                let done = sqlx::query(INSERT) #insert_binds .execute(conn).await?;
+                let id = #id;
+                #stale
+                Ok((id, stale))
+            }
+        } else {
+            let stale = if cache {
+                quote!(Self::cache_keys(row))
+            } else {
+                quote!(Vec::new())
+            };
+            quote! {
+                sqlx::query(INSERT) #insert_binds .execute(conn).await?;
+                Ok(((), #stale))
+            }
+        };
+        let insert_fns = quote! {
+            #insert_doc
+            pub async fn insert(&self, row: &#row) -> Result<#insert_ret> {
+                let (id, stale) = self.insert_on(&mut *self.pool.acquire().await?, row).await?;
+                #after_write
+                Ok(id)
+            }
+
+            /// [`insert`](Self::insert) inside a transaction.
+            pub async fn insert_in(&self, tx: &mut Tx, row: &#row) -> Result<#insert_ret> {
+                let (id, stale) = self.insert_on(tx.conn(), row).await?;
+                #after_write_in
+                Ok(id)
+            }
+
+            async fn insert_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<(#insert_ret, Vec<String>)> {
+                #insert_body
+            }
+        };
+        insert_fns
+    }
+
+    /// `update` and, with a version column, `update_with_version`: each
+    /// with its `_in` and `_on`.
+    fn update_fns(&self) -> TokenStream {
+        let TableGen {
+            pk,
+            has_old,
+            pk_of_row,
+            version,
+            ..
+        } = self;
+        let has_old = *has_old;
+        let cache = self.opts.cache;
+        let row = &self.names.row;
+        let pk_field = &pk.field;
+        let (after_write, after_write_in) = self.after_write();
+        let set_binds = self.binds(&self.set_cols);
+        let old_keys = has_old.then(|| {
+            quote! {
+                // The old unique values' keys too: a changed value must not keep
+                // pointing at this row.
+                let old: Option<#row> = sqlx::query_as(BY_ID_ANY)
+                    .bind(#pk_of_row)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            }
+        });
+        let update_stale = if !cache {
+            quote!(let stale = Vec::new();)
+        } else if has_old {
+            quote! {
+                let mut stale = Self::cache_keys(row);
+                stale.extend(old.iter().flat_map(Self::cache_keys));
+            }
+        } else {
+            quote!(let stale = Self::cache_keys(row);)
+        };
+        let no_row_of_row = Self::no_row(quote!(row.#pk_field));
+        let update_fns = quote! {
+            /// Write every column of `row` the model owns, by primary key.
+            pub async fn update(&self, row: &#row) -> Result<()> {
+                let stale = self.update_on(&mut *self.pool.acquire().await?, row).await?;
+                #after_write
+                Ok(())
+            }
+
+            /// [`update`](Self::update) inside a transaction.
+            pub async fn update_in(&self, tx: &mut Tx, row: &#row) -> Result<()> {
+                let stale = self.update_on(tx.conn(), row).await?;
+                #after_write_in
+                Ok(())
+            }
+
+            async fn update_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<Vec<String>> {
+                #old_keys
+                let done = sqlx::query(UPDATE)
+                    #set_binds
+                    .bind(#pk_of_row)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(#no_row_of_row);
+                }
+                #update_stale
+                Ok(stale)
+            }
+        };
+
+        let version_fns = version.map(|v| {
+            let vf = &v.field;
+            let doc = doc(&format!("Like [`update`](Self::update), but only if the row is still at `row.{vf}`; then `row.{vf}` moves on by one. [`Error::VersionConflict`] means another writer won: read the row again and retry."));
+            let version_text = match v.def.rust_type {
+                RustType::I64 => quote!(row.#vf),
+                RustType::U64 => quote!(row.#vf as i64),
+                _ => quote!(i64::from(row.#vf)),
+            };
+            quote! {
+                #doc
+                pub async fn update_with_version(&self, row: &mut #row) -> Result<()> {
+                    let stale = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await?;
+                    #after_write
+                    Ok(())
+                }
+
+                /// [`update_with_version`](Self::update_with_version) inside a transaction.
+                pub async fn update_with_version_in(&self, tx: &mut Tx, row: &mut #row) -> Result<()> {
+                    let stale = self.update_with_version_on(tx.conn(), row).await?;
+                    #after_write_in
+                    Ok(())
+                }
+
+                async fn update_with_version_on(&self, conn: &mut MySqlConnection, row: &mut #row) -> Result<Vec<String>> {
+                    #old_keys
+                    let done = sqlx::query(UPDATE_WITH_VERSION)
+                        #set_binds
+                        .bind(#pk_of_row)
+                        .bind(row.#vf)
+                        .execute(&mut *conn)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(Error::VersionConflict {
+                            table: TABLE,
+                            id: row.#pk_field.to_string(),
+                            version: #version_text,
+                        });
+                    }
+                    row.#vf += 1;
+                    #update_stale
+                    Ok(stale)
+                }
+            }
+        });
+        quote! {
+            #update_fns
+            #version_fns
+        }
+    }
+
+    /// `delete` and, with soft deletes, `delete_soft`: each with its `_in`
+    /// and `_on`.
+    fn delete_fns(&self) -> TokenStream {
+        let TableGen {
+            pk,
+            has_old,
+            soft,
+            delete_time,
+            ..
+        } = self;
+        let has_old = *has_old;
+        let cache = self.opts.cache;
+        let row = &self.names.row;
+        let pk_ty = pk.param_ty();
+        let (after_write, after_write_in) = self.after_write();
+        let no_row_of_id = Self::no_row(quote!(id));
+        let delete_old = has_old.then(|| {
+            quote! {
+                let old: Option<#row> = sqlx::query_as(BY_ID_ANY)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            }
+        });
+        let delete_stale = if !cache {
+            quote!(Vec::new())
+        } else if has_old {
+            quote!(old.iter().flat_map(Self::cache_keys).collect())
+        } else {
+            quote!(vec![Self::id_key(id)])
+        };
+        let delete_fn = |name: &str, sql: TokenStream, text: &str| {
+            let text = doc(text);
+            let public = format_ident!("{name}");
+            let in_tx = format_ident!("{name}_in");
+            let on = format_ident!("{name}_on");
+            let in_doc = doc(&format!("[`{name}`](Self::{name}) inside a transaction."));
+            quote! {
+                #text
+                pub async fn #public(&self, id: #pk_ty) -> Result<()> {
+                    let stale = self.#on(&mut *self.pool.acquire().await?, id).await?;
+                    #after_write
+                    Ok(())
+                }
+
+                #in_doc
+                pub async fn #in_tx(&self, tx: &mut Tx, id: #pk_ty) -> Result<()> {
+                    let stale = self.#on(tx.conn(), id).await?;
+                    #after_write_in
+                    Ok(())
+                }
+
+                async fn #on(&self, conn: &mut MySqlConnection, id: #pk_ty) -> Result<Vec<String>> {
+                    #delete_old
+                    let done = sqlx::query(#sql).bind(id).execute(&mut *conn).await?;
+                    if done.rows_affected() == 0 {
+                        return Err(#no_row_of_id);
+                    }
+                    Ok(#delete_stale)
+                }
+            }
+        };
+        let delete_fns = delete_fn("delete", quote!(DELETE), "Remove the row for good.");
+        let delete_soft_fns = soft.map(|s| {
+            let doc = match delete_time {
+                Some(t) => format!(
+                    "Mark the row deleted (`{} = 1`, `{}` = now); finders skip it from then on.",
+                    s.def.name, t.def.name
+                ),
+                None => format!(
+                    "Mark the row deleted (`{} = 1`); finders skip it from then on.",
+                    s.def.name
+                ),
+            };
+            delete_fn("delete_soft", quote!(DELETE_SOFT), &doc)
+        });
+        quote! {
+            #delete_fns
+            #delete_soft_fns
+        }
+    }
+
+    /// `.bind(row.a).bind(&row.b)...` for `list`, in statement order.
+    fn binds(&self, list: &[&Col]) -> TokenStream {
+        let binds = list.iter().map(|c| {
+            let f = &c.field;
+            if c.owns_memory() {
+                quote!(.bind(&row.#f))
+            } else {
+                quote!(.bind(row.#f))
+            }
+        });
+        quote!(#(#binds)*)
+    }
+
+    /// The model: its struct, and every finder and write.
+    fn model(&self) -> TokenStream {
+        let TableGen { table_name, pk, .. } = self;
+        let cache = self.opts.cache;
+        let TableNames { row, model, .. } = self.names;
+        let pk_ty = pk.param_ty();
+        let (cache_field, cache_param, cache_init) = if cache {
+            (
+                quote!(cache: Cache,),
+                quote!(, cache: Cache),
+                quote!(cache,),
+            )
+        } else {
+            (quote!(), quote!(), quote!())
+        };
+        let model_doc = doc(&if cache {
+            format!(
+                "Reads and writes `{table_name}` rows; reads by primary or unique key go through the Redis cache."
+            )
+        } else {
+            format!("Reads and writes `{table_name}` rows.")
+        });
+        let reads = self.reads();
+        let insert_fns = self.insert_fns();
+        let update_fns = self.update_fns();
+        let delete_fns = self.delete_fns();
+        let cache_fns = self.cache_fns();
+        quote! {
+            #model_doc
+            #[derive(Clone)]
+            pub struct #model {
+                pool: MySqlPool,
+                #cache_field
+            }
+
+            impl #model {
+                pub fn new(pool: MySqlPool #cache_param) -> Self {
+                    #model { pool, #cache_init }
+                }
+
+                /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
+                pub fn pool(&self) -> &MySqlPool {
+                    &self.pool
+                }
+
+                #reads
+
+                #insert_fns
+                #update_fns
+                #delete_fns
+
+                async fn query_one(&self, id: #pk_ty) -> sqlx::Result<Option<#row>> {
+                    sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool).await
+                }
+
+                #cache_fns
+            }
+        }
+    }
+}
+
+/// A table or column name, quoted for MySQL.
+fn quoted(name: &str) -> String {
+    format!("`{name}`")
 }
 
 /// A type or variant name; `Self` (from a table or column named `self`) is

@@ -136,22 +136,48 @@ fn need<'v>(value: &'v Value, key: &str, step: &str) -> Result<&'v Value, WalkEr
     }
 }
 
-/// Walk a booking through `system`, telling `on` each step. Unpaid orders
-/// must close after `close_after` for the last step to see it.
+/// Tells the walk's caller each step: its title, and what happened.
+type Report<'a> = dyn FnMut(&str, String) + Send + 'a;
+
+/// Walk a booking through the system at `gw`, telling `on` each step.
+/// Unpaid orders must close after `close_after` for the last step to see
+/// it.
 pub async fn walk(
     gw: &Gateway,
     close_after: Duration,
     on: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Walk, WalkError> {
-    let mut report = |title: &str, detail: String| {
+    let report: &mut Report = &mut |title, detail| {
         on(Step {
             title: title.into(),
             detail,
         })
     };
     let phone = format!("139{:08}", fastrand::u32(..100_000_000));
+    sign_up(gw, &phone, report).await?;
+    let (token, openid) = log_in_with_wechat(gw, &phone, report).await?;
+    let (homestay_id, guests) = browse(gw, report).await?;
+    let booking = json!({
+        "homestayId": homestay_id, "isFood": true, "liveStartTime": noon_in(1),
+        "liveEndTime": noon_in(3), "livePeopleNum": guests, "remark": "looklook demo"
+    });
+    let sn = book(gw, &token, &booking, report).await?;
+    let prepay_id = pay(gw, &token, &sn, report).await?;
+    paid_via_kafka(gw, &token, &sn, report).await?;
+    told_in_wechat(gw, &openid, &sn, report).await?;
+    let unpaid = closed_unpaid(gw, &token, &booking, close_after, report).await?;
+    Ok(Walk {
+        phone,
+        token,
+        paid_order: sn,
+        prepay_id,
+        closed_order: unpaid,
+    })
+}
 
-    // 1. An account, with a mobile number and a password.
+/// An account, with a mobile number and a password: register, log in, and
+/// ask who we are.
+async fn sign_up(gw: &Gateway, phone: &str, report: &mut Report<'_>) -> Result<(), WalkError> {
     let users = "/usercenter/v1/user";
     let creds = json!({"mobile": phone, "password": "looklook-demo"});
     gw.call("usercenter-api", &format!("{users}/register"), &creds, None)
@@ -180,9 +206,18 @@ pub async fn walk(
         "who am I",
         format!("POST {users}/detail -> {}", me["userInfo"]),
     );
+    Ok(())
+}
 
-    // 2. The same person opens the mini-program: WeChat (the sandbox) gives
-    // a login code and the phone number, encrypted; WeChat is linked.
+/// The same person opens the mini-program: WeChat (the sandbox) gives a
+/// login code and the phone number, encrypted; WeChat is linked to the
+/// account. The token, and the user's WeChat openid.
+async fn log_in_with_wechat(
+    gw: &Gateway,
+    phone: &str,
+    report: &mut Report<'_>,
+) -> Result<(String, String), WalkError> {
+    let users = "/usercenter/v1/user";
     let (_, wx) = gw
         .post(
             "wechat-sandbox",
@@ -211,8 +246,13 @@ pub async fn walk(
             wx["openid"]
         ),
     );
+    let openid = wx["openid"].as_str().unwrap_or_default().to_string();
+    Ok((token, openid))
+}
 
-    // 3. Browse.
+/// The front page's picks, then one homestay: its id, and how many guests
+/// to book for (two, unless it takes one).
+async fn browse(gw: &Gateway, report: &mut Report<'_>) -> Result<(i64, i64), WalkError> {
     let travel = "/travel/v1/homestay";
     let picks = gw
         .call(
@@ -261,20 +301,24 @@ pub async fn walk(
             detail["homestay"]["homestayPrice"]
         ),
     );
-
-    // 4. Book it: two nights from tomorrow, two guests... unless it takes one.
-    let orders = "/order/v1/homestayOrder";
     let guests = detail["homestay"]["peopleNum"].as_i64().unwrap_or(1).min(2);
-    let booking = json!({
-        "homestayId": homestay_id, "isFood": true, "liveStartTime": noon_in(1),
-        "liveEndTime": noon_in(3), "livePeopleNum": guests, "remark": "looklook demo"
-    });
+    Ok((homestay_id, guests))
+}
+
+/// Book it: two nights from tomorrow. The order's number.
+async fn book(
+    gw: &Gateway,
+    token: &str,
+    booking: &Value,
+    report: &mut Report<'_>,
+) -> Result<String, WalkError> {
+    let orders = "/order/v1/homestayOrder";
     let created = gw
         .call(
             "order-api",
             &format!("{orders}/createHomestayOrder"),
-            &booking,
-            Some(&token),
+            booking,
+            Some(token),
         )
         .await?;
     let sn = need(&created, "orderSn", "book")?
@@ -286,7 +330,7 @@ pub async fn walk(
             "order-api",
             &format!("{orders}/userHomestayOrderDetail"),
             &json!({"sn": sn}),
-            Some(&token),
+            Some(token),
         )
         .await?;
     report(
@@ -296,16 +340,24 @@ pub async fn walk(
             order["orderTotalPrice"]
         ),
     );
+    Ok(sn)
+}
 
-    // 5. Pay: a WeChat Pay pre-pay, then the user pays in WeChat (the
-    // sandbox), which notifies payment-api, signed and encrypted.
+/// Pay: a WeChat Pay pre-pay, then the user pays in WeChat (the sandbox),
+/// which notifies payment-api, signed and encrypted. The pre-pay id.
+async fn pay(
+    gw: &Gateway,
+    token: &str,
+    sn: &str,
+    report: &mut Report<'_>,
+) -> Result<String, WalkError> {
     let payment = "/payment/v1/thirdPayment";
     let prepay = gw
         .call(
             "payment-api",
             &format!("{payment}/thirdPaymentWxPay"),
             &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
-            Some(&token),
+            Some(token),
         )
         .await?;
     let package = need(&prepay, "package", "pre-pay")?
@@ -335,12 +387,20 @@ pub async fn walk(
         "pay in WeChat",
         format!("the sandbox notified payment-api -> {}", paid["notifyBody"]),
     );
+    Ok(prepay_id.to_string())
+}
 
-    // 6. payment-rpc published the payment; order-mq moves the order.
+/// payment-rpc published the payment; order-mq moves the order.
+async fn paid_via_kafka(
+    gw: &Gateway,
+    token: &str,
+    sn: &str,
+    report: &mut Report<'_>,
+) -> Result<(), WalkError> {
     let view = wait_for_state(
         gw,
-        &token,
-        &sn,
+        token,
+        sn,
         1,
         Duration::from_secs(30),
         "paid via Kafka",
@@ -353,10 +413,17 @@ pub async fn walk(
             view["payTime"], view["payType"]
         ),
     );
+    Ok(())
+}
 
-    // 7. mqueue-job tells the user in WeChat (the sandbox keeps what it was
-    // sent).
-    let openid = wx["openid"].as_str().unwrap_or_default().to_string();
+/// mqueue-job tells the user in WeChat (the sandbox keeps what it was
+/// sent).
+async fn told_in_wechat(
+    gw: &Gateway,
+    openid: &str,
+    sn: &str,
+    report: &mut Report<'_>,
+) -> Result<(), WalkError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     let told = loop {
         let got = gw
@@ -401,14 +468,24 @@ pub async fn walk(
             told["time5"]["value"]
         ),
     );
+    Ok(())
+}
 
-    // 8. Another order, never paid: the delayed job closes it.
+/// Another order, never paid: the delayed job closes it. Its number.
+async fn closed_unpaid(
+    gw: &Gateway,
+    token: &str,
+    booking: &Value,
+    close_after: Duration,
+    report: &mut Report<'_>,
+) -> Result<String, WalkError> {
+    let orders = "/order/v1/homestayOrder";
     let created = gw
         .call(
             "order-api",
             &format!("{orders}/createHomestayOrder"),
-            &booking,
-            Some(&token),
+            booking,
+            Some(token),
         )
         .await?;
     let unpaid = need(&created, "orderSn", "book again")?
@@ -424,7 +501,7 @@ pub async fn walk(
     );
     wait_for_state(
         gw,
-        &token,
+        token,
         &unpaid,
         -1,
         close_after + Duration::from_secs(30),
@@ -435,14 +512,7 @@ pub async fn walk(
         "closed by the job",
         format!("order {unpaid} is cancelled (trade state -1)"),
     );
-
-    Ok(Walk {
-        phone,
-        token,
-        paid_order: sn,
-        prepay_id: prepay_id.to_string(),
-        closed_order: unpaid,
-    })
+    Ok(unpaid)
 }
 
 /// Poll the order's detail until it is in `state`.
