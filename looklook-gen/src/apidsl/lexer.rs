@@ -105,82 +105,15 @@ pub fn lex(file: &SourceFile) -> Lexed {
                 });
                 i = end;
             }
-            '/' if bytes.get(i + 1) == Some(&b'*') => match src[i + 2..].find("*/") {
-                Some(n) => {
-                    let end = i + 2 + n + 2;
-                    let lines = count_lines(start, end);
-                    out.comments.push(Comment {
-                        span: Span::new(start, end),
-                        text: src[start..end].to_string(),
-                        line,
-                        end_line: line + lines,
-                    });
-                    line += lines;
-                    i = end;
-                }
-                None => {
-                    out.errors.push(
-                        file.error(Span::new(start, start + 2), "unterminated block comment")
-                            .with_help("close it with `*/`"),
-                    );
-                    i = src.len();
-                }
-            },
+            '/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = block_comment(file, start, line, &mut out);
+                line += count_lines(start, i);
+            }
             '"' | '`' => {
-                let close = c;
-                let kind = if close == '"' { Tok::Str } else { Tok::RawStr };
-                let body = &src[i + 1..];
-                // A plain string ends at the line break; a raw string may span lines.
-                let stop = body
-                    .find(|ch: char| ch == close || (close == '"' && ch == '\n'))
-                    .unwrap_or(body.len());
-                let terminated = body[stop..].starts_with(close);
-                let end = i + 1 + stop + usize::from(terminated);
-                if !terminated {
-                    let help = match close {
-                        '"' => "close it with \" on the same line",
-                        _ => "close it with `",
-                    };
-                    out.errors.push(
-                        file.error(Span::new(start, start + 1), "unterminated string")
-                            .with_help(help),
-                    );
-                }
-                // Unterminated, it is still a string: the parser goes on
-                // without a second error.
-                out.tokens.push(Token {
-                    kind,
-                    span: Span::new(start, end),
-                    line,
-                });
-                line += count_lines(start, end);
-                i = end;
+                i = string(file, start, c, line, &mut out);
+                line += count_lines(start, i);
             }
-            '@' => {
-                let end = i + 1 + ident_len(&src[i + 1..]);
-                let kind = match &src[i + 1..end] {
-                    "doc" => Some(Tok::AtDoc),
-                    "handler" => Some(Tok::AtHandler),
-                    "server" => Some(Tok::AtServer),
-                    _ => None,
-                };
-                out.tokens.push(Token {
-                    kind: kind.unwrap_or(Tok::AtUnknown),
-                    span: Span::new(start, end),
-                    line,
-                });
-                match kind {
-                    Some(_) => {}
-                    None => out.errors.push(
-                        file.error(
-                            Span::new(start, end.max(start + 1)),
-                            format!("unknown annotation `{}`", &src[start..end]),
-                        )
-                        .with_help("the annotations are `@doc`, `@handler` and `@server`"),
-                    ),
-                }
-                i = end;
-            }
+            '@' => i = annotation(file, start, line, &mut out),
             c if c.is_ascii_alphabetic() || c == '_' => {
                 let end = i + ident_len(&src[i..]);
                 let kind = if &src[i..end] == "interface" && src[end..].starts_with("{}") {
@@ -242,6 +175,91 @@ pub fn lex(file: &SourceFile) -> Lexed {
         line,
     });
     out
+}
+
+/// The `/* ... */` comment at `start`; where it ends (the end of the file
+/// when it is not closed, which is an error).
+fn block_comment(file: &SourceFile, start: usize, line: usize, out: &mut Lexed) -> usize {
+    let src = &file.text;
+    match src[start + 2..].find("*/") {
+        Some(n) => {
+            let end = start + 2 + n + 2;
+            out.comments.push(Comment {
+                span: Span::new(start, end),
+                text: src[start..end].to_string(),
+                line,
+                end_line: line + src[start..end].matches('\n').count(),
+            });
+            end
+        }
+        None => {
+            out.errors.push(
+                file.error(Span::new(start, start + 2), "unterminated block comment")
+                    .with_help("close it with `*/`"),
+            );
+            src.len()
+        }
+    }
+}
+
+/// The string at `start`, opened by `close` (`"` or a backquote); where it
+/// ends.
+fn string(file: &SourceFile, start: usize, close: char, line: usize, out: &mut Lexed) -> usize {
+    let src = &file.text;
+    let kind = if close == '"' { Tok::Str } else { Tok::RawStr };
+    let body = &src[start + 1..];
+    // A plain string ends at the line break; a raw string may span lines.
+    let stop = body
+        .find(|ch: char| ch == close || (close == '"' && ch == '\n'))
+        .unwrap_or(body.len());
+    let terminated = body[stop..].starts_with(close);
+    let end = start + 1 + stop + usize::from(terminated);
+    if !terminated {
+        let help = match close {
+            '"' => "close it with \" on the same line",
+            _ => "close it with `",
+        };
+        out.errors.push(
+            file.error(Span::new(start, start + 1), "unterminated string")
+                .with_help(help),
+        );
+    }
+    // Unterminated, it is still a string: the parser goes on without a
+    // second error.
+    out.tokens.push(Token {
+        kind,
+        span: Span::new(start, end),
+        line,
+    });
+    end
+}
+
+/// The `@doc`, `@handler` or `@server` at `start` (anything else is an
+/// error); where it ends.
+fn annotation(file: &SourceFile, start: usize, line: usize, out: &mut Lexed) -> usize {
+    let src = &file.text;
+    let end = start + 1 + ident_len(&src[start + 1..]);
+    let kind = match &src[start + 1..end] {
+        "doc" => Some(Tok::AtDoc),
+        "handler" => Some(Tok::AtHandler),
+        "server" => Some(Tok::AtServer),
+        _ => None,
+    };
+    out.tokens.push(Token {
+        kind: kind.unwrap_or(Tok::AtUnknown),
+        span: Span::new(start, end),
+        line,
+    });
+    if kind.is_none() {
+        out.errors.push(
+            file.error(
+                Span::new(start, end.max(start + 1)),
+                format!("unknown annotation `{}`", &src[start..end]),
+            )
+            .with_help("the annotations are `@doc`, `@handler` and `@server`"),
+        );
+    }
+    end
 }
 
 fn ident_len(s: &str) -> usize {

@@ -10,6 +10,7 @@ use askama::Template;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::layout::{ModIndex, ModTree, SvcRs, layout_fn, mod_path, render};
 use super::{
     CrateOptions, FilePlan, Owner, SCAFFOLDED_HEADER, Signature, ident, ident_text, rust_file,
 };
@@ -197,44 +198,6 @@ pub fn generate(spec: &Spec, opts: &CrateOptions) -> FilePlan {
     plan.finish()
 }
 
-pub(super) fn render(t: &impl Template) -> String {
-    // The templates are compiled in; rendering them only fails on a broken
-    // `Display` impl, which plain strings do not have.
-    let mut text = t.render().expect("rendering a compiled template");
-    // askama drops the template's final line break; files end with one.
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text
-}
-
-pub(super) fn mod_path(root: &str, dir: &[String]) -> String {
-    if dir.is_empty() {
-        format!("{root}/mod.rs")
-    } else {
-        format!("{root}/{}/mod.rs", dir.join("/"))
-    }
-}
-
-/// Which modules each directory declares: `[] → {admin, login}`, `[admin] → {user}`.
-#[derive(Default)]
-pub(super) struct ModTree(pub(super) BTreeMap<Vec<String>, BTreeSet<String>>);
-
-impl ModTree {
-    pub(super) fn insert(&mut self, dir: &[String], leaf: &str) {
-        for i in 0..dir.len() {
-            self.0
-                .entry(dir[..i].to_vec())
-                .or_default()
-                .insert(dir[i].clone());
-        }
-        self.0
-            .entry(dir.to_vec())
-            .or_default()
-            .insert(leaf.to_string());
-    }
-}
-
 // ---- templates ------------------------------------------------------------
 
 struct Versions {
@@ -291,20 +254,6 @@ struct ConfigRs<'a> {
     header: &'a str,
     /// (field, YAML section)
     jwt: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "api/svc.rs.askama", escape = "none")]
-pub(super) struct SvcRs<'a> {
-    pub(super) header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mod_index.rs.askama", escape = "none")]
-pub(super) struct ModIndex<'a> {
-    pub(super) header: &'a str,
-    pub(super) doc: &'a str,
-    pub(super) mods: Vec<String>,
 }
 
 #[derive(Template)]
@@ -867,22 +816,6 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
         output: format!("Result<{out}>"),
     };
     (contents, sig)
-}
-
-/// A function head in rustfmt's layout: on one line when it fits in 100
-/// columns, else one parameter a line. Scaffolded files are not run through
-/// rustfmt, so they must come out this way.
-pub(super) fn layout_fn(head: &str, params: &[String], ret: &str) -> String {
-    let one_line = format!("{head}({}) -> {ret} {{", params.join(", "));
-    if one_line.len() <= 100 {
-        return one_line;
-    }
-    let mut s = format!("{head}(\n");
-    for p in params {
-        s.push_str(&format!("    {p},\n"));
-    }
-    s.push_str(&format!(") -> {ret} {{"));
-    s
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! never touch the disk; `crate::writer` applies a plan.
 
 pub mod api;
+mod layout;
 pub mod model;
 pub mod project;
 pub mod rpc;

@@ -9,7 +9,7 @@ use askama::Template;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::api::{ModIndex, render};
+use super::layout::{ModIndex, render};
 use super::{
     CrateOptions, FilePlan, Owner, SCAFFOLDED_HEADER, doc, ident, ident_text, inner_doc, rust_file,
 };

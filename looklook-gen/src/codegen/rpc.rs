@@ -12,7 +12,7 @@ use proc_macro2::TokenStream;
 use prost::Message as _;
 use quote::{format_ident, quote};
 
-use super::api::{ModIndex, ModTree, SvcRs, layout_fn, mod_path, render};
+use super::layout::{ModIndex, ModTree, SvcRs, layout_fn, mod_path, render};
 use super::{
     CrateOptions, FilePlan, GENERATED_HEADER, Owner, SCAFFOLDED_HEADER, Signature, ident,
     ident_text, rust_file,

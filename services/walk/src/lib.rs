@@ -397,15 +397,7 @@ async fn paid_via_kafka(
     sn: &str,
     report: &mut Report<'_>,
 ) -> Result<(), WalkError> {
-    let view = wait_for_state(
-        gw,
-        token,
-        sn,
-        1,
-        Duration::from_secs(30),
-        "paid via Kafka",
-    )
-    .await?;
+    let view = wait_for_state(gw, token, sn, 1, Duration::from_secs(30), "paid via Kafka").await?;
     report(
         "paid via Kafka",
         format!(
