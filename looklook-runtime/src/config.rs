@@ -192,14 +192,13 @@ fn pascal_case(s: &str) -> String {
         .collect()
 }
 
-/// What every HTTP service needs: its name, where to listen, logging and metrics.
+/// The keys every process's config starts with, whatever it serves:
+/// `Name`, `Log`, `Prometheus` (its metrics port) and `Telemetry` (where
+/// traces go). HTTP and RPC servers and workers flatten it into theirs.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct RestConf {
+pub struct ServiceConf {
     pub name: String,
-    #[serde(default = "default_host")]
-    pub host: String,
-    pub port: u16,
     #[serde(default)]
     pub log: LogConf,
     /// Where to serve Prometheus metrics; none when absent.
@@ -207,6 +206,41 @@ pub struct RestConf {
     pub prometheus: Option<PrometheusConf>,
     #[serde(default)]
     pub telemetry: TelemetryConf,
+}
+
+impl ServiceConf {
+    /// A process called `name` with the defaults: plain logs, no metrics
+    /// endpoint, no traces (for tests and embedded servers).
+    pub fn new(name: impl Into<String>) -> ServiceConf {
+        ServiceConf {
+            name: name.into(),
+            log: LogConf::default(),
+            prometheus: None,
+            telemetry: TelemetryConf::default(),
+        }
+    }
+
+    /// What every process starts with: logging, tracing, and the metrics
+    /// endpoint when there is one.
+    pub async fn start(&self) -> anyhow::Result<()> {
+        crate::telemetry::init_logging(&self.log);
+        crate::trace::init(&self.name, &self.telemetry)?;
+        if let Some(p) = &self.prometheus {
+            crate::telemetry::serve_metrics(p).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What every HTTP service needs: the process keys and where to listen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestConf {
+    #[serde(flatten)]
+    pub service: ServiceConf,
+    #[serde(default = "default_host")]
+    pub host: String,
+    pub port: u16,
 }
 
 /// Where to send traces (see [`crate::trace`]).
@@ -334,8 +368,8 @@ mod tests {
         assert_eq!(c.rest.port, 8080);
         assert_eq!(c.auth.access_secret, "s3");
         assert_eq!(c.auth.access_expire, 60);
-        assert_eq!(c.rest.prometheus.unwrap().port, 9200);
-        assert_eq!(c.rest.log.encoding, "json");
+        assert_eq!(c.rest.service.prometheus.unwrap().port, 9200);
+        assert_eq!(c.rest.service.log.encoding, "json");
         assert_eq!(c.rest.host, "0.0.0.0");
     }
 
@@ -361,11 +395,11 @@ mod tests {
     fn telemetry_is_off_until_an_endpoint_is_given() {
         let yaml = "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\nTelemetry:\n  Endpoint: ${OTLP_ENDPOINT:-}\n";
         let off = parse(yaml, &[]).unwrap();
-        assert_eq!(off.rest.telemetry.endpoint, None);
-        assert_eq!(off.rest.telemetry.sampler, 1.0);
+        assert_eq!(off.rest.service.telemetry.endpoint, None);
+        assert_eq!(off.rest.service.telemetry.sampler, 1.0);
         let on = parse(yaml, &[("OTLP_ENDPOINT", "http://127.0.0.1:4317")]).unwrap();
         assert_eq!(
-            on.rest.telemetry.endpoint.as_deref(),
+            on.rest.service.telemetry.endpoint.as_deref(),
             Some("http://127.0.0.1:4317")
         );
         let set = parse(
@@ -374,7 +408,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            set.rest.telemetry.endpoint.as_deref(),
+            set.rest.service.telemetry.endpoint.as_deref(),
             Some("http://jaeger:4317")
         );
     }

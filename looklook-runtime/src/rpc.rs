@@ -30,7 +30,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 use tower::{Layer, Service};
 
-use crate::config::{LogConf, PrometheusConf, TelemetryConf};
+use crate::config::ServiceConf;
 use crate::ctx::RequestCtx;
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
@@ -56,18 +56,14 @@ const TRACEPARENT_KEY: &str = "traceparent";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RpcServerConf {
-    pub name: String,
+    /// `Name`, `Log`, `Prometheus`, `Telemetry`: what every process has.
+    #[serde(flatten)]
+    pub service: ServiceConf,
     /// `host:port`, such as `0.0.0.0:9000`.
     pub listen_on: String,
-    #[serde(default)]
-    pub log: LogConf,
-    #[serde(default)]
-    pub prometheus: Option<PrometheusConf>,
     /// Per-call time limit in milliseconds; none when 0.
     #[serde(default)]
     pub timeout: u64,
-    #[serde(default)]
-    pub telemetry: TelemetryConf,
 }
 
 /// How to reach a gRPC service.
@@ -90,12 +86,9 @@ impl RpcServerConf {
     /// limit: what a test or an embedded server starts with.
     pub fn new(name: impl Into<String>, listen_on: impl Into<String>) -> Self {
         RpcServerConf {
-            name: name.into(),
+            service: ServiceConf::new(name),
             listen_on: listen_on.into(),
-            log: LogConf::default(),
-            prometheus: None,
             timeout: 0,
-            telemetry: TelemetryConf::default(),
         }
     }
 }
@@ -118,15 +111,11 @@ pub async fn serve(
     services: &[&str],
     descriptors: &[u8],
 ) -> anyhow::Result<()> {
-    telemetry::init_logging(&conf.log);
-    crate::trace::init(&conf.name, &conf.telemetry)?;
+    conf.service.start().await?;
     let listener = TcpListener::bind(&conf.listen_on)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", conf.listen_on))?;
-    if let Some(p) = &conf.prometheus {
-        telemetry::serve_metrics(p).await?;
-    }
-    tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving gRPC");
+    tracing::info!(service = conf.service.name, addr = %listener.local_addr()?, "serving gRPC");
     serve_with_shutdown(
         conf,
         listener,
@@ -137,7 +126,7 @@ pub async fn serve(
     )
     .await?;
     crate::trace::flush();
-    tracing::info!(service = conf.name, "stopped");
+    tracing::info!(service = conf.service.name, "stopped");
     Ok(())
 }
 

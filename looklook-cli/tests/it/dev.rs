@@ -449,13 +449,16 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
 
     // `looklook demo`: the process started on its port, then the walk the
     // manifest names (a call of the hello route) decides the exit status.
-    let demo = Command::new(&looklook)
-        .arg("demo")
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", crates_target())
-        .env("CARGO_NET_OFFLINE", "true")
-        .output()
-        .unwrap();
+    let run_demo = || {
+        Command::new(&looklook)
+            .arg("demo")
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", crates_target())
+            .env("CARGO_NET_OFFLINE", "true")
+            .output()
+            .unwrap()
+    };
+    let demo = run_demo();
     let (said, progress) = (
         String::from_utf8_lossy(&demo.stdout),
         String::from_utf8_lossy(&demo.stderr),
@@ -479,13 +482,7 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         manifest.replace("/hello?name=demo", "/nowhere"),
     )
     .unwrap();
-    let demo = Command::new(&looklook)
-        .arg("demo")
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", crates_target())
-        .env("CARGO_NET_OFFLINE", "true")
-        .output()
-        .unwrap();
+    let demo = run_demo();
     let progress = String::from_utf8_lossy(&demo.stderr);
     assert!(!demo.status.success(), "{progress}");
     assert!(progress.contains("the walk failed"), "{progress}");

@@ -145,18 +145,14 @@ where
 /// Serve until SIGINT or SIGTERM: the service on `Host:Port`, and metrics on
 /// `Prometheus.Port` when configured.
 pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
-    telemetry::init_logging(&conf.log);
-    crate::trace::init(&conf.name, &conf.telemetry)?;
+    conf.service.start().await?;
     let listener = TcpListener::bind((conf.host.as_str(), conf.port))
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", conf.host, conf.port))?;
-    if let Some(p) = &conf.prometheus {
-        telemetry::serve_metrics(p).await?;
-    }
-    tracing::info!(service = conf.name, addr = %listener.local_addr()?, "serving");
+    tracing::info!(service = conf.service.name, addr = %listener.local_addr()?, "serving");
     serve_with_shutdown(listener, router, crate::shutdown::signal()).await?;
     crate::trace::flush();
-    tracing::info!(service = conf.name, "stopped");
+    tracing::info!(service = conf.service.name, "stopped");
     Ok(())
 }
 

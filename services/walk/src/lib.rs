@@ -313,18 +313,7 @@ async fn book(
     report: &mut Report<'_>,
 ) -> Result<String, WalkError> {
     let orders = "/order/v1/homestayOrder";
-    let created = gw
-        .call(
-            "order-api",
-            &format!("{orders}/createHomestayOrder"),
-            booking,
-            Some(token),
-        )
-        .await?;
-    let sn = need(&created, "orderSn", "book")?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let sn = create_order(gw, token, booking, "book").await?;
     let order = gw
         .call(
             "order-api",
@@ -471,19 +460,7 @@ async fn closed_unpaid(
     close_after: Duration,
     report: &mut Report<'_>,
 ) -> Result<String, WalkError> {
-    let orders = "/order/v1/homestayOrder";
-    let created = gw
-        .call(
-            "order-api",
-            &format!("{orders}/createHomestayOrder"),
-            booking,
-            Some(token),
-        )
-        .await?;
-    let unpaid = need(&created, "orderSn", "book again")?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let unpaid = create_order(gw, token, booking, "book again").await?;
     report(
         "book, and never pay",
         format!(
@@ -505,6 +482,27 @@ async fn closed_unpaid(
         format!("order {unpaid} is cancelled (trade state -1)"),
     );
     Ok(unpaid)
+}
+
+/// Create the order `booking` describes; its number.
+async fn create_order(
+    gw: &Gateway,
+    token: &str,
+    booking: &Value,
+    step: &str,
+) -> Result<String, WalkError> {
+    let created = gw
+        .call(
+            "order-api",
+            "/order/v1/homestayOrder/createHomestayOrder",
+            booking,
+            Some(token),
+        )
+        .await?;
+    Ok(need(&created, "orderSn", step)?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// Poll the order's detail until it is in `state`.

@@ -1,7 +1,7 @@
 //! mqueue-job's configuration (`etc/mqueue-job.yaml`).
 
+use looklook_runtime::config::ServiceConf;
 use looklook_runtime::rpc::RpcClientConf;
-use looklook_runtime::worker::WorkerConf;
 use looklook_shared::jobs::JobRedisConf;
 use looklook_wechat::client::WxMiniConf;
 use order_model::{CacheConf, SqlConf};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub struct Config {
     /// `Name`, `Log`, `Prometheus`, `Telemetry`: what every process has.
     #[serde(flatten)]
-    pub worker: WorkerConf,
+    pub service: ServiceConf,
     pub job_redis: JobRedisConf,
     pub order_rpc_conf: RpcClientConf,
     #[serde(rename = "OrderDB")]

@@ -8,7 +8,7 @@ async fn main() -> anyhow::Result<()> {
     // `-f PATH` picks another config file.
     let path = config::path_from_args("etc/mqueue-job.yaml");
     let config: Config = config::load(&path)?;
-    worker::run(&config.worker, |shutdown| async {
+    worker::run(&config.service, |shutdown| async {
         let svc = ServiceContext::new(&config)?;
         mqueue_job::run(svc, &config.job_redis, shutdown).await
     })

@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::Days;
+use looklook_runtime::config::ServiceConf;
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
-use looklook_runtime::worker::WorkerConf;
 use looklook_shared::jobs::{self, ExpireOrders, JobRedisConf};
 use looklook_shared::sn;
 use looklook_shared::testing::{empty_cache, fresh_database};
@@ -58,7 +58,7 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     let orders = OrderClient::new(&RpcClientConf::new(order_addr.clone())).unwrap();
 
     let config = Config {
-        worker: WorkerConf::new("mqueue-job"),
+        service: ServiceConf::new("mqueue-job"),
         job_redis: JobRedisConf { url: redis.clone() },
         order_rpc_conf: RpcClientConf::new(order_addr),
         order_db: SqlConf::new(order_db.clone()),

@@ -1,6 +1,6 @@
 //! mqueue-scheduler's configuration (`etc/mqueue-scheduler.yaml`).
 
-use looklook_runtime::worker::WorkerConf;
+use looklook_runtime::config::ServiceConf;
 use looklook_shared::jobs::JobRedisConf;
 use serde::Deserialize;
 
@@ -9,7 +9,7 @@ use serde::Deserialize;
 pub struct Config {
     /// `Name`, `Log`, `Prometheus`, `Telemetry`: what every process has.
     #[serde(flatten)]
-    pub worker: WorkerConf,
+    pub service: ServiceConf,
     /// The queues mqueue-job works off.
     pub job_redis: JobRedisConf,
     /// When to expire ended stays: a cron expression with seconds.

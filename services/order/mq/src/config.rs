@@ -1,8 +1,8 @@
 //! order-mq's configuration (`etc/order-mq.yaml`).
 
+use looklook_runtime::config::ServiceConf;
 use looklook_runtime::kafka::KafkaConf;
 use looklook_runtime::rpc::RpcClientConf;
-use looklook_runtime::worker::WorkerConf;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -10,7 +10,7 @@ use serde::Deserialize;
 pub struct Config {
     /// `Name`, `Log`, `Prometheus`, `Telemetry`: what every process has.
     #[serde(flatten)]
-    pub worker: WorkerConf,
+    pub service: ServiceConf,
     /// The topic and the consumer group. The key is the one payment-rpc's
     /// config uses for the same topic.
     pub kq_payment_update_pay_status_conf: KafkaConf,

@@ -8,8 +8,8 @@ async fn main() -> anyhow::Result<()> {
     // `-f PATH` picks another config file.
     let path = config::path_from_args("etc/order-mq.yaml");
     let config: Config = config::load(&path)?;
-    let worker = config.worker.clone();
-    worker::run(&worker, |shutdown| async move {
+    let service = config.service.clone();
+    worker::run(&service, |shutdown| async move {
         order_mq::run(ServiceContext::new(config)?, shutdown).await
     })
     .await

@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use looklook_runtime::config::ServiceConf;
 use looklook_runtime::kafka::{self, KafkaConf, Publisher};
 use looklook_runtime::rpc::RpcClientConf;
-use looklook_runtime::worker::WorkerConf;
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::testing::{empty_cache, fresh_database, kafka_brokers, local_listener};
 use looklook_shared::{sn, time};
@@ -97,7 +97,7 @@ impl World {
 
     fn consumer(&self, order_rpc: &str) -> tokio::task::JoinHandle<()> {
         let config = Config {
-            worker: WorkerConf::new("order-mq"),
+            service: ServiceConf::new("order-mq"),
             kq_payment_update_pay_status_conf: self.kafka.clone(),
             order_rpc_conf: RpcClientConf::new(order_rpc),
         };
