@@ -121,8 +121,11 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn from(e: E) -> Self {
-        let code = database_code(&e).unwrap_or(codes::SERVER_COMMON_ERROR);
-        Error::internal(code, e)
+        match database_code(&e).unwrap_or(codes::SERVER_COMMON_ERROR) {
+            // The caller's mistake (a page out of range): say what it was.
+            codes::REQUEST_PARAM_ERROR => Error::bad_param(e),
+            code => Error::internal(code, e),
+        }
     }
 }
 

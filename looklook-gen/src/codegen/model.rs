@@ -225,7 +225,7 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
     quote! {
         #file_doc
 
-        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx};
+        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx, check_page_size, page_offset};
         use sqlx::{MySqlConnection, MySqlPool};
 
         #(#consts)*
@@ -687,17 +687,19 @@ impl<'a> TableGen<'a> {
             }
 
             /// Page `page` (from 1) of `page_size` live rows matching `filter`,
-            /// newest first unless `filter` has an order.
+            /// newest first unless `filter` has an order. A page out of range
+            /// ([`page_offset`]) is an error, never an overflow.
             pub async fn find_page(&self, filter: Filter<#column>, page: u64, page_size: u64) -> Result<Vec<#row>> {
+                let offset = page_offset(page, page_size)?;
                 let filter = if filter.has_order() { filter } else { filter.order_by(#column::#pk_variant, Order::Desc) };
-                let filter = filter.limit(page_size).offset(page.saturating_sub(1) * page_size);
-                self.find_all(filter).await
+                self.find_all(filter.limit(page_size).offset(offset)).await
             }
 
             /// Up to `page_size` live rows matching `filter` with a primary key
             /// below `before` (all when `None`), largest first: keyset paging,
             /// which stays fast however deep the page.
             pub async fn find_page_by_id_desc(&self, filter: Filter<#column>, before: Option<#pk_ty>, page_size: u64) -> Result<Vec<#row>> {
+                check_page_size(page_size)?;
                 let filter = match before {
                     Some(id) => filter.lt(#column::#pk_variant, id),
                     None => filter,

@@ -34,11 +34,43 @@ pub enum Error {
     /// An update or delete matched no row.
     #[error("`{table}` has no row {id}")]
     NoRow { table: &'static str, id: String },
+    /// A page past the deepest one served, or of more rows than a page may
+    /// have: the caller's mistake (or an attempt to overflow the offset).
+    #[error(
+        "page {page} of {page_size} rows is out of range (pages hold 1 to {MAX_PAGE_SIZE} rows and start within the first {MAX_OFFSET})"
+    )]
+    Page { page: u64, page_size: u64 },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The most rows one page holds.
+pub const MAX_PAGE_SIZE: u64 = 1000;
+/// The most rows a page may skip: deeper pages make the database read and
+/// throw away that many rows, so they are refused (keyset paging, by
+/// `find_page_by_id_desc`, has no such cost).
+pub const MAX_OFFSET: u64 = 100_000;
+
+/// The rows page `page` (from 1) of `page_size` rows skips. Pages of no row
+/// or more than [`MAX_PAGE_SIZE`], and pages that start past [`MAX_OFFSET`]
+/// (or past `u64::MAX`) are refused.
+pub fn page_offset(page: u64, page_size: u64) -> Result<u64> {
+    check_page_size(page_size)?;
+    page.saturating_sub(1)
+        .checked_mul(page_size)
+        .filter(|offset| *offset <= MAX_OFFSET)
+        .ok_or(Error::Page { page, page_size })
+}
+
+/// A keyset page's size: 1 to [`MAX_PAGE_SIZE`] rows.
+pub fn check_page_size(page_size: u64) -> Result<()> {
+    match page_size {
+        1..=MAX_PAGE_SIZE => Ok(()),
+        _ => Err(Error::Page { page: 1, page_size }),
+    }
+}
 
 /// The `DB` section of a service config.
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +204,7 @@ impl Error {
             Error::VersionConflict { .. } | Error::NoRow { .. } => {
                 crate::codes::DB_UPDATE_AFFECTED_ZERO_ERROR
             }
+            Error::Page { .. } => crate::codes::REQUEST_PARAM_ERROR,
             Error::Db(_) => crate::codes::DB_ERROR,
         }
     }
@@ -180,6 +213,34 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_are_bounded_and_never_overflow() {
+        assert_eq!(page_offset(1, 10).unwrap(), 0);
+        assert_eq!(page_offset(0, 10).unwrap(), 0, "page 0 is the first");
+        assert_eq!(page_offset(3, 10).unwrap(), 20);
+        assert_eq!(page_offset(10_001, 10).unwrap(), MAX_OFFSET);
+        for (page, size) in [
+            (10_002, 10),
+            (u64::MAX, 10),
+            (u64::MAX / 2, 1000),
+            (1, 0),
+            (1, 1001),
+        ] {
+            assert!(
+                matches!(page_offset(page, size), Err(Error::Page { .. })),
+                "page {page} of {size}"
+            );
+        }
+        // A client sees a bad parameter, with what was wrong.
+        let e: crate::Error = Error::Page {
+            page: u64::MAX,
+            page_size: 10,
+        }
+        .into();
+        assert_eq!(e.code_value(), crate::codes::REQUEST_PARAM_ERROR);
+        assert!(e.message().contains("out of range"), "{}", e.message());
+    }
 
     /// `?` in a handler turns model and database errors into their codes.
     #[test]

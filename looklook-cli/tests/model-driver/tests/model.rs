@@ -318,6 +318,14 @@ async fn paging_counting_and_filters() {
     assert_eq!(got, ids[..10]);
     assert_eq!(page(3).await.unwrap().len(), 5);
     assert!(page(4).await.unwrap().is_empty());
+    // A page whose offset would overflow, or skip too far, is refused
+    // before any query: a bad parameter, not a panic or a wrapped offset.
+    for (n, size) in [(u64::MAX, 10), (u64::MAX / 3, 7), (1_000_000, 10)] {
+        let refused = users.find_page(Filter::new(), n, size).await;
+        assert!(matches!(refused, Err(Error::Page { .. })), "page {n}: {refused:?}");
+    }
+    let refused = users.find_page_by_id_desc(Filter::new(), None, 1_000_000).await;
+    assert!(matches!(refused, Err(Error::Page { .. })), "{refused:?}");
     let oldest_first = users
         .find_page(Filter::new().order_by(UserColumn::Id, Order::Asc), 1, 3)
         .await

@@ -2,7 +2,10 @@
 //! `homestay_order`: the row, its columns and the generated queries. Add your own
 //! queries in `homestay_order.rs`.
 
-use looklook_runtime::model::{Cache, Column, Error, Filter, Order, Result, Tx, key};
+use looklook_runtime::model::{
+    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+};
+
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay_order";
@@ -221,22 +224,21 @@ impl HomestayOrderModel {
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
-    /// newest first unless `filter` has an order.
+    /// newest first unless `filter` has an order. A page out of range
+    /// ([`page_offset`]) is an error, never an overflow.
     pub async fn find_page(
         &self,
         filter: Filter<HomestayOrderColumn>,
         page: u64,
         page_size: u64,
     ) -> Result<Vec<HomestayOrder>> {
+        let offset = page_offset(page, page_size)?;
         let filter = if filter.has_order() {
             filter
         } else {
             filter.order_by(HomestayOrderColumn::Id, Order::Desc)
         };
-        let filter = filter
-            .limit(page_size)
-            .offset(page.saturating_sub(1) * page_size);
-        self.find_all(filter).await
+        self.find_all(filter.limit(page_size).offset(offset)).await
     }
 
     /// Up to `page_size` live rows matching `filter` with a primary key
@@ -248,6 +250,7 @@ impl HomestayOrderModel {
         before: Option<i64>,
         page_size: u64,
     ) -> Result<Vec<HomestayOrder>> {
+        check_page_size(page_size)?;
         let filter = match before {
             Some(id) => filter.lt(HomestayOrderColumn::Id, id),
             None => filter,

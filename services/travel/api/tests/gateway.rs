@@ -99,6 +99,21 @@ async fn homestay_lists_and_detail_from_the_seed() {
     // Paging parameters are checked on the way in.
     let (_, bad) = post("homestayList", json!({"page": 0, "pageSize": 10})).await;
     assert_eq!(bad["code"], 100002, "{bad}");
+    // A page whose offset would overflow (a panic in debug builds, a
+    // wrapped offset in release) is a bad parameter too, and the service
+    // keeps answering.
+    let (status, huge) = post("homestayList", json!({"page": i64::MAX, "pageSize": 100})).await;
+    assert_eq!(
+        (status, huge["code"].as_i64()),
+        (400, Some(100002)),
+        "{huge}"
+    );
+    assert!(
+        huge["msg"].as_str().unwrap().contains("out of range"),
+        "{huge}"
+    );
+    let (_, again) = post("homestayList", json!({"page": 1, "pageSize": 2})).await;
+    assert_eq!(ids(&again), [5, 3]);
 
     // "You may like": the five newest on sale (the barn, 6, is not).
     let (_, guess) = post("homestay/guessList", json!({})).await;

@@ -2,7 +2,10 @@
 //! `homestay_comment`: the row, its columns and the generated queries. Add your
 //! own queries in `homestay_comment.rs`.
 
-use looklook_runtime::model::{Cache, Column, Error, Filter, Order, Result, Tx, key};
+use looklook_runtime::model::{
+    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+};
+
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay_comment";
@@ -117,22 +120,21 @@ impl HomestayCommentModel {
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
-    /// newest first unless `filter` has an order.
+    /// newest first unless `filter` has an order. A page out of range
+    /// ([`page_offset`]) is an error, never an overflow.
     pub async fn find_page(
         &self,
         filter: Filter<HomestayCommentColumn>,
         page: u64,
         page_size: u64,
     ) -> Result<Vec<HomestayComment>> {
+        let offset = page_offset(page, page_size)?;
         let filter = if filter.has_order() {
             filter
         } else {
             filter.order_by(HomestayCommentColumn::Id, Order::Desc)
         };
-        let filter = filter
-            .limit(page_size)
-            .offset(page.saturating_sub(1) * page_size);
-        self.find_all(filter).await
+        self.find_all(filter.limit(page_size).offset(offset)).await
     }
 
     /// Up to `page_size` live rows matching `filter` with a primary key
@@ -144,6 +146,7 @@ impl HomestayCommentModel {
         before: Option<i64>,
         page_size: u64,
     ) -> Result<Vec<HomestayComment>> {
+        check_page_size(page_size)?;
         let filter = match before {
             Some(id) => filter.lt(HomestayCommentColumn::Id, id),
             None => filter,

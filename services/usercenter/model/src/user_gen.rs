@@ -2,7 +2,10 @@
 //! `user`: the row, its columns and the generated queries. Add your own queries in
 //! `user.rs`.
 
-use looklook_runtime::model::{Cache, Column, Error, Filter, Order, Result, Tx, key};
+use looklook_runtime::model::{
+    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+};
+
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "user";
@@ -148,22 +151,21 @@ impl UserModel {
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
-    /// newest first unless `filter` has an order.
+    /// newest first unless `filter` has an order. A page out of range
+    /// ([`page_offset`]) is an error, never an overflow.
     pub async fn find_page(
         &self,
         filter: Filter<UserColumn>,
         page: u64,
         page_size: u64,
     ) -> Result<Vec<User>> {
+        let offset = page_offset(page, page_size)?;
         let filter = if filter.has_order() {
             filter
         } else {
             filter.order_by(UserColumn::Id, Order::Desc)
         };
-        let filter = filter
-            .limit(page_size)
-            .offset(page.saturating_sub(1) * page_size);
-        self.find_all(filter).await
+        self.find_all(filter.limit(page_size).offset(offset)).await
     }
 
     /// Up to `page_size` live rows matching `filter` with a primary key
@@ -175,6 +177,7 @@ impl UserModel {
         before: Option<i64>,
         page_size: u64,
     ) -> Result<Vec<User>> {
+        check_page_size(page_size)?;
         let filter = match before {
             Some(id) => filter.lt(UserColumn::Id, id),
             None => filter,
