@@ -268,7 +268,7 @@ impl Error {
 /// unary errors; calls without one there ended `OK` or failed mid-stream.
 #[derive(Clone)]
 struct ObserveLayer {
-    metrics: Arc<MetricCache<(Bytes, i32)>>,
+    metrics: Arc<MetricCache<Bytes>>,
 }
 
 impl Default for ObserveLayer {
@@ -296,7 +296,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
-    metrics: Arc<MetricCache<(Bytes, i32)>>,
+    metrics: Arc<MetricCache<Bytes>>,
 }
 
 impl<S, B, R> Service<axum::http::Request<B>> for Observe<S>
@@ -353,7 +353,7 @@ pin_project_lite::pin_project! {
         uri: axum::http::Uri,
         span: tracing::Span,
         traced: Option<ServerSpan>,
-        metrics: Arc<MetricCache<(Bytes, i32)>>,
+        metrics: Arc<MetricCache<Bytes>>,
     }
 }
 
@@ -377,12 +377,19 @@ where
             .and_then(|v| v.parse::<i32>().ok())
             .unwrap_or(0);
         let method = this.uri.path();
+        // A path the server has no method for is answered Unimplemented:
+        // labelled `other`, so a caller cannot mint a series per path.
+        let label = match Code::from_i32(code) {
+            Code::Unimplemented => "other",
+            _ => method,
+        };
         let (count, latency) = this.metrics.get(
-            |(m, c)| *c == code && m.as_ref() == method.as_bytes(),
-            || (Bytes::copy_from_slice(method.as_bytes()), code),
+            label.as_bytes(),
+            code as u32,
+            || Bytes::copy_from_slice(label.as_bytes()),
             || {
                 vec![
-                    ("method", method.to_owned()),
+                    ("method", label.to_owned()),
                     ("code", format!("{:?}", Code::from_i32(code))),
                 ]
             },

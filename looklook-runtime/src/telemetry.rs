@@ -1,5 +1,8 @@
 //! Logging (tracing, plain or JSON lines) and the Prometheus recorder.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{OnceLock, RwLock};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -70,37 +73,50 @@ pub async fn serve_metrics(conf: &PrometheusConf) -> anyhow::Result<()> {
 /// A request counter and a latency histogram that share their labels.
 pub(crate) type Handles = (metrics::Counter, metrics::Histogram);
 
+/// The most label sets one [`MetricCache`] keeps. The labels come from a
+/// closed set (known methods, the routes, status codes), so a service stays
+/// far below it; the bound is what keeps memory flat if that ever breaks.
+const MAX_KEYS: usize = 1024;
+
 /// Request metrics by key (method and status, say), registered once and then
 /// kept: building labelled keys in the registry on every request costs more
-/// than a small handler does. The few keys a service sees are scanned.
-pub(crate) struct MetricCache<K> {
+/// than a small handler does. Keyed by a name (the method) and a number
+/// (the status), so that a lookup borrows the name and allocates nothing.
+pub(crate) struct MetricCache<N> {
     counter: &'static str,
     histogram: &'static str,
-    entries: RwLock<Vec<(K, Handles)>>,
+    entries: RwLock<HashMap<N, Vec<(u32, Handles)>>>,
 }
 
-impl<K> MetricCache<K> {
-    pub(crate) const fn new(counter: &'static str, histogram: &'static str) -> Self {
+impl<N: Hash + Eq> MetricCache<N> {
+    pub(crate) fn new(counter: &'static str, histogram: &'static str) -> Self {
         MetricCache {
             counter,
             histogram,
-            entries: RwLock::new(Vec::new()),
+            entries: RwLock::new(HashMap::new()),
         }
     }
 
-    /// The handles of the entry `is_key` picks; else registered with
-    /// `labels` and kept under `key()`.
-    pub(crate) fn get(
+    /// The handles kept for (`name`, `number`); else registered with
+    /// `labels` and kept (under `owned()`, the name's owned form) while
+    /// there is room.
+    pub(crate) fn get<Q>(
         &self,
-        is_key: impl Fn(&K) -> bool,
-        key: impl FnOnce() -> K,
+        name: &Q,
+        number: u32,
+        owned: impl FnOnce() -> N,
         labels: impl FnOnce() -> Vec<(&'static str, String)>,
-    ) -> Handles {
-        let found = self
-            .entries
-            .read()
-            .ok()
-            .and_then(|list| list.iter().find(|(k, _)| is_key(k)).map(|(_, h)| h.clone()));
+    ) -> Handles
+    where
+        N: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let found = self.entries.read().ok().and_then(|map| {
+            let list = map.get(name)?;
+            list.iter()
+                .find(|(n, _)| *n == number)
+                .map(|(_, h)| h.clone())
+        });
         if let Some(h) = found {
             return h;
         }
@@ -109,9 +125,38 @@ impl<K> MetricCache<K> {
             metrics::counter!(self.counter, &labels),
             metrics::histogram!(self.histogram, &labels),
         );
-        if let Ok(mut list) = self.entries.write() {
-            list.push((key(), handles.clone()));
+        if let Ok(mut map) = self.entries.write() {
+            let kept: usize = map.values().map(Vec::len).sum();
+            if kept < MAX_KEYS {
+                map.entry(owned())
+                    .or_default()
+                    .push((number, handles.clone()));
+            }
         }
         handles
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries
+            .read()
+            .map_or(0, |map| map.values().map(Vec::len).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metric_cache_is_bounded() {
+        let cache: MetricCache<String> = MetricCache::new("t_total", "t_seconds");
+        for i in 0..(MAX_KEYS as u32 + 50) {
+            let _ = cache.get("GET", i, || "GET".to_string(), Vec::new);
+        }
+        assert_eq!(cache.len(), MAX_KEYS);
+        // What is kept is found again without registering anything.
+        let (a, _) = cache.get("GET", 7, || unreachable!(), || unreachable!());
+        a.increment(1);
     }
 }

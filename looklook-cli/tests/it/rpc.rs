@@ -225,8 +225,41 @@ async fn generated_rpc_service_serves_through_its_client() {
         ]
     );
 
+    // Calls of paths the server has no method for, each path new: they are
+    // answered Unimplemented and counted under one `other` label, not a
+    // series each (raw gRPC over HTTP/2 with curl).
+    for n in 0..20 {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-sS",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--http2-prior-knowledge",
+            ])
+            .args([
+                "-X",
+                "POST",
+                "-H",
+                "content-type: application/grpc",
+                "-H",
+                "te: trailers",
+            ])
+            .arg(format!("{addr}/shop.v1.OrderService/Nope{n}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "200",
+            "a gRPC answer from {addr}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     // Metrics count the calls by method and code.
     let text = scrape(&format!("http://127.0.0.1:{metrics_port}/metrics")).await;
+    assert!(!text.contains("Nope"), "a series per unknown path: {text}");
     let count = |method: &str, code: &str| {
         sample(
             &text,
@@ -246,6 +279,7 @@ async fn generated_rpc_service_serves_through_its_client() {
         "{text}"
     );
     assert_eq!(count("/shop.v1.HealthProbe/Ping", "Ok"), 1.0, "{text}");
+    assert_eq!(count("other", "Unimplemented"), 20.0, "{text}");
 
     // SIGTERM stops it cleanly.
     server.stop_gracefully();

@@ -427,8 +427,22 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         "bodies over maxBytes are refused: {v}"
     );
 
+    // Requests with made-up methods, each new: one `other` label, not a
+    // series each.
+    for n in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("FOO{n}").as_bytes()).unwrap();
+        c.request(method, url("/v1/books")).send().await.unwrap();
+    }
+
     // Metrics count the requests, by route and status.
     let text = scrape(&svc.metrics).await;
+    assert!(!text.contains("FOO"), "a series per method: {text}");
+    let others: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("http_server_requests_total{") && l.contains("method=\"other\""))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(others, 20.0, "{text}");
     let count = |route: &str, status: &str| {
         sample(
             &text,

@@ -64,7 +64,24 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
-    metrics: Arc<MetricCache<(Method, u16)>>,
+    metrics: Arc<MetricCache<&'static str>>,
+}
+
+/// The method as a metric label: one of HTTP's own, else `other`, so a
+/// client cannot mint a new series with every `curl -X FOO123`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 impl<S> Service<Request> for Observe<S>
@@ -113,12 +130,14 @@ where
             let secs = start.elapsed().as_secs_f64();
             let status = resp.status().as_u16();
             let route = route.as_ref().map_or("unmatched", |r| r.as_str());
+            let label = method_label(&method);
             let (count, latency) = cache.get(
-                |(m, s)| *m == method && *s == status,
-                || (method.clone(), status),
+                label,
+                u32::from(status),
+                || label,
                 || {
                     vec![
-                        ("method", method.to_string()),
+                        ("method", label.to_owned()),
                         ("route", route.to_owned()),
                         ("status", status.to_string()),
                     ]
