@@ -248,8 +248,12 @@ impl From<Error> for Status {
 }
 
 impl Error {
-    /// The business error a server sent, or an internal error (100001) for
-    /// anything else: a dead server, a deadline, a status without a code.
+    /// The error a server sent, as it was there: a refusal (a business
+    /// error) stays a refusal; a failure (`Internal`: the server's database
+    /// or Redis, say) stays a failure, with the status as its cause, so a
+    /// caller that retries failures ([`Error::has_cause`]) retries it.
+    /// Anything else (a dead server, a deadline, a status without a code) is
+    /// a failure too (100001).
     pub fn from_status(status: Status) -> Error {
         let code = status
             .metadata()
@@ -257,6 +261,7 @@ impl Error {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u32>().ok());
         match code {
+            Some(code) if status.code() == Code::Internal => Error::internal(code, status),
             Some(code) => Error::new(code, status.message().to_string()),
             None => Error::internal(codes::SERVER_COMMON_ERROR, status),
         }
@@ -430,6 +435,12 @@ mod tests {
             !status.message().contains("disk"),
             "internal details stay on the server"
         );
+        // A failure stays a failure on the caller's side: worth a retry.
+        let back = Error::from_status(status);
+        assert!(back.has_cause(), "{back:?}");
+        assert_eq!(back.code_value(), codes::SERVER_COMMON_ERROR);
+        let refusal = Error::from_status(Status::from(Error::msg("no such order")));
+        assert!(!refusal.has_cause(), "{refusal:?}");
 
         let lost = Error::from_status(Status::unavailable("connection refused"));
         assert_eq!(lost.code_value(), codes::SERVER_COMMON_ERROR);

@@ -20,6 +20,10 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// How long an order may stay unpaid: long enough that an order paid
+/// during the Redis outage below is not closed before its payment lands.
+const CLOSE_AFTER_SECS: u64 = 40;
+
 /// The services' default secret (their etc/*.yaml).
 const JWT_SECRET: &str = "looklook-dev-secret-change-me";
 const API_V3_KEY: &str = "looklook-sandbox-apiv3-key-32byt";
@@ -226,7 +230,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             ("JOB_REDIS_URL", redis),
             ("KAFKA_BROKERS", kafka),
             ("PAY_STATUS_TOPIC", topic),
-            ("CLOSE_ORDER_AFTER_SECS", "15".into()),
+            ("CLOSE_ORDER_AFTER_SECS", CLOSE_AFTER_SECS.to_string()),
             ("USERCENTER_DB", db("usercenter")),
             ("TRAVEL_DB", db("travel")),
             ("ORDER_DB", db("order")),
@@ -243,9 +247,11 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // an unpaid order closed by the job.
     let gw = Gateway::new(system.env());
     let mut steps = Vec::new();
-    let walked = walk(&gw, Duration::from_secs(15), &mut |s| steps.push(s.title))
-        .await
-        .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
+    let walked = walk(&gw, Duration::from_secs(CLOSE_AFTER_SECS), &mut |s| {
+        steps.push(s.title)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
     assert_eq!(steps.len(), 13, "{steps:?}");
     let token = walked.token.as_str();
 
@@ -478,9 +484,44 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     .await
     .unwrap();
 
+    // An order pre-paid while Redis is up, paid while it is down: order-rpc
+    // cannot queue the tell-the-user job, so it fails the move (a failure,
+    // not a refusal) and order-mq keeps the message to try again.
+    let late = gw
+        .call(
+            "order-api",
+            "/order/v1/homestayOrder/createHomestayOrder",
+            &booking,
+            Some(token),
+        )
+        .await
+        .unwrap()["orderSn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let late_prepay = gw
+        .call(
+            "payment-api",
+            "/payment/v1/thirdPayment/thirdPaymentWxPay",
+            &json!({"orderSn": late, "serviceType": "homestayOrder"}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+
     // Redis goes away: what is cached is read from MariaDB instead, but
     // nothing is booked whose close-if-unpaid job cannot be queued.
     own_redis.stop();
+    let (_, paid) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/pay",
+            &json!({"prepayId": late_prepay["package"].as_str().unwrap().trim_start_matches("prepay_id=")}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid["notifyBody"], "SUCCESS", "{paid}");
     let (status, body) = gw
         .post(
             "travel-api",
@@ -541,6 +582,17 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // The payment made during the outage was kept, and lands now.
+    wait_for_state(
+        &gw,
+        token,
+        &late,
+        1,
+        Duration::from_secs(60),
+        "paid once the job queue is back",
+    )
+    .await
+    .unwrap();
 
     // Every metric the Grafana dashboard reads, the running system exports
     // (the cache errors among them, from the outage above).
