@@ -206,14 +206,18 @@ pub fn addr_var(name: &str) -> String {
     format!("{}_ADDR", name.to_shouty_snake_case())
 }
 
-/// The environment a process starts with: the others' addresses, its own
-/// `PORT` and `METRICS_PORT`, then its manifest `env` (which wins).
+/// The environment a process starts with: dev mode, the others' addresses,
+/// its own `PORT` and `METRICS_PORT`, then its manifest `env` (which wins).
 pub fn process_env(
     name: &str,
     ports: &Ports,
     own: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut env = ports.addresses();
+    // `looklook dev` and `demo` run on a developer's machine, on purpose
+    // with the committed development secrets: the runtime's dev mode.
+    // Anywhere else a service starts in `pro` and refuses them.
+    env.insert("LOOKLOOK_MODE".into(), "dev".into());
     if let Some(port) = ports.serve.get(name) {
         env.insert("PORT".into(), port.to_string());
     }

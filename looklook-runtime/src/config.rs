@@ -39,7 +39,42 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    #[error(
+        "{path}: `{key}` {why}; outside `Mode: dev` a service only starts with secrets of its own (set it, at least {MIN_SECRET_BYTES} bytes), so that nobody who has read the code can forge what it signs"
+    )]
+    UnsafeSecret {
+        path: PathBuf,
+        key: String,
+        why: &'static str,
+    },
 }
+
+/// How much a service trusts its config, as go-zero's `Mode`: `dev` (a
+/// developer's machine: `looklook dev` and `looklook demo` set it) lets the
+/// committed development secrets and keys through and serves gRPC
+/// reflection; `test` and `pro` refuse to start with a secret that is
+/// missing, shorter than [`MIN_SECRET_BYTES`] or a known development value,
+/// and with a key file from a `dev-keys` directory. `pro` is the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Dev,
+    Test,
+    #[default]
+    Pro,
+}
+
+/// The shortest secret a service accepts outside dev mode.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Secrets committed to this repository and to the files looklook
+/// scaffolds, for development: never accepted outside dev mode.
+pub const KNOWN_DEV_SECRETS: &[&str] = &[
+    "looklook-dev-secret-change-me",
+    "change-me-in-production",
+    "sandbox-secret",
+    "looklook-sandbox-apiv3-key-32byt",
+];
 
 /// The config file named by `-f PATH` (or `-f=PATH`, `--config PATH`) on the
 /// command line, else `default`.
@@ -97,11 +132,75 @@ pub fn from_str<T: DeserializeOwned>(
         let parsed: Value = serde_yaml_ng::from_str(&raw).unwrap_or(Value::String(raw));
         set_path(&mut value, &key.split("__").collect::<Vec<_>>(), parsed);
     }
+    let mode: Mode = match value.get("Mode") {
+        None => Mode::default(),
+        Some(m) => serde_yaml_ng::from_value(m.clone()).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key: "Mode".into(),
+            message: e.to_string(),
+        })?,
+    };
+    if mode != Mode::Dev {
+        check_secrets(path, &value, "")?;
+    }
     serde_path_to_error::deserialize(value).map_err(|e| ConfigError::Invalid {
         path: path.to_path_buf(),
         key: e.path().to_string(),
         message: e.into_inner().to_string(),
     })
+}
+
+/// Outside dev mode: every secret (a key named `...Secret`, `...Key` or
+/// `...Password`) is set, long enough and not a committed development
+/// value, and no private key file comes from a `dev-keys` directory.
+fn check_secrets(path: &Path, value: &Value, at: &str) -> Result<(), ConfigError> {
+    let Value::Mapping(map) = value else {
+        return Ok(());
+    };
+    for (key, inner) in map {
+        let Some(key) = key.as_str() else { continue };
+        let full = if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        };
+        let lower = key.to_ascii_lowercase();
+        let unsafe_because = |why| ConfigError::UnsafeSecret {
+            path: path.to_path_buf(),
+            key: full.clone(),
+            why,
+        };
+        if lower.ends_with("secret") || lower.ends_with("key") || lower.ends_with("password") {
+            let text = match inner {
+                Value::String(s) => s.as_str(),
+                Value::Null => "",
+                _ => continue,
+            };
+            if text.is_empty() {
+                return Err(unsafe_because("is not set"));
+            }
+            if KNOWN_DEV_SECRETS.contains(&text) {
+                return Err(unsafe_because(
+                    "is a development value committed to the code",
+                ));
+            }
+            if text.len() < MIN_SECRET_BYTES {
+                return Err(unsafe_because("is too short"));
+            }
+        }
+        if lower.ends_with("privatekeyfile")
+            && let Value::String(file) = inner
+            && Path::new(file)
+                .components()
+                .any(|c| c.as_os_str() == "dev-keys")
+        {
+            return Err(unsafe_because(
+                "is a development key committed to the code (a dev-keys directory)",
+            ));
+        }
+        check_secrets(path, inner, &full)?;
+    }
+    Ok(())
 }
 
 /// Replace `${VAR}` and `${VAR:-default}`, outside YAML comments.
@@ -199,6 +298,9 @@ fn pascal_case(s: &str) -> String {
 #[serde(rename_all = "PascalCase")]
 pub struct ServiceConf {
     pub name: String,
+    /// `dev`, `test` or `pro` (the default): see [`Mode`].
+    #[serde(default)]
+    pub mode: Mode,
     #[serde(default)]
     pub log: LogConf,
     /// Where to serve Prometheus metrics; none when absent.
@@ -214,6 +316,7 @@ impl ServiceConf {
     pub fn new(name: impl Into<String>) -> ServiceConf {
         ServiceConf {
             name: name.into(),
+            mode: Mode::default(),
             log: LogConf::default(),
             prometheus: None,
             telemetry: TelemetryConf::default(),
@@ -361,7 +464,7 @@ mod tests {
     #[test]
     fn expands_env_and_applies_overrides() {
         let c = parse(
-            "# ${NOT_EXPANDED} in comments\nName: a # or ${THIS}\nPort: ${PORT:-8080}\nAuth:\n  AccessSecret: ${SECRET}\nPrometheus:\n  Port: 9100\n",
+            "# ${NOT_EXPANDED} in comments\nName: a # or ${THIS}\nMode: dev\nPort: ${PORT:-8080}\nAuth:\n  AccessSecret: ${SECRET}\nPrometheus:\n  Port: 9100\n",
             &[("SECRET", "s3"), ("LOOKLOOK_PROMETHEUS__PORT", "9200"), ("LOOKLOOK_LOG__ENCODING", "json"), ("LOOKLOOK_AUTH__ACCESS_EXPIRE", "60")],
         )
         .unwrap();
@@ -381,7 +484,7 @@ mod tests {
             "etc/a.yaml:3: environment variable `NOPE` is not set (write `${NOPE:-default}` to give a default)"
         );
         let e = parse(
-            "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\n  AccessExpire: soon\n",
+            "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\n  AccessExpire: soon\n",
             &[],
         )
         .unwrap_err();
@@ -393,7 +496,7 @@ mod tests {
 
     #[test]
     fn telemetry_is_off_until_an_endpoint_is_given() {
-        let yaml = "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\nTelemetry:\n  Endpoint: ${OTLP_ENDPOINT:-}\n";
+        let yaml = "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\nTelemetry:\n  Endpoint: ${OTLP_ENDPOINT:-}\n";
         let off = parse(yaml, &[]).unwrap();
         assert_eq!(off.rest.service.telemetry.endpoint, None);
         assert_eq!(off.rest.service.telemetry.sampler, 1.0);
@@ -403,7 +506,7 @@ mod tests {
             Some("http://127.0.0.1:4317")
         );
         let set = parse(
-            "Name: a\nPort: 1\nAuth:\n  AccessSecret: x\n",
+            "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\n",
             &[("LOOKLOOK_TELEMETRY__ENDPOINT", "http://jaeger:4317")],
         )
         .unwrap();
@@ -411,5 +514,40 @@ mod tests {
             set.rest.service.telemetry.endpoint.as_deref(),
             Some("http://jaeger:4317")
         );
+    }
+
+    /// The attack: a service started with the secret everyone can read in
+    /// the repository signs tokens anyone can forge. Outside dev mode it
+    /// does not start, and says which key to set.
+    #[test]
+    fn outside_dev_mode_committed_or_weak_secrets_are_refused() {
+        let yaml = |mode: &str, secret: &str| {
+            format!("Name: a\n{mode}Port: 1\nAuth:\n  AccessSecret: {secret}\n")
+        };
+        for (mode, secret, why) in [
+            ("", "looklook-dev-secret-change-me", "committed"),
+            ("Mode: pro\n", "change-me-in-production", "committed"),
+            ("Mode: test\n", "short", "too short"),
+            ("", "\"\"", "not set"),
+        ] {
+            let e = parse(&yaml(mode, secret), &[]).unwrap_err().to_string();
+            assert!(
+                e.contains("`Auth.AccessSecret`") && e.contains(why),
+                "{mode}{secret}: {e}"
+            );
+        }
+        let strong = "q8vJ2nX5rT1wY7zK4mB9cF3hL6pD0sG2";
+        assert!(parse(&yaml("", strong), &[]).is_ok());
+        // The dev loop's override turns dev mode on; a bad mode is named.
+        let dev = [("LOOKLOOK_MODE", "dev")];
+        assert!(parse(&yaml("", "looklook-dev-secret-change-me"), &dev).is_ok());
+        let e = parse(&yaml("Mode: staging\n", strong), &[]).unwrap_err();
+        assert!(e.to_string().contains("bad value for `Mode`"), "{e}");
+        // A private key from the repository's dev-keys is refused too.
+        let key = format!(
+            "Name: a\nPort: 1\nAuth:\n  AccessSecret: {strong}\nPay:\n  PrivateKeyFile: ../wechat/dev-keys/merchant.key\n"
+        );
+        let e = parse(&key, &[]).unwrap_err().to_string();
+        assert!(e.contains("`Pay.PrivateKeyFile`"), "{e}");
     }
 }

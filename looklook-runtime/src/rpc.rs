@@ -30,7 +30,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 use tower::{Layer, Service};
 
-use crate::config::ServiceConf;
+use crate::config::{Mode, ServiceConf};
 use crate::ctx::RequestCtx;
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
@@ -146,17 +146,24 @@ pub async fn serve_with_shutdown(
             .set_service_status(*name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(descriptors)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    let mut routes = routes.add_service(health_service);
+    // Reflection tells anyone who asks every method and message: a
+    // developer's tool (grpcurl, Postman), served in dev mode only.
+    if conf.service.mode == Mode::Dev {
+        routes = routes.add_service(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(descriptors)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .build_v1()?,
+        );
+    }
     let mut builder = tonic::transport::Server::builder();
     if conf.timeout > 0 {
         builder = builder.timeout(Duration::from_millis(conf.timeout));
     }
     builder
         .layer(ObserveLayer::default())
-        .add_routes(routes.add_service(health_service).add_service(reflection))
+        .add_routes(routes)
         // No Nagle delay on small replies, as tonic's own `serve` does.
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),

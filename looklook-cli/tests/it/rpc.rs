@@ -132,6 +132,9 @@ async fn generated_rpc_service_serves_through_its_client() {
         Command::new(target.join("debug/shop-rpc"))
             .current_dir(&dir)
             .env("LOOKLOOK_LISTEN_ON", format!("127.0.0.1:{port}"))
+            // Reflection is served in dev mode only; the test lists the
+            // services through it.
+            .env("LOOKLOOK_MODE", "dev")
             .env("LOOKLOOK_PROMETHEUS__HOST", "127.0.0.1")
             .env("LOOKLOOK_PROMETHEUS__PORT", metrics_port.to_string())
             .stdout(Stdio::null())

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Proc, cargo, crates_target, examples, free_port, sample, scrape, workspace};
 
-const SECRET: &str = "test-secret";
+/// Long enough for a service outside dev mode, which the test runs in.
+const SECRET: &str = "a-test-secret-of-thirty-two-bytes";
 
 /// A running service and where to reach it.
 struct Service {

@@ -93,6 +93,8 @@ pub async fn start_service(exe: &str, dir: &str, env: &[(&str, &str)]) -> Servic
         .current_dir(dir)
         .env("PORT", port.to_string())
         .env("METRICS_PORT", metrics.to_string())
+        // The tests use short secrets of their own (`env` may say otherwise).
+        .env("LOOKLOOK_MODE", "dev")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .spawn()

@@ -95,3 +95,73 @@ async fn register_login_and_detail_through_the_gateway() {
         8
     );
 }
+
+/// The attack: the secret in etc/usercenter.yaml is in the repository, so
+/// whoever reads it can sign a token for any user id. Started as it would
+/// be in production (no dev mode), with that secret or a short one, the
+/// gateway refuses to start and names the key; with a secret of its own it
+/// serves, and a token signed with the committed secret is refused.
+#[tokio::test]
+async fn outside_dev_mode_the_committed_secret_is_refused() {
+    let exe = env!("CARGO_BIN_EXE_usercenter-api");
+    let start = |secret: Option<&str>| {
+        // `timeout`: a gateway that does start must not hang the test.
+        let mut cmd = std::process::Command::new("timeout");
+        cmd.args(["10", exe])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("LOOKLOOK_MODE")
+            .env("PORT", "9")
+            .env("METRICS_PORT", "9")
+            .env("USERCENTER_RPC_ADDR", "127.0.0.1:9")
+            .env("WECHAT_SANDBOX_ADDR", "127.0.0.1:9");
+        if let Some(secret) = secret {
+            cmd.env("JWT_SECRET", secret);
+        }
+        cmd.output().unwrap()
+    };
+    for secret in [None, Some("short-secret")] {
+        // (The mini-program's secret is refused as well, but the JWT secret
+        // comes first.)
+        let out = start(secret);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{secret:?}: {said}");
+        assert!(said.contains("`JwtAuth.AccessSecret`"), "{said}");
+    }
+
+    let own = "5c1f0e9a7b3d2e8f4a6c1b0d9e7f3a2c";
+    let rpc = start_rpc().await;
+    let gateway = start_service(
+        exe,
+        env!("CARGO_MANIFEST_DIR"),
+        &[
+            ("LOOKLOOK_MODE", "pro"),
+            ("USERCENTER_RPC_ADDR", &rpc),
+            ("JWT_SECRET", own),
+            // The mini-program's secret is guarded the same way.
+            ("WX_APP_SECRET", "0b9d8c7e6f5a4b3c2d1e0f9a8b7c6d5e"),
+            ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
+        ],
+    )
+    .await;
+    let forged =
+        looklook_runtime::http::jwt::issue("looklook-dev-secret-change-me", now(), 3600, 1)
+            .unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/usercenter/v1/user/detail",
+            gateway.port
+        ))
+        .bearer_auth(forged)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
