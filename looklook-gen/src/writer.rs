@@ -79,6 +79,28 @@ impl std::fmt::Display for Report {
 }
 
 /// Decide what every file needs, then write them all or none.
+/// Replace the file at `path` with `contents` all at once: written beside
+/// it, then renamed over it, so a crash or a full disk leaves the old file
+/// whole, never half of the new one.
+pub fn replace_file(path: &Path, contents: &str) -> Result<(), WriteError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let werr = |source| WriteError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(werr)?;
+    io::Write::write_all(&mut tmp, contents.as_bytes()).map_err(werr)?;
+    tmp.as_file().sync_all().map_err(werr)?;
+    if let Ok(meta) = fs::metadata(path) {
+        fs::set_permissions(tmp.path(), meta.permissions()).map_err(werr)?;
+    }
+    tmp.persist(path).map_err(|e| werr(e.error))?;
+    Ok(())
+}
+
 pub fn apply(plan: &FilePlan, out_dir: &Path) -> Result<Report, WriteError> {
     let mut report = Report::default();
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
@@ -352,5 +374,22 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["a.rs", "sub"], "no staging directory is left behind");
+    }
+
+    #[test]
+    fn a_replaced_file_is_whole_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.api");
+        fs::write(&file, "old\n").unwrap();
+        replace_file(&file, "new\n").unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new\n");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.api"]);
+        // A directory that cannot take the new file: the old one is intact.
+        let missing = dir.path().join("nope/a.api");
+        assert!(replace_file(&missing, "x").is_err());
     }
 }

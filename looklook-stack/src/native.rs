@@ -335,15 +335,23 @@ impl<'a> Native<'a> {
                     .args(server_flags(def));
             }
             Recipe::Redis => {
+                // The password goes in a config file only the owner can
+                // read, never on the command line, which `ps` shows anyone.
+                // (A config file must be redis-server's first argument.)
+                if let Some(pass) = def.env.get("REDIS_PASSWORD") {
+                    let conf = dir.join("redis.conf");
+                    write_private(
+                        &conf,
+                        &format!("requirepass \"{}\"\n", pass.replace('"', "\\\"")),
+                    )?;
+                    command.arg(&conf);
+                }
                 command
                     .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
                     .arg("--dir")
                     .arg(&data)
                     .args(["--appendonly", "yes", "--save", ""])
                     .args(server_flags(def));
-                if let Some(pass) = def.env.get("REDIS_PASSWORD") {
-                    command.args(["--requirepass", pass]);
-                }
             }
             Recipe::Prometheus => {
                 let config = self
@@ -649,8 +657,10 @@ pub(crate) fn mariadb_output(
     let mut c = Command::new(find_program("mariadb").unwrap_or_else(|| "mariadb".into()));
     c.args(["--no-defaults", "-h127.0.0.1", "-uroot"])
         .arg(format!("-P{port}"));
+    // The client reads the password from its environment, which only its
+    // owner sees, never from the command line, which `ps` shows anyone.
     if !password.is_empty() {
-        c.arg(format!("-p{password}"));
+        c.env("MYSQL_PWD", password);
     }
     c.args(db);
     let output = c
@@ -719,6 +729,24 @@ fn stop(pid: u32) {
         std::thread::sleep(Duration::from_millis(50));
     }
     signal("-KILL");
+}
+
+/// A file only its owner can read or write (mode 0600), for secrets.
+fn write_private(path: &Path, text: &str) -> Result<(), NativeError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| NativeError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let _ = fs::remove_file(path);
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(io)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), NativeError> {

@@ -26,8 +26,8 @@ pub fn fmt(args: ApiFmtArgs) -> miette::Result<String> {
     }
     if args.write {
         if formatted != text {
-            std::fs::write(&args.file, &formatted)
-                .map_err(|e| miette::miette!("cannot write {}: {e}", args.file.display()))?;
+            looklook_gen::writer::replace_file(&args.file, &formatted)
+                .map_err(|e| miette::miette!("{e}"))?;
         }
         return Ok(String::new());
     }

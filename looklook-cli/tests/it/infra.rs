@@ -178,6 +178,38 @@ fn native_up_ps_logs_down_and_up_again() {
         progress.contains("unchanged mysql") && progress.contains("restarted redis"),
         "{progress}"
     );
+    // The password guards the server, and no process's command line shows
+    // it (`ps` shows command lines to every user of the machine).
+    let redis_cli = |args: &[&str]| {
+        let out = Command::new("redis-cli")
+            .args(["-p", &redis.to_string()])
+            .args(args)
+            .env("REDISCLI_AUTH", "")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(
+        redis_cli(&["ping"]).starts_with("NOAUTH"),
+        "no password, no answer"
+    );
+    assert_eq!(
+        redis_cli(&["-a", "secret", "--no-auth-warning", "ping"]),
+        "PONG"
+    );
+    let shown: Vec<String> = fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains("redis-server") || c.contains("mariadb"))
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|c| !c.contains("secret") && !c.contains("-ppw")),
+        "{shown:?}"
+    );
 
     let (stopped, _) = ok(&looklook(d, &["down"]));
     assert_eq!(stopped, "stopped mysql\nstopped redis\n");

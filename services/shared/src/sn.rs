@@ -19,9 +19,16 @@ pub fn gen_sn(prefix: &str) -> String {
     )
 }
 
-/// The 8-character code a guest shows on arrival: digits and letters.
+/// The 8-character code a guest shows on arrival: digits and letters. It
+/// stands for the booking at the door, so it comes from a generator made
+/// for secrets (the OS-seeded ChaCha of `rand`), never a predictable one.
 pub fn trade_code() -> String {
-    (0..8).map(|_| fastrand::alphanumeric()).collect()
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(8)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

@@ -88,6 +88,16 @@ fn notification(
     paid: i64,
     key: &rsa::RsaPrivateKey,
 ) -> (BTreeMap<&'static str, String>, String) {
+    notification_in(out_trade_no, paid, "CNY", key)
+}
+
+/// The same, in `currency`.
+fn notification_in(
+    out_trade_no: &str,
+    paid: i64,
+    currency: &str,
+    key: &rsa::RsaPrivateKey,
+) -> (BTreeMap<&'static str, String>, String) {
     let transaction = Transaction {
         appid: "wx-sandbox-app".into(),
         mchid: "1900000109".into(),
@@ -103,8 +113,8 @@ fn notification(
         amount: TransactionAmount {
             total: paid,
             payer_total: paid,
-            currency: "CNY".into(),
-            payer_currency: "CNY".into(),
+            currency: currency.into(),
+            payer_currency: currency.into(),
         },
     };
     let resource = Resource::encrypt(
@@ -431,6 +441,17 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // Genuine, but for less than the order costs.
     assert_eq!(
         send(notification(payment_sn, total - 1, &key("platform.key"))).await,
+        (400, "FAIL".into())
+    );
+    // Genuine, the right number, in another currency.
+    assert_eq!(
+        send(notification_in(
+            payment_sn,
+            total,
+            "USD",
+            &key("platform.key")
+        ))
+        .await,
         (400, "FAIL".into())
     );
     assert_eq!(

@@ -28,7 +28,14 @@ pub enum Error {
     Http(#[from] reqwest::Error),
 }
 
-/// A random string of `len` letters and digits, for nonces.
+/// A random string of `len` letters and digits, for the nonces of signed
+/// requests: from a generator made for secrets, as a nonce must not be
+/// guessable.
 pub fn nonce(len: usize) -> String {
-    (0..len).map(|_| fastrand::alphanumeric()).collect()
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }

@@ -57,7 +57,10 @@ pub async fn notification(
         .await?
         .payment_detail
         .ok_or_else(|| Error::msg("this payment does not exist"))?;
-    if transaction.amount.payer_total != payment.pay_total {
+    // The order's amount (`total`), in yuan fen: what the user paid
+    // (`payer_total`) is less when WeChat applied a coupon, and is not the
+    // merchant's business.
+    if transaction.amount.total != payment.pay_total || transaction.amount.currency != "CNY" {
         return Err(Error::msg("the amount paid is not the amount due"));
     }
     let status = match transaction.trade_state.as_str() {
