@@ -225,7 +225,7 @@ mod tests {
             (u64::MAX, 10),
             (u64::MAX / 2, 1000),
             (1, 0),
-            (1, 1001),
+            (1, MAX_PAGE_SIZE + 1),
         ] {
             assert!(
                 matches!(page_offset(page, size), Err(Error::Page { .. })),
