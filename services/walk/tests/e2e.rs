@@ -386,27 +386,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // A new order, pre-paid; then forged notifications for its payment.
     let booking = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 5,
         "liveEndTime": chrono_now() + 86400 * 6, "livePeopleNum": 1});
-    let sn = gw
-        .call(
-            "order-api",
-            "/order/v1/homestayOrder/createHomestayOrder",
-            &booking,
-            Some(token),
-        )
-        .await
-        .unwrap()["orderSn"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let prepay = gw
-        .call(
-            "payment-api",
-            "/payment/v1/thirdPayment/thirdPaymentWxPay",
-            &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
-            Some(token),
-        )
-        .await
-        .unwrap();
+    let (sn, prepay) = book_and_prepay(&gw, token, &booking).await;
     let row = sql(
         &mysql,
         "looklook_e2e_payment",
@@ -508,27 +488,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // An order pre-paid while Redis is up, paid while it is down: order-rpc
     // cannot queue the tell-the-user job, so it fails the move (a failure,
     // not a refusal) and order-mq keeps the message to try again.
-    let late = gw
-        .call(
-            "order-api",
-            "/order/v1/homestayOrder/createHomestayOrder",
-            &booking,
-            Some(token),
-        )
-        .await
-        .unwrap()["orderSn"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let late_prepay = gw
-        .call(
-            "payment-api",
-            "/payment/v1/thirdPayment/thirdPaymentWxPay",
-            &json!({"orderSn": late, "serviceType": "homestayOrder"}),
-            Some(token),
-        )
-        .await
-        .unwrap();
+    let (late, late_prepay) = book_and_prepay(&gw, token, &booking).await;
 
     // Redis goes away: what is cached is read from MariaDB instead, but
     // nothing is booked whose close-if-unpaid job cannot be queued.
@@ -642,6 +602,37 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     );
     system.stop().await;
     own_redis.stop();
+}
+
+/// Book `booking` and ask WeChat Pay for a pre-pay: the order's number
+/// and the pre-pay's answer.
+async fn book_and_prepay(
+    gw: &Gateway,
+    token: &str,
+    booking: &serde_json::Value,
+) -> (String, serde_json::Value) {
+    let sn = gw
+        .call(
+            "order-api",
+            "/order/v1/homestayOrder/createHomestayOrder",
+            booking,
+            Some(token),
+        )
+        .await
+        .unwrap()["orderSn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prepay = gw
+        .call(
+            "payment-api",
+            "/payment/v1/thirdPayment/thirdPaymentWxPay",
+            &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    (sn, prepay)
 }
 
 /// The metric names in the PromQL of observability/grafana/dashboards:
