@@ -526,4 +526,37 @@ mod tests {
         assert_eq!(hex(&call.parent_span_id), request_span);
         assert_eq!(int_attribute(call, "rpc.grpc.status_code"), Some(0));
     }
+
+    /// Reflection lists every method and message to whoever asks: served
+    /// in dev mode, and outside it (the default) answered Unimplemented.
+    #[tokio::test]
+    async fn reflection_is_served_in_dev_mode_only() {
+        use tonic_reflection::pb::v1::ServerReflectionRequest;
+        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+
+        for mode in [Mode::Pro, Mode::Dev] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap().to_string();
+            let mut conf = RpcServerConf::new("probe-rpc", addr.clone());
+            conf.service.mode = mode;
+            tokio::spawn(async move {
+                let shutdown = std::future::pending();
+                serve_with_shutdown(&conf, listener, Routes::default(), &[], &[], shutdown).await
+            });
+            let mut client =
+                ServerReflectionClient::new(channel(&RpcClientConf::new(addr)).unwrap());
+            let ask = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            };
+            let answer = client
+                .server_reflection_info(tokio_stream::iter(vec![ask]))
+                .await;
+            match mode {
+                Mode::Dev => assert!(answer.is_ok(), "{answer:?}"),
+                _ => assert_eq!(answer.unwrap_err().code(), Code::Unimplemented),
+            }
+        }
+    }
 }
