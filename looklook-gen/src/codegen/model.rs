@@ -884,20 +884,53 @@ impl<'a> TableGen<'a> {
                 RustType::U64 => quote!(row.#vf as i64),
                 _ => quote!(i64::from(row.#vf)),
             };
+            // With a cache, a conflict may come from a stale cached copy:
+            // its keys go, so that the caller's retry reads the database.
+            let (run, run_in, drop_if_conflict) = if cache {
+                (
+                    quote! {
+                        let done = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await;
+                        let stale = self.drop_if_conflict(row, done).await?;
+                    },
+                    quote! {
+                        let done = self.update_with_version_on(tx.conn(), row).await;
+                        let stale = self.drop_if_conflict(row, done).await?;
+                    },
+                    Some(quote! {
+                        /// A version conflict means the row changed since it was read,
+                        /// perhaps from a stale cached copy: its keys go, so that a retry
+                        /// reads the row from the database instead of conflicting again.
+                        async fn drop_if_conflict(&self, row: &#row, done: Result<Vec<String>>) -> Result<Vec<String>> {
+                            if let Err(Error::VersionConflict { .. }) = &done {
+                                self.cache.del(&Self::cache_keys(row)).await;
+                            }
+                            done
+                        }
+                    }),
+                )
+            } else {
+                (
+                    quote!(let stale = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await?;),
+                    quote!(let stale = self.update_with_version_on(tx.conn(), row).await?;),
+                    None,
+                )
+            };
             quote! {
                 #doc
                 pub async fn update_with_version(&self, row: &mut #row) -> Result<()> {
-                    let stale = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await?;
+                    #run
                     #after_write
                     Ok(())
                 }
 
                 /// [`update_with_version`](Self::update_with_version) inside a transaction.
                 pub async fn update_with_version_in(&self, tx: &mut Tx, row: &mut #row) -> Result<()> {
-                    let stale = self.update_with_version_on(tx.conn(), row).await?;
+                    #run_in
                     #after_write_in
                     Ok(())
                 }
+
+                #drop_if_conflict
 
                 async fn update_with_version_on(&self, conn: &mut MySqlConnection, row: &mut #row) -> Result<Vec<String>> {
                     #old_keys

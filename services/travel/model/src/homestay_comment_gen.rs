@@ -244,9 +244,10 @@ impl HomestayCommentModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut HomestayComment) -> Result<()> {
-        let stale = self
+        let done = self
             .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+            .await;
+        let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -257,9 +258,24 @@ impl HomestayCommentModel {
         tx: &mut Tx,
         row: &mut HomestayComment,
     ) -> Result<()> {
-        let stale = self.update_with_version_on(tx.conn(), row).await?;
+        let done = self.update_with_version_on(tx.conn(), row).await;
+        let stale = self.drop_if_conflict(row, done).await?;
         tx.invalidate_on_commit(&self.cache, stale);
         Ok(())
+    }
+
+    /// A version conflict means the row changed since it was read,
+    /// perhaps from a stale cached copy: its keys go, so that a retry
+    /// reads the row from the database instead of conflicting again.
+    async fn drop_if_conflict(
+        &self,
+        row: &HomestayComment,
+        done: Result<Vec<String>>,
+    ) -> Result<Vec<String>> {
+        if let Err(Error::VersionConflict { .. }) = &done {
+            self.cache.del(&Self::cache_keys(row)).await;
+        }
+        done
     }
 
     async fn update_with_version_on(
