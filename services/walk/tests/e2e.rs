@@ -409,10 +409,22 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             (resp.status().as_u16(), resp.text().await.unwrap())
         }
     };
-    // Signed by someone other than WeChat Pay.
+    // Signed by someone other than WeChat Pay; the log (appended to, so
+    // read from here on) says why it was refused.
+    let log_file = root.join(".looklook/logs/payment-api.log");
+    let logged_before = std::fs::metadata(&log_file).map_or(0, |m| m.len() as usize);
     assert_eq!(
         send(notification(payment_sn, total, &key("merchant.key"))).await,
         (400, "FAIL".into())
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = std::fs::read(&log_file).unwrap();
+    let new = String::from_utf8_lossy(&log[logged_before..]);
+    assert!(
+        new.lines()
+            .any(|l| l.contains("payment notification refused")
+                && l.contains("signature does not verify")),
+        "{new}"
     );
     // Signed by WeChat Pay, then changed on the way.
     let (headers, body) = notification(payment_sn, total, &key("platform.key"));
