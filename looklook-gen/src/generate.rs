@@ -269,9 +269,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
         }
     }
     // Prometheus's targets, from the processes' metrics ports.
-    if let Some((path, text)) = manifest.metrics_targets(codegen::GENERATED_HEADER_HASH) {
-        let mut plan = codegen::FilePlan::default();
-        plan.add(path, codegen::Owner::Generated, text);
+    if let Some(mut plan) = codegen::metrics::targets(&manifest) {
         reports.push((
             "metrics targets".into(),
             write(&mut plan, &absolute(base)?)?,

@@ -7,7 +7,7 @@
 //! The manifest is the one place a process's ports are written: every
 //! process is told its own (`PORT`, `METRICS_PORT`) and where the others
 //! are (`<NAME>_ADDR`, see [`process_env`]), and the Prometheus targets are
-//! written from it ([`Manifest::metrics_targets`]).
+//! written from it (by `looklook gen`, from [`MetricsDef`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -243,27 +243,6 @@ impl Manifest {
         }
         ports
     }
-
-    /// The Prometheus file-SD document for the processes with a
-    /// `metrics_port` (YAML, so it can carry the generated-file header),
-    /// or `None` without a `[metrics]` table.
-    pub fn metrics_targets(&self, header: &str) -> Option<(String, String)> {
-        let metrics = self.metrics.as_ref()?;
-        let mut out = format!(
-            "{header}\n# Prometheus file-based service discovery: one target per process\n\
-             # with a metrics_port in looklook.toml.\n"
-        );
-        for p in &self.processes {
-            if let Some(port) = p.metrics_port {
-                out.push_str(&format!(
-                    "- targets: [\"{}:{port}\"]\n  labels: {{ service: {} }}\n",
-                    metrics.host,
-                    p.name.get_ref()
-                ));
-            }
-        }
-        Some((metrics.targets.clone(), out))
-    }
 }
 
 /// Read and check a manifest. Unknown keys, bad values and duplicate names
@@ -469,12 +448,9 @@ env = { PORT = "mine" }
         let env = process_env("order-mq", &ports, &m.processes[1].env);
         assert_eq!(env["PORT"], "mine", "the manifest's env wins");
         assert!(!env.contains_key("ORDER_MQ_ADDR"));
-        let (path, text) = m.metrics_targets("# generated").unwrap();
-        assert_eq!(path, "prom/targets.yml");
-        assert!(text.starts_with("# generated\n"));
-        assert!(text.contains(
-            "- targets: [\"host.docker.internal:7003\"]\n  labels: { service: order-mq }\n"
-        ));
+        let metrics = m.metrics.unwrap();
+        assert_eq!(metrics.targets, "prom/targets.yml");
+        assert_eq!(metrics.host, "host.docker.internal");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod layout;
+pub mod metrics;
 pub mod model;
 pub mod project;
 pub mod rpc;
