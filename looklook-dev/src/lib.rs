@@ -775,11 +775,8 @@ impl Loop {
 /// most), and say how long that took.
 async fn report_answering(process: String, port: u16, on: Sink) {
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+    while started.elapsed() < supervise::READY_WITHIN {
+        if supervise::answers(port).await {
             on(DevEvent::Answering {
                 process,
                 after: started.elapsed(),

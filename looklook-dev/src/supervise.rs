@@ -42,6 +42,16 @@ impl LogFile {
     }
 }
 
+/// How long a process may take to start answering on its port.
+pub const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// Whether something accepts connections on `port` of 127.0.0.1 now.
+pub async fn answers(port: u16) -> bool {
+    tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Spec {

@@ -56,7 +56,6 @@ pub struct System {
 }
 
 const KEEP_LINES: usize = 40;
-const READY_SECS: u64 = 60;
 
 /// Free ports of 127.0.0.1 for the same processes as `like`. Every
 /// listener is held until all are picked, so no port comes up twice.
@@ -166,12 +165,9 @@ impl System {
         let Some(port) = self.ports.answers_on(name) else {
             return Ok(());
         };
-        let deadline = Instant::now() + Duration::from_secs(READY_SECS);
+        let deadline = Instant::now() + supervise::READY_WITHIN;
         loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            if supervise::answers(port).await {
                 return Ok(());
             }
             // The newest process of that name is the one starting.
@@ -191,7 +187,7 @@ impl System {
                 return Err(SystemError::NotReady {
                     name: name.into(),
                     port,
-                    secs: READY_SECS,
+                    secs: supervise::READY_WITHIN.as_secs(),
                     log: self.log_of(name),
                 });
             }

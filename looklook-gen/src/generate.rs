@@ -77,8 +77,25 @@ pub struct GenModelOptions {
     pub runtime_path: Option<PathBuf>,
 }
 
+/// A crate generated and not yet written: where it goes, and its files.
+struct Planned {
+    out_dir: PathBuf,
+    plan: codegen::FilePlan,
+}
+
+impl Planned {
+    /// Format, then write all or nothing.
+    fn write(mut self) -> Result<Report, GenError> {
+        write(&mut self.plan, &self.out_dir)
+    }
+}
+
 /// `looklook gen model`: a sqlx model crate from `CREATE TABLE` statements.
 pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
+    plan_model(opts)?.write()
+}
+
+fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
     let text = std::fs::read_to_string(&opts.sql_file).map_err(|source| GenError::Path {
         path: opts.sql_file.clone(),
         source,
@@ -103,13 +120,17 @@ pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
         cache: opts.cache,
         krate: CrateOptions { runtime },
     };
-    let mut plan = codegen::model::generate(&tables, &model_opts);
-    write(&mut plan, &out_dir)
+    let plan = codegen::model::generate(&tables, &model_opts);
+    Ok(Planned { out_dir, plan })
 }
 
 /// `looklook gen rpc`: a tonic crate from a `.proto` file, named after the
 /// file (`usercenter.proto` → `usercenter-rpc`).
 pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
+    plan_rpc(opts)?.write()
+}
+
+fn plan_rpc(opts: &GenRpcOptions) -> Result<Planned, GenError> {
     let proto = crate::proto::compile(&opts.proto_file, &opts.includes)?;
     if proto.services.is_empty() {
         return Err(GenError::NoRpcService(opts.proto_file.clone()));
@@ -117,9 +138,9 @@ pub fn gen_rpc(opts: &GenRpcOptions) -> Result<Report, GenError> {
     let name = crate_stem(&opts.proto_file)?;
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
-    let mut plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
+    let plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
         .map_err(GenError::Codegen)?;
-    write(&mut plan, &out_dir)
+    Ok(Planned { out_dir, plan })
 }
 
 /// Format, then write all or nothing.
@@ -134,14 +155,18 @@ fn write(plan: &mut codegen::FilePlan, out_dir: &Path) -> Result<Report, GenErro
 
 /// `looklook gen api`: an axum crate from an `.api` file.
 pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
+    plan_api(opts)?.write()
+}
+
+fn plan_api(opts: &GenApiOptions) -> Result<Planned, GenError> {
     let spec = apidsl::load_spec(&opts.api_file)?;
     if spec.groups.is_empty() {
         return Err(GenError::NoService(opts.api_file.clone()));
     }
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
-    let mut plan = codegen::api::generate(&spec, &CrateOptions { runtime });
-    write(&mut plan, &out_dir)
+    let plan = codegen::api::generate(&spec, &CrateOptions { runtime });
+    Ok(Planned { out_dir, plan })
 }
 
 #[derive(Debug, Clone)]
@@ -218,24 +243,13 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     }
     let base = manifest_path.parent().unwrap_or(Path::new("."));
     let path = |p: &Option<String>| p.as_ref().map(|p| base.join(p));
-    for service in &manifest.services {
-        if let Some(api) = path(&service.api) {
-            apidsl::load_spec(&api)?;
-        }
-        if let Some(proto) = path(&service.proto) {
-            crate::proto::compile(&proto, &[])?;
-        }
-        if let Some(sql) = path(&service.sql) {
-            let text = std::fs::read_to_string(&sql).map_err(|source| GenError::Path {
-                path: sql.clone(),
-                source,
-            })?;
-            crate::ddl::parse(&apidsl::SourceFile::new(sql.display().to_string(), text))?;
-        }
-    }
-    // Resolved (a vendored copy compared) once for every crate.
-    let runtime_path = Some(runtime_for(&absolute(base)?)?);
-    let mut reports = Vec::new();
+    // Found once for every crate; a vendored copy is written only once
+    // every crate has been generated.
+    let (runtime, vendor_under) = runtime_place(&absolute(base)?);
+    let runtime_path = Some(runtime);
+    // Every crate is read, checked and generated first; only then is
+    // anything written.
+    let mut planned = Vec::new();
     for service in &manifest.services {
         let name = service.name.get_ref();
         let dir = base.join(&service.dir);
@@ -245,7 +259,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 out_dir: dir.join("api"),
                 runtime_path: runtime_path.clone(),
             };
-            reports.push((format!("{name}/api"), gen_api(&opts)?));
+            planned.push((format!("{name}/api"), plan_api(&opts)?));
         }
         if let Some(proto_file) = path(&service.proto) {
             let opts = GenRpcOptions {
@@ -254,7 +268,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 out_dir: dir.join("rpc"),
                 runtime_path: runtime_path.clone(),
             };
-            reports.push((format!("{name}/rpc"), gen_rpc(&opts)?));
+            planned.push((format!("{name}/rpc"), plan_rpc(&opts)?));
         }
         if let Some(sql_file) = path(&service.sql) {
             let opts = GenModelOptions {
@@ -265,17 +279,21 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 database: service.database.clone(),
                 runtime_path: runtime_path.clone(),
             };
-            reports.push((format!("{name}/model"), gen_model(&opts)?));
+            planned.push((format!("{name}/model"), plan_model(&opts)?));
         }
     }
     // Prometheus's targets, from the processes' metrics ports.
-    if let Some(mut plan) = codegen::metrics::targets(&manifest) {
-        reports.push((
-            "metrics targets".into(),
-            write(&mut plan, &absolute(base)?)?,
-        ));
+    if let Some(plan) = codegen::metrics::targets(&manifest) {
+        let out_dir = absolute(base)?;
+        planned.push(("metrics targets".into(), Planned { out_dir, plan }));
     }
-    Ok(reports)
+    if let Some(root) = vendor_under {
+        vendor_runtime(&root)?;
+    }
+    planned
+        .into_iter()
+        .map(|(name, crate_plan)| Ok((name, crate_plan.write()?)))
+        .collect()
 }
 
 /// A crate name from a definition file's name: `user_center.proto` →
@@ -335,17 +353,27 @@ fn runtime_dependency(crate_dir: &Path, given: Option<&Path>) -> Result<RuntimeD
 /// The runtime for crates in or below `dir`, a vendored copy brought up to
 /// date: see [`runtime_dependency`].
 fn runtime_for(dir: &Path) -> Result<PathBuf, GenError> {
-    match runtime_above(dir) {
-        Some(Runtime::Source(path)) => Ok(path),
-        Some(Runtime::Vendored(root)) => vendor_runtime(&root),
-        None => {
-            let root = dir
-                .ancestors()
-                .find(|a| a.join(looklook_manifest::MANIFEST).is_file())
-                .unwrap_or(dir);
-            vendor_runtime(root)
-        }
+    let (path, vendor_under) = runtime_place(dir);
+    if let Some(root) = vendor_under {
+        vendor_runtime(&root)?;
     }
+    Ok(path)
+}
+
+/// Where the runtime for crates in or below `dir` is, without writing
+/// anything; and, when it is a vendored copy, the project root to write it
+/// (or bring it up to date) under before it is used.
+fn runtime_place(dir: &Path) -> (PathBuf, Option<PathBuf>) {
+    let root = match runtime_above(dir) {
+        Some(Runtime::Source(path)) => return (path, None),
+        Some(Runtime::Vendored(root)) => root,
+        None => dir
+            .ancestors()
+            .find(|a| a.join(looklook_manifest::MANIFEST).is_file())
+            .unwrap_or(dir)
+            .to_path_buf(),
+    };
+    (root.join(runtime::VENDOR_DIR), Some(root))
 }
 
 enum Runtime {

@@ -135,3 +135,38 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
         );
     }
 }
+
+/// A broken definition in the last service stops `looklook gen` before it
+/// writes anything: no crate of an earlier service is regenerated, and no
+/// runtime is vendored (the copy is outside this repository).
+#[test]
+fn a_broken_definition_leaves_every_crate_as_it_was() {
+    let root = crate::support::workspace();
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(root.join("looklook.toml"), tmp.path().join("looklook.toml")).unwrap();
+    copy_tree(
+        &root.join("examples/looklook"),
+        &tmp.path().join("examples/looklook"),
+    );
+    copy_tree(&root.join("services"), &tmp.path().join("services"));
+    let generated = tmp.path().join("services/usercenter/api/src/types.rs");
+    fs::remove_file(&generated).unwrap();
+    fs::write(
+        tmp.path().join("examples/looklook/payment/payment.sql"),
+        "CREATE TABLE `third_payment` (`id` nonsense);\n",
+    )
+    .unwrap();
+    let err = looklook_gen::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap_err();
+    assert!(
+        err.to_string().contains("payment.sql") || format!("{err:?}").contains("payment.sql"),
+        "{err:?}"
+    );
+    assert!(
+        !generated.exists(),
+        "usercenter/api was written before the error"
+    );
+    assert!(
+        !tmp.path().join("vendor").exists(),
+        "the runtime was vendored"
+    );
+}

@@ -9,11 +9,15 @@ use looklook_walk::{Gateway, walk};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // The same variable tells mqueue-job when to close an unpaid order.
-    let close_after = std::env::var("CLOSE_ORDER_AFTER_SECS")
+    // The variable that tells order-rpc when an unpaid order closes (the
+    // manifest's [demo] env sets it for both): the walk waits that long.
+    let Some(close_after) = std::env::var("CLOSE_ORDER_AFTER_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1800);
+    else {
+        eprintln!("CLOSE_ORDER_AFTER_SECS is not set: run the walk under `looklook demo`");
+        return ExitCode::FAILURE;
+    };
     let gw = Gateway::new(std::env::vars());
     let mut n = 0;
     let walked = walk(&gw, Duration::from_secs(close_after), &mut |step| {
