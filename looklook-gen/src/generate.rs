@@ -90,6 +90,23 @@ impl Planned {
     }
 }
 
+/// One crate of `looklook gen`, to be planned.
+enum Job {
+    Api(GenApiOptions),
+    Rpc(GenRpcOptions),
+    Model(GenModelOptions),
+}
+
+impl Job {
+    fn plan(&self) -> Result<Planned, GenError> {
+        match self {
+            Job::Api(opts) => plan_api(opts),
+            Job::Rpc(opts) => plan_rpc(opts),
+            Job::Model(opts) => plan_model(opts),
+        }
+    }
+}
+
 /// `looklook gen model`: a sqlx model crate from `CREATE TABLE` statements.
 pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
     plan_model(opts)?.write()
@@ -249,7 +266,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     let runtime_path = Some(runtime);
     // Every crate is read, checked and generated first; only then is
     // anything written.
-    let mut planned = Vec::new();
+    let mut jobs = Vec::new();
     for service in &manifest.services {
         let name = service.name.get_ref();
         let dir = base.join(&service.dir);
@@ -259,7 +276,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 out_dir: dir.join("api"),
                 runtime_path: runtime_path.clone(),
             };
-            planned.push((format!("{name}/api"), plan_api(&opts)?));
+            jobs.push((format!("{name}/api"), Job::Api(opts)));
         }
         if let Some(proto_file) = path(&service.proto) {
             let opts = GenRpcOptions {
@@ -268,7 +285,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 out_dir: dir.join("rpc"),
                 runtime_path: runtime_path.clone(),
             };
-            planned.push((format!("{name}/rpc"), plan_rpc(&opts)?));
+            jobs.push((format!("{name}/rpc"), Job::Rpc(opts)));
         }
         if let Some(sql_file) = path(&service.sql) {
             let opts = GenModelOptions {
@@ -279,8 +296,24 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 database: service.database.clone(),
                 runtime_path: runtime_path.clone(),
             };
-            planned.push((format!("{name}/model"), plan_model(&opts)?));
+            jobs.push((format!("{name}/model"), Job::Model(opts)));
         }
+    }
+    // The crates are independent: each is planned on its own thread. The
+    // first error in manifest order is the one reported, as if one by one.
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs.iter().map(|(_, job)| s.spawn(|| job.plan())).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut planned = Vec::new();
+    for ((name, _), result) in jobs.into_iter().zip(results) {
+        planned.push((name, result?));
     }
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
@@ -290,10 +323,22 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     if let Some(root) = vendor_under {
         vendor_runtime(&root)?;
     }
-    planned
+    // One rustfmt pass for every crate: starting rustfmt is most of the cost.
+    let formatted = rustfmt::format_plans(
+        &mut planned
+            .iter_mut()
+            .map(|(_, p)| &mut p.plan)
+            .collect::<Vec<_>>(),
+        rustfmt::needs_rustfmt,
+    );
+    let mut reports = planned
         .into_iter()
-        .map(|(name, crate_plan)| Ok((name, crate_plan.write()?)))
-        .collect()
+        .map(|(name, p)| Ok((name, writer::apply(&p.plan, &p.out_dir)?)))
+        .collect::<Result<Vec<_>, GenError>>()?;
+    if let (Err(e), Some((_, first))) = (formatted, reports.first_mut()) {
+        first.notes.push(e.to_string());
+    }
+    Ok(reports)
 }
 
 /// A crate name from a definition file's name: `user_center.proto` →

@@ -2,7 +2,7 @@
 //! crates pass `cargo fmt --check` as they are. One rustfmt process formats
 //! every `.rs` file of a plan.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::codegen::{FilePlan, Owner, PlannedFile};
@@ -21,22 +21,42 @@ pub enum RustfmtError {
 }
 
 /// Format the Rust files of `plan` that `which` selects, in place, as
-/// edition 2024. The files are split over one rustfmt process per core.
+/// edition 2024.
 pub fn format_plan(
     plan: &mut FilePlan,
+    which: impl Fn(&PlannedFile) -> bool,
+) -> Result<(), RustfmtError> {
+    format_plans(&mut [plan], which)
+}
+
+/// Format the selected Rust files of every plan in one pass. Starting
+/// rustfmt costs more than formatting a generated file, so the files of all
+/// plans share one process per core, each given about the same number of
+/// bytes.
+pub fn format_plans(
+    plans: &mut [&mut FilePlan],
     which: impl Fn(&PlannedFile) -> bool,
 ) -> Result<(), RustfmtError> {
     let dir = tempfile::tempdir()?;
     let mut staged = Vec::new();
     let mut modules = false;
-    for (i, file) in plan.files.iter().enumerate() {
-        if file.path.extension().is_some_and(|e| e == "rs") && which(file) {
-            // The plan's own layout, so rustfmt finds the files `mod` lines name.
-            let p = dir.path().join(&file.path);
-            std::fs::create_dir_all(p.parent().unwrap_or(dir.path()))?;
-            std::fs::write(&p, &file.contents)?;
-            modules |= declares_modules(&file.contents);
-            staged.push((i, p));
+    for (p, plan) in plans.iter().enumerate() {
+        for (i, file) in plan.files.iter().enumerate() {
+            if file.path.extension().is_some_and(|e| e == "rs") && which(file) {
+                // Each plan in its own directory, in its own layout, so
+                // rustfmt finds the files `mod` lines name.
+                let path = dir.path().join(p.to_string()).join(&file.path);
+                std::fs::create_dir_all(path.parent().unwrap_or(dir.path()))?;
+                std::fs::write(&path, &file.contents)?;
+                modules |= declares_modules(&file.contents);
+                let bytes = file.contents.len();
+                staged.push(Staged {
+                    plan: p,
+                    file: i,
+                    path,
+                    bytes,
+                });
+            }
         }
     }
     if staged.is_empty() {
@@ -46,13 +66,12 @@ pub fn format_plan(
     // play, one process, so no two write the same file.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let procs = if modules { 1 } else { cores.min(staged.len()) };
-    let chunk = staged.len().div_ceil(procs);
-    let children = staged
-        .chunks(chunk)
+    let children = balance(&staged, procs)
+        .into_iter()
         .map(|files| {
             Command::new("rustfmt")
                 .args(["--edition", "2024"])
-                .args(files.iter().map(|(_, p)| p.as_path()))
+                .args(files.iter().map(|&k| staged[k].path.as_path()))
                 .current_dir(dir.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -70,10 +89,35 @@ pub fn format_plan(
             return Err(RustfmtError::Failed(strip_dir(&stderr, dir.path())));
         }
     }
-    for (i, p) in staged {
-        plan.files[i].contents = std::fs::read_to_string(p)?;
+    for s in staged {
+        plans[s.plan].files[s.file].contents = std::fs::read_to_string(s.path)?;
     }
     Ok(())
+}
+
+/// A file copied out for rustfmt: which plan and file it came from.
+struct Staged {
+    plan: usize,
+    file: usize,
+    path: PathBuf,
+    bytes: usize,
+}
+
+/// Split the staged files over `procs` processes: largest first, each to
+/// the process with the fewest bytes so far.
+fn balance(staged: &[Staged], procs: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..staged.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(staged[k].bytes));
+    let mut groups = vec![(0usize, Vec::new()); procs];
+    for k in order {
+        let (bytes, files) = groups
+            .iter_mut()
+            .min_by_key(|(bytes, _)| *bytes)
+            .expect("at least one process");
+        *bytes += staged[k].bytes;
+        files.push(k);
+    }
+    groups.into_iter().map(|(_, files)| files).collect()
 }
 
 /// The files rustfmt must see: what looklook generates from tokens, except
