@@ -7,10 +7,9 @@
 //!
 //! With no endpoint nothing is set up and a request costs one atomic load.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
@@ -72,6 +71,20 @@ pub fn flush() {
     }
 }
 
+/// A request's one `traceparent` header, as the propagator reads it: no
+/// map to build for every request.
+struct Carrier<'a>(Option<&'a str>);
+
+impl Extractor for Carrier<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.filter(|_| key == TRACEPARENT)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.map(|_| TRACEPARENT).into_iter().collect()
+    }
+}
+
 /// The span of one request or call, ended by [`ServerSpan::end`].
 pub struct ServerSpan {
     cx: Option<Context>,
@@ -89,10 +102,7 @@ impl ServerSpan {
         let Some(installed) = INSTALLED.get() else {
             return ServerSpan { cx: None };
         };
-        let carrier: HashMap<String, String> = traceparent
-            .map(|tp| HashMap::from([(TRACEPARENT.to_string(), tp.to_string())]))
-            .unwrap_or_default();
-        let parent = TraceContextPropagator::new().extract(&carrier);
+        let parent = TraceContextPropagator::new().extract(&Carrier(traceparent));
         let span = installed
             .tracer
             .span_builder(name())
@@ -108,9 +118,18 @@ impl ServerSpan {
     /// tracing is off (the caller's header then goes on as it came).
     pub fn traceparent(&self) -> Option<String> {
         let cx = self.cx.as_ref()?;
-        let mut carrier = HashMap::new();
-        TraceContextPropagator::new().inject_context(cx, &mut carrier);
-        carrier.remove(TRACEPARENT)
+        let span = cx.span();
+        let sc = span.span_context();
+        // W3C trace context, version 00: what the propagator would write,
+        // without its map of strings on every request.
+        sc.is_valid().then(|| {
+            format!(
+                "00-{}-{}-{:02x}",
+                sc.trace_id(),
+                sc.span_id(),
+                sc.trace_flags().to_u8()
+            )
+        })
     }
 
     /// End the span with what the answer was; `failed` marks it as an error.

@@ -12,13 +12,12 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, Method};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::response::Response;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower::{Layer, Service};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::config::RestConf;
 use crate::telemetry::{self, MetricCache};
@@ -34,14 +33,14 @@ pub fn app(router: Router) -> Router {
     router
         .route("/healthz", get(|| async { "ok" }))
         .layer(ObserveLayer)
-        // Outermost: every request gets an id before anything logs it.
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// One access-log line and two metrics per request. A tower layer rather
-/// than `from_fn`: it runs on every request, and this way costs one
-/// allocation instead of a boxed service clone and a boxed future.
+/// What every request goes through: its request id (the caller's
+/// `x-request-id`, else a new UUID, echoed on the answer), its trace span,
+/// two metrics and one access-log line. One tower layer rather than one per
+/// concern or `from_fn`: it runs on every request, and this way costs one
+/// boxed future. (tower-http's two request-id layers cost more than the
+/// rest of this together: `scripts/bench-http`.)
 #[derive(Clone, Copy)]
 struct ObserveLayer;
 
@@ -99,6 +98,14 @@ where
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
+        let request_id = match req.headers().get(&REQUEST_ID) {
+            Some(id) => id.clone(),
+            None => {
+                let id = new_request_id();
+                req.headers_mut().insert(REQUEST_ID, id.clone());
+                id
+            }
+        };
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
         // The request's trace span; the handler's `RequestCtx` carries it
@@ -111,7 +118,7 @@ where
             req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
             || {
                 vec![
-                    KeyValue::new("http.request.method", method.to_string()),
+                    KeyValue::new("http.request.method", method_label(&method)),
                     KeyValue::new("url.path", req.uri().path().to_string()),
                 ]
             },
@@ -119,14 +126,10 @@ where
         if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT, tp);
         }
-        // Build the log line's fields only when it will be written.
-        let request_id = tracing::enabled!(target: "access", tracing::Level::INFO)
-            .then(|| req.headers().get(&REQUEST_ID).cloned())
-            .flatten();
         let response = self.inner.call(req);
         let cache = self.metrics.clone();
         Box::pin(async move {
-            let resp = response.await?;
+            let mut resp = response.await?;
             let secs = start.elapsed().as_secs_f64();
             let status = resp.status().as_u16();
             let route = route.as_ref().map_or("unmatched", |r| r.as_str());
@@ -152,13 +155,21 @@ where
                 )],
                 status >= 500,
             );
-            if let Some(id) = request_id {
-                let request_id = id.to_str().unwrap_or_default();
+            if tracing::enabled!(target: "access", tracing::Level::INFO) {
+                let request_id = request_id.to_str().unwrap_or_default();
                 tracing::info!(target: "access", %method, route, status, latency_ms = secs * 1e3, request_id);
             }
+            resp.headers_mut().entry(REQUEST_ID).or_insert(request_id);
             Ok(resp)
         })
     }
+}
+
+/// A new request id: a random UUID, formatted on the stack.
+fn new_request_id() -> HeaderValue {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+    HeaderValue::from_str(id).expect("a UUID is a valid header value")
 }
 
 /// Serve until SIGINT or SIGTERM: the service on `Host:Port`, and metrics on
@@ -192,4 +203,57 @@ pub async fn serve_with_shutdown(
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::ctx::RequestCtx;
+
+    /// The handler answers with the request id its `RequestCtx` holds.
+    fn echo_id() -> Router {
+        app(Router::new().route(
+            "/id",
+            get(|ctx: RequestCtx| async move { ctx.request_id().to_string() }),
+        ))
+    }
+
+    async fn call(req: Request<Body>) -> (Option<String>, String) {
+        let resp = echo_id().oneshot(req).await.unwrap();
+        let header = resp
+            .headers()
+            .get(&REQUEST_ID)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        (header, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// A caller's request id is kept: the handler sees it and the answer
+    /// carries it back, so one id follows a request through every service.
+    #[tokio::test]
+    async fn a_callers_request_id_is_passed_through() {
+        let req = Request::get("/id").header("x-request-id", "abc-123");
+        let (header, body) = call(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(header.as_deref(), Some("abc-123"));
+        assert_eq!(body, "abc-123");
+    }
+
+    /// Without one, the request gets a new UUID, the same in the handler
+    /// and on the answer, and a different one each time; unmatched routes
+    /// get one too.
+    #[tokio::test]
+    async fn a_request_without_an_id_gets_a_new_one() {
+        let (header, body) = call(Request::get("/id").body(Body::empty()).unwrap()).await;
+        let id = header.expect("an id on the answer");
+        assert_eq!(id, body);
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        let (again, _) = call(Request::get("/id").body(Body::empty()).unwrap()).await;
+        assert_ne!(again.unwrap(), id);
+        let (missing, _) = call(Request::get("/nowhere").body(Body::empty()).unwrap()).await;
+        assert!(missing.is_some(), "a 404 carries a request id too");
+    }
 }
