@@ -2,6 +2,13 @@
 //! the environment, then overridden by `LOOKLOOK_<KEY>__<SUBKEY>` variables.
 //! Keys are PascalCase, as in go-zero configs.
 //!
+//! The file is parsed first and the environment goes into the parsed string
+//! values: a value from the environment is text, never YAML, so a secret
+//! with a `#` or a `~` arrives as it was set, and no variable can add keys.
+//! A value that is one `${...}` and nothing else, and an override, become a
+//! number or `true`/`false` when the text is one (so `Port: ${PORT}` is a
+//! port); any other text stays a string.
+//!
 //! Errors name the file and the key (or line) that is wrong.
 
 use std::path::{Path, PathBuf};
@@ -114,23 +121,32 @@ pub fn from_str<T: DeserializeOwned>(
     env: impl Fn(&str) -> Option<String>,
     overrides: impl IntoIterator<Item = (String, String)>,
 ) -> Result<T, ConfigError> {
-    let expanded = expand(path, text, &env)?;
-    let mut value: Value =
-        serde_yaml_ng::from_str(&expanded).map_err(|source| ConfigError::Yaml {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let mut value: Value = serde_yaml_ng::from_str(text).map_err(|source| ConfigError::Yaml {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if value.is_null() {
         value = Value::Mapping(Default::default());
     }
+    let mut typed_values = Typed::new();
+    expand_values(&mut value, &env, &mut Vec::new(), &mut typed_values).map_err(|var| {
+        ConfigError::MissingEnv {
+            path: path.to_path_buf(),
+            line: line_of(text, &var),
+            var,
+        }
+    })?;
     let mut overrides: Vec<_> = overrides
         .into_iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(ENV_PREFIX)?.to_string(), v)))
         .collect();
     overrides.sort();
     for (key, raw) in overrides {
-        let parsed: Value = serde_yaml_ng::from_str(&raw).unwrap_or(Value::String(raw));
-        set_path(&mut value, &key.split("__").collect::<Vec<_>>(), parsed);
+        let new = typed(raw.clone());
+        let at = set_path(&mut value, &key.split("__").collect::<Vec<_>>(), new);
+        if let Some(at) = at {
+            typed_values.push((at, raw));
+        }
     }
     let mode: Mode = match value.get("Mode") {
         None => Mode::default(),
@@ -143,11 +159,7 @@ pub fn from_str<T: DeserializeOwned>(
     if mode != Mode::Dev {
         check_secrets(path, &value, "")?;
     }
-    serde_path_to_error::deserialize(value).map_err(|e| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        key: e.path().to_string(),
-        message: e.into_inner().to_string(),
-    })
+    deserialize(path, value, typed_values)
 }
 
 /// Outside dev mode: every secret (a key named `...Secret`, `...Key` or
@@ -203,43 +215,152 @@ fn check_secrets(path: &Path, value: &Value, at: &str) -> Result<(), ConfigError
     Ok(())
 }
 
-/// Replace `${VAR}` and `${VAR:-default}`, outside YAML comments.
-fn expand(
-    path: &Path,
-    text: &str,
+/// Values from the environment that were read as a number or a boolean:
+/// where each is, and its text, in case the key wants a string after all.
+type Typed = Vec<(Vec<String>, String)>;
+
+/// Expand `${VAR}` and `${VAR:-default}` in every string of a parsed
+/// config; the error is the variable that is not set and has no default.
+fn expand_values(
+    value: &mut Value,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
-    let mut out = String::with_capacity(text.len());
-    for (n, line) in text.split_inclusive('\n').enumerate() {
-        let (code, comment) = line.split_at(comment_start(line));
-        let mut rest = code;
-        while let Some(start) = rest.find("${") {
-            let Some(len) = rest[start..].find('}') else {
-                break;
+    at: &mut Vec<String>,
+    typed_values: &mut Typed,
+) -> Result<(), String> {
+    match value {
+        Value::String(text) if text.contains("${") => {
+            let expanded = expand(text, env)?;
+            let whole = text.starts_with("${") && text.find('}') == Some(text.len() - 1);
+            *value = if whole {
+                typed(expanded.clone())
+            } else {
+                Value::String(expanded.clone())
             };
-            out.push_str(&rest[..start]);
-            let inner = &rest[start + 2..start + len];
-            let (var, default) = match inner.split_once(":-") {
-                Some((v, d)) => (v, Some(d)),
-                None => (inner, None),
-            };
-            match (env(var), default) {
-                (Some(v), _) => out.push_str(&v),
-                (None, Some(d)) => out.push_str(d),
-                (None, None) => {
-                    return Err(ConfigError::MissingEnv {
-                        path: path.to_path_buf(),
-                        line: n + 1,
-                        var: var.to_string(),
-                    });
-                }
+            if !value.is_string() && !value.is_null() {
+                typed_values.push((at.clone(), expanded));
             }
-            rest = &rest[start + len + 1..];
         }
-        out.push_str(rest);
-        out.push_str(comment);
+        Value::Mapping(map) => {
+            for (key, inner) in map.iter_mut() {
+                at.push(
+                    key.as_str()
+                        .map_or_else(|| format!("{key:?}"), str::to_string),
+                );
+                expand_values(inner, env, at, typed_values)?;
+                at.pop();
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, inner) in items.iter_mut().enumerate() {
+                at.push(i.to_string());
+                expand_values(inner, env, at, typed_values)?;
+                at.pop();
+            }
+        }
+        Value::Tagged(tagged) => expand_values(&mut tagged.value, env, at, typed_values)?,
+        _ => {}
     }
+    Ok(())
+}
+
+/// Deserialize, giving back their text to values from the environment
+/// that were read as numbers or booleans where the key wants a string
+/// (`MchId: "${WX_MCH_ID}"` with an all-digit id, say).
+fn deserialize<T: DeserializeOwned>(
+    path: &Path,
+    mut value: Value,
+    mut typed_values: Typed,
+) -> Result<T, ConfigError> {
+    loop {
+        let e = match serde_path_to_error::deserialize(value.clone()) {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        let at: Vec<String> = e
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            })
+            .collect();
+        let Some(i) = typed_values.iter().position(|(p, _)| *p == at) else {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: e.path().to_string(),
+                message: e.into_inner().to_string(),
+            });
+        };
+        let (at, text) = typed_values.swap_remove(i);
+        if let Some(slot) = at.iter().try_fold(&mut value, |v, key| match v {
+            Value::Sequence(items) => key.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            other => other.get_mut(key.as_str()),
+        }) {
+            *slot = Value::String(text);
+        }
+    }
+}
+
+/// One string with its `${...}` replaced.
+fn expand(text: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + 2..start + len];
+        let (var, default) = match inner.split_once(":-") {
+            Some((v, d)) => (v, Some(d)),
+            None => (inner, None),
+        };
+        match (env(var), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(d),
+            (None, None) => return Err(var.to_string()),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
     Ok(out)
+}
+
+/// Text from the environment as a config value: an integer, a decimal
+/// number, `true` or `false` when it is exactly one, nothing when empty
+/// (as an empty YAML value), else the text as it is. Never YAML: `~`,
+/// `[a]` and `a #b` stay strings.
+fn typed(text: String) -> Value {
+    let numeric = |t: &str| {
+        t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+    };
+    if text.is_empty() {
+        Value::Null
+    } else if let Ok(n) = text.parse::<i64>() {
+        Value::Number(n.into())
+    } else if let Ok(n) = text.parse::<u64>() {
+        Value::Number(n.into())
+    } else if let (true, Ok(f)) = (numeric(&text), text.parse::<f64>()) {
+        Value::Number(f.into())
+    } else if text == "true" || text == "false" {
+        Value::Bool(text == "true")
+    } else {
+        Value::String(text)
+    }
+}
+
+/// The line (from 1) where `${var` is first used outside a comment, for
+/// the error that names it.
+fn line_of(text: &str, var: &str) -> usize {
+    let needle = format!("${{{var}");
+    text.lines()
+        .position(|line| {
+            line.find(&needle)
+                .is_some_and(|at| at < comment_start(line))
+        })
+        .map_or(0, |n| n + 1)
 }
 
 /// Where a YAML comment starts on a line: a `#` at the start or after a
@@ -261,10 +382,13 @@ fn comment_start(line: &str) -> usize {
 
 /// Set `path` in a mapping. `ACCESS_SECRET` matches an existing key
 /// `AccessSecret` (case and underscores aside), or is added as `AccessSecret`.
-fn set_path(value: &mut Value, path: &[&str], new: Value) {
+/// The keys it was set under when `new` is a number or a boolean (see
+/// [`deserialize`]).
+fn set_path(value: &mut Value, path: &[&str], new: Value) -> Option<Vec<String>> {
     let Some((first, rest)) = path.split_first() else {
+        let scalar = new.is_number() || new.is_bool();
         *value = new;
-        return;
+        return scalar.then(Vec::new);
     };
     if !value.is_mapping() {
         *value = Value::Mapping(Default::default());
@@ -276,8 +400,11 @@ fn set_path(value: &mut Value, path: &[&str], new: Value) {
         .find(|k| k.as_str().is_some_and(|s| squash(s) == squash(first)))
         .cloned();
     let key = existing.unwrap_or_else(|| Value::String(pascal_case(first)));
+    let name = key.as_str().unwrap_or_default().to_string();
     let slot = map.entry(key).or_insert(Value::Null);
-    set_path(slot, rest, new);
+    let mut at = set_path(slot, rest, new)?;
+    at.insert(0, name);
+    Some(at)
 }
 
 fn pascal_case(s: &str) -> String {
@@ -344,6 +471,74 @@ pub struct RestConf {
     #[serde(default = "default_host")]
     pub host: String,
     pub port: u16,
+    /// What one request and one client may take: go-zero's keys and
+    /// defaults, so a service is safe to expose as generated.
+    #[serde(flatten)]
+    pub limits: HttpLimits,
+}
+
+/// The limits of an HTTP server. Every key has go-zero's default (or, for
+/// the two go-zero lacks, Go's usual choice); 0 turns a limit off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HttpLimits {
+    /// Milliseconds a request may take before it is answered 503.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+    /// Requests in flight at once; more are answered 503 at once.
+    #[serde(default = "default_max_conns")]
+    pub max_conns: usize,
+    /// The largest request body, in bytes; larger ones are refused (413).
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: usize,
+    /// The longest string a request may carry, in bytes (query, form,
+    /// path, header or anywhere in a JSON body); longer is a bad parameter.
+    #[serde(default = "default_max_string_bytes")]
+    pub max_string_bytes: usize,
+    /// Milliseconds a client may take to send a request's headers: a
+    /// client that trickles them (slowloris) is cut off.
+    #[serde(default = "default_read_header_timeout")]
+    pub read_header_timeout: u64,
+    /// Milliseconds requests in flight get to finish after SIGTERM.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout: u64,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            timeout: default_timeout(),
+            max_conns: default_max_conns(),
+            max_bytes: default_max_bytes(),
+            max_string_bytes: default_max_string_bytes(),
+            read_header_timeout: default_read_header_timeout(),
+            shutdown_timeout: default_shutdown_timeout(),
+        }
+    }
+}
+
+fn default_timeout() -> u64 {
+    3000
+}
+
+fn default_max_conns() -> usize {
+    10_000
+}
+
+fn default_max_bytes() -> usize {
+    1 << 20
+}
+
+fn default_max_string_bytes() -> usize {
+    crate::http::DEFAULT_MAX_STRING_BYTES
+}
+
+fn default_read_header_timeout() -> u64 {
+    10_000
+}
+
+fn default_shutdown_timeout() -> u64 {
+    5500
 }
 
 /// Where to send traces (see [`crate::trace`]).
@@ -492,6 +687,55 @@ mod tests {
             e.to_string(),
             "etc/a.yaml: bad value for `Auth.AccessExpire`: invalid type: string \"soon\", expected i64"
         );
+    }
+
+    /// The environment is text, never YAML: a secret with ` #` is not cut
+    /// at the comment, `~` is not null, a variable cannot add keys, and an
+    /// override is converted to the type its key has.
+    #[test]
+    fn values_from_the_environment_are_text() {
+        let secret = "q8vJ2nX5rT1wY7zK #4mB9cF3hL6pD0sG2";
+        let yaml = "Name: a\nPort: ${PORT}\nAuth:\n  AccessSecret: ${JWT_SECRET}\n";
+        let c = parse(yaml, &[("PORT", "8081"), ("JWT_SECRET", secret)]).unwrap();
+        assert_eq!(c.auth.access_secret, secret);
+        assert_eq!(c.rest.port, 8081);
+        // YAML in a variable stays a string: no new key (the service would
+        // be in dev mode and take the short secret), no null.
+        let e = parse(yaml, &[("PORT", "1"), ("JWT_SECRET", "x\nMode: dev")]).unwrap_err();
+        assert!(e.to_string().contains("is too short"), "{e}");
+        let e = parse(yaml, &[("PORT", "1"), ("JWT_SECRET", "~")]).unwrap_err();
+        assert!(e.to_string().contains("is too short"), "{e}");
+        let c = parse(
+            "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\n",
+            &[
+                ("LOOKLOOK_AUTH__ACCESS_SECRET", "~"),
+                ("LOOKLOOK_PORT", "2"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.auth.access_secret, "~");
+        assert_eq!(c.rest.port, 2);
+        // Digits for a key that wants a string stay the text they were,
+        // leading zeros and all.
+        let c = parse(
+            "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: ${S}\n",
+            &[("S", "007")],
+        )
+        .unwrap();
+        assert_eq!(c.auth.access_secret, "007");
+        let c = parse(
+            "Name: a\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\n",
+            &[("LOOKLOOK_AUTH__ACCESS_SECRET", "0123")],
+        )
+        .unwrap();
+        assert_eq!(c.auth.access_secret, "0123");
+        // Part of a longer string: always text.
+        let c = parse(
+            "Name: ${N}-api\nMode: dev\nPort: 1\nAuth:\n  AccessSecret: x\n",
+            &[("N", "7")],
+        )
+        .unwrap();
+        assert_eq!(c.rest.service.name, "7-api");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! offset is committed only after the handler has finished with its
 //! message, so a consumer that dies mid-way sees the message again.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use rdkafka::Message;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::message::BorrowedMessage;
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,12 +29,19 @@ pub struct KafkaConf {
     /// The consumer group; consumers only.
     #[serde(default)]
     pub group: String,
+    /// More librdkafka settings, by their own names (`session.timeout.ms`,
+    /// `security.protocol`, ...).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 impl KafkaConf {
     fn client(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", self.brokers.join(","));
+        for (key, value) in &self.options {
+            config.set(key, value);
+        }
         config
     }
 }
@@ -87,6 +97,14 @@ pub enum Handled {
 /// one message at a time: decode it, hand it to `handler` (again and
 /// again, backing off, while it says [`Handled::Retry`]), and only then
 /// commit it. A message that is not valid JSON for `T` is dropped.
+///
+/// While a message waits for its next try, the consumer's partitions are
+/// paused and it goes on polling: a broker takes a consumer that stops
+/// polling for `max.poll.interval.ms` for dead and hands its partitions to
+/// another, so an outage longer than that would otherwise end in a
+/// rebalance. A commit that fails all the same (the partition moved on in
+/// a rebalance) is logged and consumption goes on: the message comes again
+/// to its new owner, and handlers are idempotent.
 pub async fn consume<T, F, Fut>(
     conf: &KafkaConf,
     handler: F,
@@ -138,9 +156,8 @@ where
                         }
                         Handled::Retry(why) => {
                             tracing::warn!(?at, why, retry_in = ?backoff, "message failed");
-                            tokio::select! {
-                                () = &mut shutdown => return Ok(()),
-                                () = tokio::time::sleep(backoff) => {}
+                            if pause(&consumer, backoff, &mut shutdown).await {
+                                return Ok(());
                             }
                             backoff = (backoff * 2).min(Duration::from_secs(10));
                         }
@@ -148,8 +165,50 @@ where
                 }
             }
         }
-        consumer.commit_message(&message, CommitMode::Sync)?;
+        if let Err(e) = consumer.commit_message(&message, CommitMode::Sync) {
+            tracing::warn!(?at, error = %e, "commit failed; the message may come again");
+        }
     }
+}
+
+/// Wait `delay` with every assigned partition paused, polling all the
+/// while; true when `shutdown` came first.
+async fn pause(
+    consumer: &StreamConsumer,
+    delay: Duration,
+    shutdown: &mut (impl Future<Output = ()> + Unpin),
+) -> bool {
+    let paused = consumer.assignment().unwrap_or_default();
+    if let Err(e) = consumer.pause(&paused) {
+        tracing::warn!(error = %e, "cannot pause the partitions");
+    }
+    let wait = tokio::time::sleep(delay);
+    tokio::pin!(wait);
+    let stopped = loop {
+        tokio::select! {
+            () = &mut *shutdown => break true,
+            () = &mut wait => break false,
+            // Paused partitions send nothing; a message can only come from
+            // a partition assigned meanwhile. It is read again later.
+            m = consumer.recv() => if let Ok(m) = m { rewind(consumer, &m) },
+        }
+    };
+    if let Err(e) = consumer.resume(&consumer.assignment().unwrap_or_default()) {
+        tracing::warn!(error = %e, "cannot resume the partitions");
+    }
+    stopped
+}
+
+/// Put `message`'s partition back to it and pause that partition too.
+fn rewind(consumer: &StreamConsumer, message: &BorrowedMessage<'_>) {
+    let (topic, partition) = (message.topic(), message.partition());
+    let offset = Offset::Offset(message.offset());
+    if let Err(e) = consumer.seek(topic, partition, offset, Duration::from_secs(1)) {
+        tracing::warn!(partition, error = %e, "cannot rewind a partition");
+    }
+    let mut one = TopicPartitionList::new();
+    one.add_partition(topic, partition);
+    let _ = consumer.pause(&one);
 }
 
 /// Create `topic` with `partitions` partitions unless it exists. For tests

@@ -64,6 +64,13 @@ pub struct RpcServerConf {
     /// Per-call time limit in milliseconds; none when 0.
     #[serde(default)]
     pub timeout: u64,
+    /// Milliseconds calls in flight get to finish after SIGTERM.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout: u64,
+}
+
+fn default_shutdown_timeout() -> u64 {
+    5500
 }
 
 /// How to reach a gRPC service.
@@ -89,6 +96,7 @@ impl RpcServerConf {
             service: ServiceConf::new(name),
             listen_on: listen_on.into(),
             timeout: 0,
+            shutdown_timeout: default_shutdown_timeout(),
         }
     }
 }
@@ -161,15 +169,32 @@ pub async fn serve_with_shutdown(
     if conf.timeout > 0 {
         builder = builder.timeout(Duration::from_millis(conf.timeout));
     }
-    builder
+    // Once `shutdown` resolves, calls in flight get `ShutdownTimeout`.
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let server = builder
         .layer(ObserveLayer::default())
         .add_routes(routes)
         // No Nagle delay on small replies, as tonic's own `serve` does.
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
-        .await?;
+            async {
+                shutdown.await;
+                let _ = stopping.send(());
+            },
+        );
+    let deadline = Duration::from_millis(conf.shutdown_timeout);
+    let overdue = async {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(deadline).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = overdue => {
+            tracing::warn!(after_ms = conf.shutdown_timeout, "stopped with calls still in flight");
+        }
+    }
     Ok(())
 }
 

@@ -74,12 +74,17 @@ impl Recipe {
     }
 }
 
-/// The flags a service's `command` passes to its server. The mysql,
+/// The arguments a service's `command` passes to its server. The mysql,
 /// mariadb and redis images hand a command that starts with `-` to the
-/// server, so `command = ["--performance-schema=ON"]` means the same to a
-/// container and to a native process; other words are the image's own.
-fn server_flags(def: &ServiceDef) -> impl Iterator<Item = &String> {
-    def.command.iter().filter(|arg| arg.starts_with("--"))
+/// server, values and all, so `command = ["--maxmemory-policy",
+/// "noeviction"]` means the same to a container and to a native process;
+/// any other command is the image's own, and a native server gets none of
+/// it.
+fn server_flags(def: &ServiceDef) -> &[String] {
+    match def.command.first() {
+        Some(first) if first.starts_with('-') => &def.command,
+        _ => &[],
+    }
 }
 
 /// The full path of `program` on `PATH` (and the sbin directories, where

@@ -670,11 +670,12 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         redis,
         kafka,
     } = Ports::free();
-    let prometheus = free_port();
+    let (prometheus, job_redis) = (free_port(), free_port());
     let stack = fs::read_to_string(root.join("looklook.stack.toml"))
         .unwrap()
         .replace("33069:3306", &format!("{mysql}:3306"))
         .replace("36379:6379", &format!("{redis}:6379"))
+        .replace("36380:6379", &format!("{job_redis}:6379"))
         .replace(":9092:9092", &format!(":{kafka}:9092"))
         .replace(":9090:9090", &format!(":{prometheus}:9090"));
     fs::write(dir.path().join("looklook.stack.toml"), stack).unwrap();
@@ -702,7 +703,7 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         topics(kafka),
         ["looklook-log", "payment-update-paystatus-topic"]
     );
-    for service in ["kafka", "mysql", "redis"] {
+    for service in ["job-redis", "kafka", "mysql", "redis"] {
         let line = summary.lines().find(|l| l.starts_with(service)).unwrap();
         assert!(line.contains("running   yes"), "{summary}");
     }
@@ -729,6 +730,20 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         sql_in(mysql, "looklook_usercenter", "SELECT COUNT(*) FROM user"),
         "3"
     );
+    // The cache may evict; the job queue never does.
+    let policy = |port: u16| {
+        let out = Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "config", "get", "maxmemory-policy"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(policy(redis), "allkeys-lru");
+    assert_eq!(policy(job_redis), "noeviction");
     prometheus_scrapes_this_host_and_takes_the_dashboard(prometheus);
     ok(&looklook(dir.path(), &["down", "-v"]));
 }

@@ -6,14 +6,120 @@
 //! field's kind, defaults are filled in, `options=` and `range=` are checked,
 //! and the result is deserialized into the request type. Any failure is a
 //! 100002 "bad parameter" error that says which field and why.
+//!
+//! No string in a request may be longer than `MaxStringBytes` (4 KiB unless
+//! configured): a megabyte "phone number" would otherwise travel on into
+//! queries, cache keys and logs.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::CONTENT_TYPE;
-use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Value};
 
 use crate::Error;
+
+/// The default of `MaxStringBytes`.
+pub const DEFAULT_MAX_STRING_BYTES: usize = 4096;
+
+/// The longest string a request may carry; 0: no limit. One service a
+/// process, so one setting: the server sets it from its config.
+static MAX_STRING_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_STRING_BYTES);
+
+pub(crate) fn set_max_string_bytes(max: usize) {
+    MAX_STRING_BYTES.store(max, Ordering::Relaxed);
+}
+
+/// Refuse a JSON body with a string longer than the limit. A body no longer
+/// than the limit cannot hold one: the common case costs one comparison.
+fn check_string_lengths(body: &[u8]) -> Result<(), Error> {
+    let max = MAX_STRING_BYTES.load(Ordering::Relaxed);
+    if max == 0 || body.len() <= max {
+        return Ok(());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    LongStrings(max)
+        .deserialize(&mut de)
+        .map_err(Error::bad_param)
+}
+
+/// Refuse one text value (query, form, path, header) over the limit.
+fn check_text_length(key: &str, raw: &str) -> Result<(), Error> {
+    let max = MAX_STRING_BYTES.load(Ordering::Relaxed);
+    if max != 0 && raw.len() > max {
+        return Err(Error::bad_param(format!(
+            "`{key}` is longer than {max} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Walks any JSON value and fails on the first string (value or key)
+/// longer than its limit.
+#[derive(Clone, Copy)]
+struct LongStrings(usize);
+
+impl<'de> DeserializeSeed<'de> for LongStrings {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LongStrings {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        if v.len() > self.0 {
+            return Err(E::custom(format!(
+                "a string is longer than {} bytes",
+                self.0
+            )));
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+}
 
 /// Where a field is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +311,7 @@ where
             } else {
                 &bytes
             };
+            check_string_lengths(body)?;
             check_json_rules::<T>(body)?;
             return serde_json::from_slice(body)
                 .map(Bind)
@@ -226,6 +333,7 @@ where
         } else if T::FIELDS.iter().any(|f| f.source == Source::Json)
             && !bytes.iter().all(u8::is_ascii_whitespace)
         {
+            check_string_lengths(&bytes)?;
             match serde_json::from_slice(&bytes).map_err(Error::bad_param)? {
                 Value::Object(map) => json = map,
                 _ => return Err(Error::bad_param("the body must be a JSON object")),
@@ -365,7 +473,11 @@ impl<'de> Visitor<'de> for RuleKey {
 
 /// A text value (query, path, header) read as the field's kind.
 fn text(f: &Field, raw: Option<&str>) -> Result<Option<Value>, Error> {
-    raw.map(|r| parse_text(f, r)).transpose()
+    raw.map(|r| {
+        check_text_length(f.key, r)?;
+        parse_text(f, r)
+    })
+    .transpose()
 }
 
 fn parse_text(f: &Field, raw: &str) -> Result<Value, Error> {
@@ -485,6 +597,64 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.message(), "bad parameter: `page` must be in [1:), got 0");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Profile {
+        mobile: String,
+        tags: Vec<String>,
+    }
+
+    impl BindFields for Profile {
+        const FIELDS: &'static [Field] = &[
+            Field::json("mobile", Kind::String),
+            Field::json("tags", Kind::Any),
+        ];
+    }
+
+    fn json_request(body: String) -> Request {
+        Request::builder()
+            .method("POST")
+            .uri("/profile")
+            .header(CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    }
+
+    /// The attack: a megabyte "mobile" that would become a megabyte cache
+    /// key and placeholder. Any string over the limit, at any depth and in
+    /// any source, is a bad parameter; strings up to it pass.
+    #[tokio::test]
+    async fn strings_longer_than_the_limit_are_refused() {
+        let max = DEFAULT_MAX_STRING_BYTES;
+        let body = |mobile: usize, tag: usize| {
+            format!(
+                r#"{{"mobile":"{}","tags":["a","{}"]}}"#,
+                "1".repeat(mobile),
+                "t".repeat(tag)
+            )
+        };
+        let bind = |body| Bind::<Profile>::from_request(json_request(body), &());
+        assert!(bind(body(max, max)).await.is_ok());
+        for (mobile, tag) in [(100_000, 1), (1, max + 1)] {
+            let e = bind(body(mobile, tag)).await.err().unwrap();
+            assert_eq!(e.code_value(), crate::codes::REQUEST_PARAM_ERROR);
+            assert!(
+                e.message().contains("longer than 4096 bytes"),
+                "{}",
+                e.message()
+            );
+        }
+        let long = format!("mobile={}&page=1", "1".repeat(max + 1));
+        let e = Bind::<Login>::from_request(form_request("/login", long.leak()), &())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.message(),
+            "bad parameter: `mobile` is longer than 4096 bytes"
+        );
     }
 
     #[test]

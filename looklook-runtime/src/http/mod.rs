@@ -16,8 +16,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-pub use bind::{Bind, BindFields, Field, Kind, Range, Source};
-pub use server::{app, serve, serve_with_shutdown};
+pub use bind::{Bind, BindFields, DEFAULT_MAX_STRING_BYTES, Field, Kind, Range, Source};
+pub use server::{app, app_with, serve, serve_with, serve_with_shutdown};
 
 use crate::codes;
 use crate::ctx::RequestCtx;

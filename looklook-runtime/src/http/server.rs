@@ -4,22 +4,26 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, Method};
-use axum::response::Response;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::{Layer, Service};
 
-use crate::config::RestConf;
+use crate::codes;
+use crate::config::{HttpLimits, RestConf};
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
 use opentelemetry::KeyValue;
@@ -27,12 +31,64 @@ use opentelemetry::KeyValue;
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
-/// Wrap a service's router with what every looklook service has.
+/// Wrap a service's router with what every looklook service has, with
+/// the default limits.
 pub fn app(router: Router) -> Router {
+    app_with(router, &HttpLimits::default())
+}
+
+/// [`app`] with the given limits: `MaxConns`, `Timeout` and `MaxBytes`
+/// (the two connection limits belong to [`serve_with`]).
+pub fn app_with(router: Router, limits: &HttpLimits) -> Router {
     telemetry::prometheus();
+    super::bind::set_max_string_bytes(limits.max_string_bytes);
+    let body_limit = match limits.max_bytes {
+        0 => DefaultBodyLimit::disable(),
+        n => DefaultBodyLimit::max(n),
+    };
     router
         .route("/healthz", get(|| async { "ok" }))
-        .layer(ObserveLayer)
+        .layer(ObserveLayer {
+            guard: Arc::new(Guard {
+                in_flight: AtomicUsize::new(0),
+                max: limits.max_conns,
+                timeout: (limits.timeout > 0).then(|| Duration::from_millis(limits.timeout)),
+            }),
+        })
+        .layer(body_limit)
+}
+
+/// What every route of a service shares: the requests in flight, against
+/// `MaxConns`, and `Timeout`.
+struct Guard {
+    in_flight: AtomicUsize,
+    max: usize,
+    timeout: Option<Duration>,
+}
+
+impl Guard {
+    /// Count a request in, unless `MaxConns` are in flight already.
+    fn enter(self: &Arc<Self>) -> Option<InFlight> {
+        let before = self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let admitted = InFlight(self.clone());
+        (self.max == 0 || before < self.max).then_some(admitted)
+    }
+}
+
+/// One request in flight; counted out when dropped, also when the client
+/// goes away mid-request.
+struct InFlight(Arc<Guard>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The answer when a request is not served: 503, in the envelope.
+fn unavailable(msg: &'static str) -> Response {
+    let body = serde_json::json!({ "code": codes::SERVER_COMMON_ERROR, "msg": msg });
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 /// What every request goes through: its request id (the caller's
@@ -41,8 +97,10 @@ pub fn app(router: Router) -> Router {
 /// concern or `from_fn`: it runs on every request, and this way costs one
 /// boxed future. (tower-http's two request-id layers cost more than the
 /// rest of this together: `scripts/bench-http`.)
-#[derive(Clone, Copy)]
-struct ObserveLayer;
+#[derive(Clone)]
+struct ObserveLayer {
+    guard: Arc<Guard>,
+}
 
 impl<S> Layer<S> for ObserveLayer {
     type Service = Observe<S>;
@@ -50,6 +108,7 @@ impl<S> Layer<S> for ObserveLayer {
     fn layer(&self, inner: S) -> Observe<S> {
         Observe {
             inner,
+            guard: self.guard.clone(),
             metrics: Arc::new(MetricCache::new(
                 "http_server_requests_total",
                 "http_server_request_duration_seconds",
@@ -63,6 +122,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 struct Observe<S> {
     inner: S,
+    guard: Arc<Guard>,
     metrics: Arc<MetricCache<&'static str>>,
 }
 
@@ -126,10 +186,23 @@ where
         if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT, tp);
         }
-        let response = self.inner.call(req);
+        // Over `MaxConns`: refused before the handler runs.
+        let admitted = self.guard.enter();
+        let timeout = self.guard.timeout;
+        let response = admitted.is_some().then(|| self.inner.call(req));
         let cache = self.metrics.clone();
         Box::pin(async move {
-            let mut resp = response.await?;
+            let mut resp = match (response, timeout) {
+                (None, _) => unavailable("too many requests in flight, please try again later"),
+                (Some(response), None) => response.await?,
+                (Some(response), Some(limit)) => {
+                    match tokio::time::timeout(limit, response).await {
+                        Ok(resp) => resp?,
+                        Err(_) => unavailable("the request took too long, please try again later"),
+                    }
+                }
+            };
+            drop(admitted);
             let secs = start.elapsed().as_secs_f64();
             let status = resp.status().as_u16();
             let route = route.as_ref().map_or("unmatched", |r| r.as_str());
@@ -180,29 +253,90 @@ pub async fn serve(conf: &RestConf, router: Router) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", conf.host, conf.port))?;
     tracing::info!(service = conf.service.name, addr = %listener.local_addr()?, "serving");
-    serve_with_shutdown(listener, router, crate::shutdown::signal()).await?;
+    serve_with(
+        listener,
+        router,
+        conf.limits.clone(),
+        crate::shutdown::signal(),
+    )
+    .await;
     crate::trace::flush();
     tracing::info!(service = conf.service.name, "stopped");
     Ok(())
 }
 
-/// Serve `router` (wrapped by [`app`]) on `listener` until `shutdown` resolves,
-/// then let requests in flight finish.
+/// [`serve_with`] with the default limits.
 pub async fn serve_with_shutdown(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(router).into_make_service_with_connect_info::<SocketAddr>();
-    // No Nagle delay on small responses.
-    let listener = listener.tap_io(|tcp| {
+    serve_with(listener, router, HttpLimits::default(), shutdown).await;
+    Ok(())
+}
+
+/// Serve `router` (wrapped by [`app_with`]) on `listener` until `shutdown`
+/// resolves, then give requests in flight `ShutdownTimeout` to finish.
+/// Each connection gets `ReadHeaderTimeout` to send a request's headers.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let service = app_with(router, &limits);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper enforces the header timeout only with a timer to measure it.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(
+            (limits.read_header_timeout > 0)
+                .then(|| Duration::from_millis(limits.read_header_timeout)),
+        );
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                // Out of file descriptors, say: wait, rather than spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // No Nagle delay on small responses.
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-    });
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
+        let conn = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(tcp),
+                TowerToHyperService::new(service.clone()),
+            )
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    let deadline = Duration::from_millis(limits.shutdown_timeout);
+    if tokio::time::timeout(deadline, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            after_ms = limits.shutdown_timeout,
+            "stopped with requests still in flight"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -255,5 +389,158 @@ mod tests {
         assert_ne!(again.unwrap(), id);
         let (missing, _) = call(Request::get("/nowhere").body(Body::empty()).unwrap()).await;
         assert!(missing.is_some(), "a 404 carries a request id too");
+    }
+
+    fn limits() -> HttpLimits {
+        HttpLimits {
+            timeout: 200,
+            max_conns: 1,
+            max_bytes: 1024,
+            max_string_bytes: crate::http::DEFAULT_MAX_STRING_BYTES,
+            read_header_timeout: 300,
+            shutdown_timeout: 300,
+        }
+    }
+
+    /// A handler that waits for ever: a slow dependency.
+    fn stuck() -> Router {
+        Router::new().route("/stuck", get(std::future::pending::<&'static str>))
+    }
+
+    /// `Timeout`: a request that takes too long is answered 503 in the
+    /// envelope instead of holding its client.
+    #[tokio::test]
+    async fn a_slow_request_is_answered_503_after_the_timeout() {
+        let app = app_with(stuck(), &limits());
+        let started = Instant::now();
+        let resp = app
+            .oneshot(Request::get("/stuck").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], codes::SERVER_COMMON_ERROR);
+    }
+
+    /// `MaxConns`: with the limit in flight, the next request is refused at
+    /// once; when one finishes, requests are served again.
+    #[tokio::test]
+    async fn requests_over_max_conns_are_refused_at_once() {
+        let limits = HttpLimits {
+            timeout: 0,
+            ..limits()
+        };
+        let app = app_with(stuck().route("/id", get(|| async { "ok" })), &limits);
+        let held = tokio::spawn(
+            app.clone()
+                .oneshot(Request::get("/stuck").body(Body::empty()).unwrap()),
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let refused = app
+            .clone()
+            .oneshot(Request::get("/id").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        held.abort();
+        let _ = held.await;
+        let served = app
+            .oneshot(Request::get("/id").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(served.status(), StatusCode::OK);
+    }
+
+    /// `MaxBytes`: a body over the limit is refused, not read into memory.
+    #[tokio::test]
+    async fn a_body_over_max_bytes_is_refused() {
+        let router = Router::new().route(
+            "/upload",
+            axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+        );
+        let app = app_with(router, &limits());
+        let call = |size: usize| {
+            app.clone().oneshot(
+                Request::post("/upload")
+                    .body(Body::from(vec![b'x'; size]))
+                    .unwrap(),
+            )
+        };
+        assert_eq!(call(1024).await.unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            call(1025).await.unwrap().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    /// The attack (slowloris): a client that sends its headers a byte at a
+    /// time, or never finishes them, holds a connection for ever. The
+    /// server cuts it off after `ReadHeaderTimeout`.
+    #[tokio::test]
+    async fn a_client_that_trickles_its_headers_is_cut_off() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve_with(
+            listener,
+            stuck(),
+            limits(),
+            std::future::pending(),
+        ));
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "the connection is still open after 5 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// A shutdown does not wait for ever on a stuck request: after
+    /// `ShutdownTimeout` the server returns.
+    #[tokio::test]
+    async fn shutdown_waits_no_longer_than_its_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let limits = HttpLimits {
+            timeout: 0,
+            ..limits()
+        };
+        let server = tokio::spawn(async move {
+            serve_with(listener, stuck(), limits, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let client = tokio::spawn(raw_get(addr, "/stuck"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(3), server)
+            .await
+            .expect("the server stopped")
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        client.abort();
+    }
+
+    /// A GET over a plain TCP stream, read to the end.
+    async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n");
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        let _ = tcp.read_to_string(&mut answer).await;
+        answer
     }
 }

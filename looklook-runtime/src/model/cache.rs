@@ -406,16 +406,32 @@ impl Cache {
     }
 }
 
+/// Values longer than this go into a key as their SHA-256.
+const MAX_KEY_VALUE_BYTES: usize = 64;
+
 /// The cache key of one value: `prefix` is `cache:<db>:<table>:<column>:`
 /// (columns joined with `:` for a composite key), values joined with `:`.
+/// Values longer than 64 bytes are replaced by `sha256:<hex>` of them, so a
+/// client's long input never becomes a long key (or its "not found"
+/// placeholder) in Redis.
 pub fn key(prefix: &str, values: &[&(dyn Display + Sync)]) -> String {
+    use sha2::Digest;
     use std::fmt::Write;
-    let mut key = String::from(prefix);
+    let mut joined = String::new();
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
-            key.push(':');
+            joined.push(':');
         }
-        let _ = write!(key, "{value}");
+        let _ = write!(joined, "{value}");
+    }
+    let mut key = String::from(prefix);
+    if joined.len() > MAX_KEY_VALUE_BYTES {
+        key.push_str("sha256:");
+        for byte in sha2::Sha256::digest(joined.as_bytes()) {
+            let _ = write!(key, "{byte:02x}");
+        }
+    } else {
+        key.push_str(&joined);
     }
     key
 }
@@ -437,6 +453,20 @@ mod tests {
             ),
             "cache:looklook:user_auth:auth_type:auth_key:wx:abc"
         );
+    }
+
+    /// The attack: a megabyte value would be a megabyte key. Long values
+    /// are hashed: the key stays short and still tells values apart.
+    #[test]
+    fn long_values_are_hashed_into_short_keys() {
+        let long = "1".repeat(2 << 20);
+        let k = key("cache:looklook:user:mobile:", &[&long]);
+        assert!(k.starts_with("cache:looklook:user:mobile:sha256:"), "{k}");
+        assert_eq!(k.len(), "cache:looklook:user:mobile:sha256:".len() + 64);
+        let other = key("cache:looklook:user:mobile:", &[&"2".repeat(2 << 20)]);
+        assert_ne!(k, other);
+        let edge = "x".repeat(MAX_KEY_VALUE_BYTES);
+        assert_eq!(key("p:", &[&edge]), format!("p:{edge}"));
     }
 
     #[tokio::test]

@@ -32,6 +32,7 @@ async fn start_rpcs() -> (String, String) {
         brokers: kafka_brokers(),
         topic: topic.into(),
         group: String::new(),
+        options: Default::default(),
     };
     let payment = payment_rpc(payment_db, &redis, kafka).await;
     (order, payment)

@@ -22,9 +22,11 @@ struct World {
 }
 
 impl World {
-    async fn new() -> World {
-        let db = fresh_database("looklook_t_order_mq", &["order/order.sql"]).await;
-        let redis = empty_cache(12);
+    /// A world of its own for each test (they run at once): database
+    /// `looklook_t_order_mq_<name>` and Redis database `redis_db`.
+    async fn new(name: &str, redis_db: u8) -> World {
+        let db = fresh_database(&format!("looklook_t_order_mq_{name}"), &["order/order.sql"]).await;
+        let redis = empty_cache(redis_db);
         let conf = SqlConf::new(db.clone());
         let orders = HomestayOrderModel::new(
             conf.connect_lazy().unwrap(),
@@ -39,6 +41,14 @@ impl World {
             brokers: kafka_brokers(),
             group: format!("{topic}-group"),
             topic,
+            // A short poll interval, so that the test of a long outage is
+            // short too (librdkafka wants it no shorter than the session).
+            options: [
+                ("session.timeout.ms", "6000"),
+                ("max.poll.interval.ms", "7000"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into(),
         };
         World {
             db,
@@ -117,7 +127,7 @@ fn paid(order_sn: &str) -> PayStatusUpdate {
 
 #[tokio::test]
 async fn payments_move_orders_at_least_once() {
-    let world = World::new().await;
+    let world = World::new("once", 12).await;
     let publisher = Publisher::new(&world.kafka).unwrap();
 
     // order-rpc is down: the consumer gets the message, cannot finish it,
@@ -145,5 +155,35 @@ async fn payments_move_orders_at_least_once() {
     publisher.publish(&second, &paid(&second)).await.unwrap();
     world.until_state(&second, 1).await;
     assert_eq!(world.trade_state(&first).await, 1);
+    consumer.abort();
+}
+
+/// The failure: order-rpc down for longer than `max.poll.interval.ms`. A
+/// consumer that stopped polling while it retried was taken for dead, its
+/// commit failed and order-mq exited, so the order stayed unpaid. Now it
+/// keeps polling with its partitions paused: when order-rpc is back the
+/// order is paid, the consumer is still running, and the next message is
+/// handled too.
+#[tokio::test]
+async fn an_outage_longer_than_the_poll_interval_does_not_stop_the_consumer() {
+    let world = World::new("outage", 6).await;
+    let publisher = Publisher::new(&world.kafka).unwrap();
+    let (listener, order_rpc) = local_listener().await;
+    let order = world.unpaid_order().await;
+    let consumer = world.consumer(&order_rpc);
+    publisher.publish(&order, &paid(&order)).await.unwrap();
+    // Twice the poll interval with the message failing.
+    tokio::time::sleep(Duration::from_secs(14)).await;
+    assert_eq!(world.trade_state(&order).await, 0);
+    assert!(
+        !consumer.is_finished(),
+        "the consumer stopped during the outage"
+    );
+    world.serve_order_rpc(listener, &order_rpc).await;
+    world.until_state(&order, 1).await;
+    let next = world.unpaid_order().await;
+    publisher.publish(&next, &paid(&next)).await.unwrap();
+    world.until_state(&next, 1).await;
+    assert!(!consumer.is_finished());
     consumer.abort();
 }

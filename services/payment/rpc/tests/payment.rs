@@ -29,6 +29,7 @@ async fn payments_move_and_every_move_is_published() {
         brokers: kafka_brokers(),
         topic,
         group: String::new(),
+        options: Default::default(),
     };
 
     let addr = payment_rpc(db, &redis, kafka.clone()).await;
