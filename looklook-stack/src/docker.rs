@@ -5,7 +5,8 @@
 //! Containers are named `<project>-<service>` and labelled with the project,
 //! the service and the hash of its definition, as compose does: `up` leaves
 //! a running container with the same hash alone, replaces one whose hash
-//! changed, and `down` touches only containers with the project's label.
+//! changed, and `down` touches only containers with the project's label
+//! (and, with `-v`, only the declared volumes it labelled when it made them).
 //! Readiness is probed by looklook itself (TCP from the host, a command run
 //! in the container, or an HTTP GET): engines do not all run health checks.
 
@@ -18,12 +19,11 @@ use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, ContainerSummary, EndpointSettings, HostConfig, NetworkCreateRequest,
-    NetworkingConfig, PortBinding,
+    NetworkingConfig, PortBinding, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
-    ListVolumesOptions, LogsOptions, RemoveContainerOptions, RemoveVolumeOptions,
-    StopContainerOptions,
+    LogsOptions, RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
 };
 use futures_util::StreamExt;
 
@@ -351,7 +351,9 @@ impl<'a> Containers<'a> {
             });
         }
         for (volume, path) in &def.volumes {
-            binds.push(format!("{}_{volume}:{path}", self.project()));
+            let volume = self.volume_name(volume);
+            self.ensure_volume(&volume).await?;
+            binds.push(format!("{volume}:{path}"));
         }
         let labels = HashMap::from([
             (PROJECT.to_string(), self.project().to_string()),
@@ -664,8 +666,36 @@ impl<'a> Containers<'a> {
         Ok(())
     }
 
+    /// The engine's name of a volume the stack declares.
+    fn volume_name(&self, volume: &str) -> String {
+        format!("{}_{volume}", self.project())
+    }
+
+    /// Create a declared volume, labelled with the project, unless it exists
+    /// (then it is used as it is, whoever made it).
+    async fn ensure_volume(&self, name: &str) -> Result<(), DockerError> {
+        if self.docker.inspect_volume(name).await.is_ok() {
+            return Ok(());
+        }
+        let request = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(HashMap::from([(
+                PROJECT.to_string(),
+                self.project().to_string(),
+            )])),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(request)
+            .await
+            .map_err(engine(format!("creating the volume `{name}`")))?;
+        Ok(())
+    }
+
     /// Stop and remove the project's containers and network; with
-    /// `volumes`, its named volumes too. Others' containers are never touched.
+    /// `volumes`, its volumes too: those the stack declares and that carry
+    /// the project's label. Others' containers and volumes (a compose
+    /// project's `<project>_data`, say) are never touched.
     pub async fn down(&self, volumes: bool) -> Result<Vec<String>, DockerError> {
         let mut removed = Vec::new();
         let mut containers: Vec<(String, ContainerSummary)> =
@@ -690,26 +720,25 @@ impl<'a> Containers<'a> {
         }
         let _ = self.docker.remove_network(self.project()).await;
         if volumes {
-            let filters =
-                HashMap::from([("name".to_string(), vec![format!("{}_", self.project())])]);
-            let list = self
-                .docker
-                .list_volumes(Some(ListVolumesOptions {
-                    filters: Some(filters),
-                }))
-                .await
-                .map_err(engine("listing volumes"))?;
-            let prefix = format!("{}_", self.project());
-            for v in list
-                .volumes
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|v| v.name.starts_with(&prefix))
-            {
+            let declared: std::collections::BTreeSet<String> = self
+                .stack
+                .services
+                .values()
+                .flat_map(|def| def.volumes.keys())
+                .map(|v| self.volume_name(v))
+                .collect();
+            for name in declared {
+                let Ok(volume) = self.docker.inspect_volume(&name).await else {
+                    continue;
+                };
+                let ours = volume.labels.get(PROJECT).map(String::as_str) == Some(self.project());
+                if !ours {
+                    continue;
+                }
                 self.docker
-                    .remove_volume(&v.name, Some(RemoveVolumeOptions { force: true }))
+                    .remove_volume(&name, Some(RemoveVolumeOptions { force: true }))
                     .await
-                    .map_err(engine(format!("removing the volume `{}`", v.name)))?;
+                    .map_err(engine(format!("removing the volume `{name}`")))?;
             }
         }
         Ok(removed)

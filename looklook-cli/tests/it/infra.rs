@@ -261,6 +261,7 @@ init = [{{ database = "shop", sql = ["shop.sql"] }}]
 image = "{image}"
 binds = ["/usr:/usr:ro", "logs/redis:/var/log/it:ro"]
 command = ["redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""{redis_extra}]
+volumes = {{ redis = "/data" }}
 ports = ["{redis}:6379"]
 ready = {{ tcp = 6379 }}
 depends_on = ["mysql"]
@@ -453,11 +454,24 @@ fn containers_up_ps_logs_recreate_and_down() {
         "{err}"
     );
 
-    // Someone else's container is never touched by down.
+    // Someone else's container is never touched by down, nor a volume
+    // that only shares the project's prefix (a compose project's of the
+    // same name): `down -v` removes the volumes it made.
     let foreign = format!("not-looklook-{}", std::process::id());
     let podman = |args: &[&str]| Command::new("podman").args(args).output().unwrap();
     assert!(
         podman(&["create", "--name", &foreign, &image, "sleep", "1"])
+            .status
+            .success()
+    );
+    let foreign_volume = "looklook-it_data";
+    assert!(
+        podman(&["volume", "create", foreign_volume])
+            .status
+            .success()
+    );
+    assert!(
+        podman(&["volume", "exists", "looklook-it_redis"])
             .status
             .success()
     );
@@ -466,7 +480,19 @@ fn containers_up_ps_logs_recreate_and_down() {
         podman(&["container", "exists", &foreign]).status.success(),
         "down removed {foreign}"
     );
+    assert!(
+        podman(&["volume", "exists", foreign_volume])
+            .status
+            .success(),
+        "down -v removed {foreign_volume}"
+    );
+    assert!(
+        !podman(&["volume", "exists", "looklook-it_redis"])
+            .status
+            .success()
+    );
     podman(&["rm", "-f", &foreign]);
+    podman(&["volume", "rm", "-f", foreign_volume]);
     // The container whose probe timed out stays for its logs until down.
     assert_eq!(
         removed,
