@@ -81,6 +81,7 @@ pub const KNOWN_DEV_SECRETS: &[&str] = &[
     "change-me-in-production",
     "sandbox-secret",
     "looklook-sandbox-apiv3-key-32byt",
+    "looklook-dev-caller-key-change-me",
 ];
 
 /// The config file named by `-f PATH` (or `-f=PATH`, `--config PATH`) on the

@@ -23,8 +23,10 @@ use axum::body::Bytes;
 
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tonic::metadata::MetadataValue;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
 use tonic::service::Routes;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
@@ -49,6 +51,7 @@ pub fn empty_stream<T: Send + 'static>() -> BoxStream<T> {
 }
 
 const CODE_KEY: &str = "x-looklook-code";
+const CALLER_KEY: &str = "x-looklook-caller-key";
 const REQUEST_ID_KEY: &str = "x-request-id";
 const TRACEPARENT_KEY: &str = "traceparent";
 
@@ -67,6 +70,11 @@ pub struct RpcServerConf {
     /// Milliseconds calls in flight get to finish after SIGTERM.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: u64,
+    /// The deployment's caller key: when set, a call without it is refused
+    /// (`PermissionDenied`), so that only the deployment's own services can
+    /// call. Outside dev mode a weak or committed key stops the start.
+    #[serde(default)]
+    pub caller_key: Option<String>,
 }
 
 fn default_shutdown_timeout() -> u64 {
@@ -82,6 +90,9 @@ pub struct RpcClientConf {
     /// Deadline of each call in milliseconds.
     #[serde(default = "default_client_timeout")]
     pub timeout: u64,
+    /// The called service's `CallerKey`, sent with every call.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 fn default_client_timeout() -> u64 {
@@ -97,6 +108,7 @@ impl RpcServerConf {
             listen_on: listen_on.into(),
             timeout: 0,
             shutdown_timeout: default_shutdown_timeout(),
+            caller_key: None,
         }
     }
 }
@@ -107,6 +119,7 @@ impl RpcClientConf {
         RpcClientConf {
             endpoints: vec![endpoint.into()],
             timeout: default_client_timeout(),
+            key: None,
         }
     }
 }
@@ -171,7 +184,14 @@ pub async fn serve_with_shutdown(
     }
     // Once `shutdown` resolves, calls in flight get `ShutdownTimeout`.
     let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let callers = CallerCheckLayer(
+        conf.caller_key
+            .clone()
+            .filter(|k| !k.is_empty())
+            .map(Arc::from),
+    );
     let server = builder
+        .layer(callers)
         .layer(ObserveLayer::default())
         .add_routes(routes)
         // No Nagle delay on small replies, as tonic's own `serve` does.
@@ -224,6 +244,42 @@ pub fn request<T>(ctx: &RequestCtx, message: T) -> Request<T> {
         }
     }
     r
+}
+
+/// What generated clients call through: the channel, with the caller key
+/// added to every call.
+pub type Client = InterceptedService<Channel, AddCallerKey>;
+
+/// A generated client's transport for `conf`: [`channel`], sending
+/// `conf.key` with every call.
+pub fn client(conf: &RpcClientConf) -> Result<Client, Error> {
+    let key = conf
+        .key
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            k.parse::<MetadataValue<Ascii>>().map_err(|_| {
+                Error::internal(
+                    codes::SERVER_COMMON_ERROR,
+                    anyhow::anyhow!("the caller key is not printable ASCII"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(InterceptedService::new(channel(conf)?, AddCallerKey(key)))
+}
+
+/// Puts the deployment's caller key on a call.
+#[derive(Clone)]
+pub struct AddCallerKey(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for AddCallerKey {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(key) = &self.0 {
+            request.metadata_mut().insert(CALLER_KEY, key.clone());
+        }
+        Ok(request)
+    }
 }
 
 /// A client channel for `conf`: lazy, with a deadline on every call, and
@@ -306,6 +362,98 @@ impl Error {
 #[derive(Clone)]
 struct ObserveLayer {
     metrics: Arc<MetricCache<Bytes>>,
+}
+
+/// Refuses a call without the deployment's caller key (when one is
+/// configured) before anything else sees it. Health checks pass without
+/// it: probes and load balancers do not have the key.
+#[derive(Clone)]
+struct CallerCheckLayer(Option<Arc<str>>);
+
+impl<S> Layer<S> for CallerCheckLayer {
+    type Service = CallerCheck<S>;
+
+    fn layer(&self, inner: S) -> CallerCheck<S> {
+        CallerCheck {
+            inner,
+            key: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CallerCheck<S> {
+    inner: S,
+    key: Option<Arc<str>>,
+}
+
+impl<S, B, R> Service<axum::http::Request<B>> for CallerCheck<S>
+where
+    S: Service<axum::http::Request<B>, Response = axum::http::Response<R>, Error = Infallible>,
+    R: Default,
+{
+    type Response = S::Response;
+    type Error = Infallible;
+    type Future = Checked<S::Future, S::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let allowed = match &self.key {
+            None => true,
+            Some(key) => {
+                req.uri().path().starts_with("/grpc.health.")
+                    || req
+                        .headers()
+                        .get(CALLER_KEY)
+                        .is_some_and(|given| same(given.as_bytes(), key.as_bytes()))
+            }
+        };
+        if allowed {
+            Checked::Allowed {
+                inner: self.inner.call(req),
+            }
+        } else {
+            let refused =
+                Status::permission_denied("this service only answers its deployment's callers");
+            Checked::Refused {
+                answer: Some(refused.into_http()),
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The call, or the refusal ready at once.
+    #[project = CheckedProj]
+    enum Checked<F, R> {
+        Allowed { #[pin] inner: F },
+        Refused { answer: Option<R> },
+    }
+}
+
+impl<F, R> Future for Checked<F, R>
+where
+    F: Future<Output = Result<R, Infallible>>,
+{
+    type Output = Result<R, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CheckedProj::Allowed { inner } => inner.poll(cx),
+            CheckedProj::Refused { answer } => {
+                Poll::Ready(Ok(answer.take().expect("polled after it was ready")))
+            }
+        }
+    }
+}
+
+/// Equal, in a time that depends on the lengths only: how long a refusal
+/// takes tells nothing about how much of a guessed key was right.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Default for ObserveLayer {
@@ -583,5 +731,55 @@ mod tests {
                 _ => assert_eq!(answer.unwrap_err().code(), Code::Unimplemented),
             }
         }
+    }
+
+    /// The attack: anyone who reaches an RPC port calls `generateToken` for
+    /// any user. With a caller key configured, a call without it, or with
+    /// a wrong one, is refused; the right key (sent by the generated
+    /// clients' transport) is answered; health checks need none.
+    #[tokio::test]
+    async fn calls_without_the_caller_key_are_refused() {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_client::HealthClient;
+        use tonic_reflection::pb::v1::ServerReflectionRequest;
+        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+
+        const KEY: &str = "a-caller-key-of-at-least-32-bytes!";
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let mut conf = RpcServerConf::new("keyed-rpc", addr.clone());
+        // Dev mode serves reflection: a method to call.
+        conf.service.mode = Mode::Dev;
+        conf.caller_key = Some(KEY.into());
+        tokio::spawn(async move {
+            let shutdown = std::future::pending();
+            serve_with_shutdown(&conf, listener, Routes::default(), &[], &[], shutdown).await
+        });
+        for (key, answered) in [
+            (None, false),
+            (Some("a-caller-key-of-at-least-32-bytes?"), false),
+            (Some(KEY), true),
+        ] {
+            let mut caller = RpcClientConf::new(addr.clone());
+            caller.key = key.map(str::to_string);
+            let mut reflection = ServerReflectionClient::new(client(&caller).unwrap());
+            let ask = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            };
+            let answer = reflection
+                .server_reflection_info(tokio_stream::iter(vec![ask]))
+                .await;
+            match answered {
+                true => assert!(answer.is_ok(), "{key:?}: {answer:?}"),
+                false => assert_eq!(answer.unwrap_err().code(), Code::PermissionDenied),
+            }
+        }
+        let mut health = HealthClient::new(channel(&RpcClientConf::new(addr)).unwrap());
+        let check = HealthCheckRequest {
+            service: String::new(),
+        };
+        assert!(health.check(check).await.is_ok());
     }
 }

@@ -496,20 +496,21 @@ fn client_rs(proto: &Proto, types: &TypeMap) -> String {
             #[doc = #doc]
             #[derive(Clone)]
             pub struct #client {
-                inner: #module::#client_mod::#client<Channel>,
+                inner: #module::#client_mod::#client<rpc::Client>,
             }
 
             impl #client {
                 /// Connects lazily, on the first call: a service may start
-                /// before the services it calls.
+                /// before the services it calls. Every call carries the
+                /// service's caller key from `conf`.
                 pub fn new(conf: &RpcClientConf) -> Result<Self> {
                     Ok(#client {
-                        inner: #module::#client_mod::#client::new(rpc::channel(conf)?),
+                        inner: #module::#client_mod::#client::new(rpc::client(conf)?),
                     })
                 }
 
                 /// The tonic client underneath, for streaming calls.
-                pub fn raw(&self) -> #module::#client_mod::#client<Channel> {
+                pub fn raw(&self) -> #module::#client_mod::#client<rpc::Client> {
                     self.inner.clone()
                 }
 
@@ -526,7 +527,6 @@ fn client_rs(proto: &Proto, types: &TypeMap) -> String {
         use looklook_runtime::rpc::{self, RpcClientConf};
         use looklook_runtime::{Error, Result};
         use tonic::Response;
-        use tonic::transport::Channel;
 
         #(#clients)*
     })

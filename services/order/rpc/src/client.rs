@@ -7,25 +7,25 @@ use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::{self, RpcClientConf};
 use looklook_runtime::{Error, Result};
 use tonic::Response;
-use tonic::transport::Channel;
 
 /// A client of `pb.order`; cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct OrderClient {
-    inner: crate::pb::order_client::OrderClient<Channel>,
+    inner: crate::pb::order_client::OrderClient<rpc::Client>,
 }
 
 impl OrderClient {
     /// Connects lazily, on the first call: a service may start
-    /// before the services it calls.
+    /// before the services it calls. Every call carries the
+    /// service's caller key from `conf`.
     pub fn new(conf: &RpcClientConf) -> Result<Self> {
         Ok(OrderClient {
-            inner: crate::pb::order_client::OrderClient::new(rpc::channel(conf)?),
+            inner: crate::pb::order_client::OrderClient::new(rpc::client(conf)?),
         })
     }
 
     /// The tonic client underneath, for streaming calls.
-    pub fn raw(&self) -> crate::pb::order_client::OrderClient<Channel> {
+    pub fn raw(&self) -> crate::pb::order_client::OrderClient<rpc::Client> {
         self.inner.clone()
     }
 

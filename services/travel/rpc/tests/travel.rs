@@ -18,6 +18,7 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
     let client = TravelClient::new(&RpcClientConf {
         endpoints: vec![addr],
         timeout: 10_000,
+        key: None,
     })
     .unwrap();
     let ctx = RequestCtx::default();

@@ -139,6 +139,8 @@ async fn outside_dev_mode_the_committed_secret_is_refused() {
             ("JWT_SECRET", own),
             // The mini-program's secret is guarded the same way.
             ("WX_APP_SECRET", "0b9d8c7e6f5a4b3c2d1e0f9a8b7c6d5e"),
+            // And the key it calls usercenter-rpc with.
+            ("RPC_CALLER_KEY", "7e2a9c4f1b8d3e6a0c5f2b9d4e7a1c3f"),
             ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
         ],
     )

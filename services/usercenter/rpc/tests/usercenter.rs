@@ -24,6 +24,7 @@ async fn start() -> (UsercenterClient, String) {
     let client = UsercenterClient::new(&RpcClientConf {
         endpoints: vec![addr],
         timeout: 10_000,
+        key: None,
     })
     .unwrap();
     (client, db)

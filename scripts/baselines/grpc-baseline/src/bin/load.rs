@@ -1,5 +1,7 @@
 //! Unary GetOrder calls for a fixed time over one HTTP/2 connection from
-//! many concurrent tasks; prints calls per second. Stops by itself.
+//! many concurrent tasks; prints calls per second. Stops by itself. Every
+//! call carries a caller key (the generated server checks it; the
+//! hand-written one ignores it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use shop_rpc::pb::shop::v1::GetOrderReq;
 use shop_rpc::pb::shop::v1::order_service_client::OrderServiceClient;
+
+/// The key scripts/bench-grpc gives the generated server.
+const CALLER_KEY: &str = "bench-caller-key-of-thirty-two-bytes";
 
 #[tokio::main]
 async fn main() {
@@ -21,7 +26,10 @@ async fn main() {
     let end = start + Duration::from_secs(secs);
     let mut handles = Vec::new();
     for _ in 0..tasks {
-        let mut client = OrderServiceClient::new(channel.clone());
+        let mut client = OrderServiceClient::with_interceptor(channel.clone(), |mut req: tonic::Request<()>| {
+            req.metadata_mut().insert("x-looklook-caller-key", CALLER_KEY.parse().unwrap());
+            Ok(req)
+        });
         let (done, failed) = (done.clone(), failed.clone());
         handles.push(tokio::spawn(async move {
             while Instant::now() < end {
