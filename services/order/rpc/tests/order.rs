@@ -6,14 +6,17 @@ use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use looklook_testkit::{noon_in, order_rpc, travel_rpc};
+use order_model::homestay_order::HomestayOrderModel;
+use order_model::{Cache, CacheConf, SqlConf};
 use order_rpc::client::OrderClient;
 use order_rpc::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
     UserHomestayOrderListReq,
 };
 
-/// travel-rpc on the seeded travel database, then order-rpc calling it.
-async fn start() -> OrderClient {
+/// travel-rpc on the seeded travel database, then order-rpc calling it;
+/// its client and the order database's URL.
+async fn start() -> (OrderClient, String) {
     let travel_db = fresh_database(
         "looklook_t_order_travel",
         &["travel/travel.sql", "travel/seed.sql"],
@@ -22,8 +25,11 @@ async fn start() -> OrderClient {
     let order_db = fresh_database("looklook_t_order", &["order/order.sql"]).await;
     let redis = empty_cache(11);
     let travel = travel_rpc(travel_db, &redis).await;
-    let order = order_rpc(order_db, &redis, &travel, 1800).await;
-    OrderClient::new(&RpcClientConf::new(order)).unwrap()
+    let order = order_rpc(order_db.clone(), &redis, &travel, 1800).await;
+    (
+        OrderClient::new(&RpcClientConf::new(order)).unwrap(),
+        order_db,
+    )
 }
 
 fn booking(homestay_id: i64, nights: u64, people: i64, food: bool) -> CreateHomestayOrderReq {
@@ -40,7 +46,7 @@ fn booking(homestay_id: i64, nights: u64, people: i64, food: bool) -> CreateHome
 
 #[tokio::test]
 async fn booking_pricing_listing_and_the_state_machine() {
-    let client = start().await;
+    let (client, order_db) = start().await;
     let ctx = RequestCtx::default();
 
     // Family loft: 588.00 a night, breakfast 30.00 a guest a day.
@@ -98,6 +104,18 @@ async fn booking_pricing_listing_and_the_state_machine() {
         .await
         .unwrap();
     assert!(missing.homestay_order.is_none());
+
+    // The failure: another writer changed the order, and its cache delete
+    // failed (its Redis is unreachable here), so order-rpc's cache holds
+    // an old version. A versioned write starting from that copy would
+    // conflict on every retry; it starts from the database instead.
+    let elsewhere = HomestayOrderModel::new(
+        SqlConf::new(order_db).connect_lazy().unwrap(),
+        Cache::new(&CacheConf::new("redis://127.0.0.1:1")).unwrap(),
+    );
+    let mut row = elsewhere.find_one_by_sn(&sn).await.unwrap().unwrap();
+    row.remark = "changed elsewhere".into();
+    elsewhere.update_with_version(&mut row).await.unwrap();
 
     // The state machine: paid, paid again (a no-op), then not cancellable.
     let update = |sn: &str, trade_state| UpdateHomestayOrderTradeStateReq {

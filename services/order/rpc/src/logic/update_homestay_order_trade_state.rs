@@ -16,6 +16,7 @@ use looklook_runtime::{Error, Result, codes};
 use looklook_shared::jobs::{self, PaySuccessNotify};
 use looklook_shared::state::trade_state;
 use looklook_shared::time::unix_date;
+use order_model::transact;
 
 use crate::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
 use crate::svc::ServiceContext;
@@ -31,11 +32,21 @@ pub async fn update_homestay_order_trade_state(
             req.trade_state
         )));
     }
-    let mut order = svc
+    // The number leads to the row's id (through the cache: it never
+    // changes); the row itself is read from the database, since a versioned
+    // write must start from the current version, never from a cached copy
+    // that may be stale.
+    let missing = || Error::msg("this order does not exist");
+    let id = svc
         .orders
         .find_one_by_sn(&req.sn)
         .await?
-        .ok_or_else(|| Error::msg("this order does not exist"))?;
+        .ok_or_else(missing)?
+        .id;
+    let orders = &svc.orders;
+    let mut order = transact(orders.pool(), async |tx| orders.find_one_in(tx, id).await)
+        .await?
+        .ok_or_else(missing)?;
     let from = i64::from(order.trade_state);
     if from != req.trade_state {
         if !trade_state::can_move(from, req.trade_state) {

@@ -13,6 +13,8 @@ use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::state::pay_status;
 use looklook_shared::time;
 
+use payment_model::transact;
+
 use crate::pb::{UpdateTradeStateReq, UpdateTradeStateResp};
 use crate::svc::ServiceContext;
 
@@ -21,11 +23,23 @@ pub async fn update_trade_state(
     _ctx: &RequestCtx,
     req: UpdateTradeStateReq,
 ) -> Result<UpdateTradeStateResp> {
-    let mut payment = svc
+    // The number leads to the row's id (through the cache: it never
+    // changes); the row itself is read from the database, since a versioned
+    // write must start from the current version, never from a cached copy
+    // that may be stale.
+    let missing = || Error::msg("this payment does not exist");
+    let id = svc
         .payments
         .find_one_by_sn(&req.sn)
         .await?
-        .ok_or_else(|| Error::msg("this payment does not exist"))?;
+        .ok_or_else(missing)?
+        .id;
+    let payments = &svc.payments;
+    let mut payment = transact(payments.pool(), async |tx| {
+        payments.find_one_in(tx, id).await
+    })
+    .await?
+    .ok_or_else(missing)?;
     let from = i64::from(payment.pay_status);
     let allowed_from = match req.pay_status {
         pay_status::SUCCESS | pay_status::FAILED => pay_status::WAIT,
