@@ -538,7 +538,7 @@ fn default_read_header_timeout() -> u64 {
     10_000
 }
 
-fn default_shutdown_timeout() -> u64 {
+pub(crate) fn default_shutdown_timeout() -> u64 {
     5500
 }
 

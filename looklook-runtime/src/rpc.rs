@@ -68,17 +68,13 @@ pub struct RpcServerConf {
     #[serde(default)]
     pub timeout: u64,
     /// Milliseconds calls in flight get to finish after SIGTERM.
-    #[serde(default = "default_shutdown_timeout")]
+    #[serde(default = "crate::config::default_shutdown_timeout")]
     pub shutdown_timeout: u64,
     /// The deployment's caller key: when set, a call without it is refused
     /// (`PermissionDenied`), so that only the deployment's own services can
     /// call. Outside dev mode a weak or committed key stops the start.
     #[serde(default)]
     pub caller_key: Option<String>,
-}
-
-fn default_shutdown_timeout() -> u64 {
-    5500
 }
 
 /// How to reach a gRPC service.
@@ -107,7 +103,7 @@ impl RpcServerConf {
             service: ServiceConf::new(name),
             listen_on: listen_on.into(),
             timeout: 0,
-            shutdown_timeout: default_shutdown_timeout(),
+            shutdown_timeout: crate::config::default_shutdown_timeout(),
             caller_key: None,
         }
     }
