@@ -612,6 +612,13 @@ impl<'a> TableGen<'a> {
                         .await?;
                     Ok(loaded)
                 }
+
+                /// The live row with this primary key, read from the database and
+                /// never from the cache: the copy to start a versioned write from,
+                /// since a cached copy may be stale.
+                pub async fn find_one_fresh(&self, id: #pk_ty) -> Result<Option<#row>> {
+                    Ok(self.query_one(id).await?)
+                }
             }
         } else {
             quote! {

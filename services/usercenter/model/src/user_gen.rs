@@ -115,6 +115,13 @@ impl UserModel {
         Ok(loaded)
     }
 
+    /// The live row with this primary key, read from the database and
+    /// never from the cache: the copy to start a versioned write from,
+    /// since a cached copy may be stale.
+    pub async fn find_one_fresh(&self, id: i64) -> Result<Option<User>> {
+        Ok(self.query_one(id).await?)
+    }
+
     /// The live row with this primary key, read inside a transaction (never from the
     /// cache: the transaction may have changed it).
     pub async fn find_one_in(&self, tx: &mut Tx, id: i64) -> Result<Option<User>> {

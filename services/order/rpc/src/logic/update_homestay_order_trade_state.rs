@@ -16,7 +16,6 @@ use looklook_runtime::{Error, Result, codes};
 use looklook_shared::jobs::{self, PaySuccessNotify};
 use looklook_shared::state::trade_state;
 use looklook_shared::time::unix_date;
-use order_model::transact;
 
 use crate::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
 use crate::svc::ServiceContext;
@@ -43,10 +42,7 @@ pub async fn update_homestay_order_trade_state(
         .await?
         .ok_or_else(missing)?
         .id;
-    let orders = &svc.orders;
-    let mut order = transact(orders.pool(), async |tx| orders.find_one_in(tx, id).await)
-        .await?
-        .ok_or_else(missing)?;
+    let mut order = svc.orders.find_one_fresh(id).await?.ok_or_else(missing)?;
     let from = i64::from(order.trade_state);
     if from != req.trade_state {
         if !trade_state::can_move(from, req.trade_state) {

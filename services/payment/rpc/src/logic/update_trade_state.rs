@@ -13,8 +13,6 @@ use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::state::pay_status;
 use looklook_shared::time;
 
-use payment_model::transact;
-
 use crate::pb::{UpdateTradeStateReq, UpdateTradeStateResp};
 use crate::svc::ServiceContext;
 
@@ -34,12 +32,7 @@ pub async fn update_trade_state(
         .await?
         .ok_or_else(missing)?
         .id;
-    let payments = &svc.payments;
-    let mut payment = transact(payments.pool(), async |tx| {
-        payments.find_one_in(tx, id).await
-    })
-    .await?
-    .ok_or_else(missing)?;
+    let mut payment = svc.payments.find_one_fresh(id).await?.ok_or_else(missing)?;
     let from = i64::from(payment.pay_status);
     let allowed_from = match req.pay_status {
         pay_status::SUCCESS | pay_status::FAILED => pay_status::WAIT,
