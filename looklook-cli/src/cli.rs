@@ -220,6 +220,41 @@ pub enum GenCommand {
     /// queries; rewritten every run) and `<table>.rs` (your queries; created
     /// once). With --cache, reads by primary or unique key go through Redis.
     Model(GenModelArgs),
+    /// An OpenAPI 3.1 document from an .api file (and its imports).
+    ///
+    /// Every route with its prefix, parameters, body and answer in the
+    /// `{code,msg,data}` envelope; errors and the JWT scheme described. The
+    /// file is YAML, or JSON when its name ends in .json.
+    Openapi(GenOpenapiArgs),
+    /// A TypeScript client from an .api file: no dependencies, fetch or
+    /// wx.request.
+    ///
+    /// Writes looklook.ts (shared) and <service>.ts: an interface per type
+    /// and a class with one method per route that unwraps the envelope and
+    /// throws ApiError { code, msg, status } when a request is refused.
+    Ts(GenTsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenOpenapiArgs {
+    /// The .api file.
+    pub file: PathBuf,
+    /// The document to write: .yaml or .json.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// Where the service answers (`http://127.0.0.1:8888`) [default: `/`,
+    /// where the document is served from].
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenTsArgs {
+    /// The .api file.
+    pub file: PathBuf,
+    /// The directory for the client's files (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
             Some(GenCommand::Api(a)) => commands::gen_api::run(a),
             Some(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),
             Some(GenCommand::Model(a)) => commands::gen_model::run(a),
+            Some(GenCommand::Openapi(a)) => commands::gen_clients::openapi(a),
+            Some(GenCommand::Ts(a)) => commands::gen_clients::ts(a),
             None => commands::gen_all::run(g.manifest),
         },
         Command::Up(a) => commands::infra::up(a),

@@ -56,6 +56,23 @@ pub struct GenApiOptions {
     pub runtime_path: Option<PathBuf>,
 }
 
+/// `looklook gen openapi`: one `.api` file's OpenAPI document.
+#[derive(Debug, Clone)]
+pub struct GenOpenapiOptions {
+    pub api_file: PathBuf,
+    /// `.json` writes JSON, anything else YAML.
+    pub out_file: PathBuf,
+    /// The service's URL [default: `/`, where the document is served from].
+    pub server: Option<String>,
+}
+
+/// `looklook gen ts`: one `.api` file's TypeScript client.
+#[derive(Debug, Clone)]
+pub struct GenTsOptions {
+    pub api_file: PathBuf,
+    pub out_dir: PathBuf,
+}
+
 #[derive(Debug, Clone)]
 pub struct GenRpcOptions {
     pub proto_file: PathBuf,
@@ -184,6 +201,129 @@ fn plan_api(opts: &GenApiOptions) -> Result<Planned, GenError> {
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let plan = codegen::api::generate(&spec, &CrateOptions { runtime });
     Ok(Planned { out_dir, plan })
+}
+
+/// `looklook gen openapi`: the OpenAPI 3.1 document of an `.api` file.
+pub fn gen_openapi(opts: &GenOpenapiOptions) -> Result<Report, GenError> {
+    let spec = api_spec(&opts.api_file)?;
+    let doc = codegen::openapi::document(&spec, opts.server.as_deref());
+    let out = absolute(&opts.out_file)?;
+    let json = out.extension().is_some_and(|e| e == "json");
+    let text = if json {
+        codegen::openapi::to_json(&doc)
+    } else {
+        codegen::openapi::to_yaml(&doc)
+    };
+    let (dir, name) = match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => (dir.to_path_buf(), PathBuf::from(name)),
+        _ => {
+            return Err(GenError::Path {
+                path: out,
+                source: std::io::ErrorKind::InvalidInput.into(),
+            });
+        }
+    };
+    let mut plan = codegen::FilePlan::default();
+    plan.add(name, codegen::Owner::Generated, text);
+    Ok(writer::apply(&plan, &dir)?)
+}
+
+/// `looklook gen ts`: the TypeScript client of an `.api` file.
+pub fn gen_ts(opts: &GenTsOptions) -> Result<Report, GenError> {
+    let spec = api_spec(&opts.api_file)?;
+    let out = absolute(&opts.out_dir)?;
+    Ok(writer::apply(&codegen::typescript::generate(&spec), &out)?)
+}
+
+fn api_spec(path: &Path) -> Result<apidsl::Spec, GenError> {
+    let spec = apidsl::load_spec(path)?;
+    if spec.groups.is_empty() {
+        return Err(GenError::NoService(path.to_path_buf()));
+    }
+    Ok(spec)
+}
+
+/// What `[clients]` asks for, from every service's `.api` file: the
+/// OpenAPI documents and the TypeScript client.
+fn client_plans(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+) -> Result<Vec<(String, Planned)>, GenError> {
+    let Some(clients) = &manifest.clients else {
+        return Ok(Vec::new());
+    };
+    let mut specs = Vec::new();
+    for service in &manifest.services {
+        if let Some(api) = &service.api {
+            specs.push(api_spec(&base.join(api))?);
+        }
+    }
+    let base = absolute(base)?;
+    let mut planned = Vec::new();
+    if let Some(dir) = &clients.openapi {
+        let mut plan = codegen::FilePlan::default();
+        // Each service's own port, when the manifest runs it.
+        let servers: Vec<Option<String>> = specs
+            .iter()
+            .map(|spec| {
+                manifest
+                    .processes
+                    .iter()
+                    .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))
+                    .and_then(|p| p.port)
+                    .map(|port| format!("http://127.0.0.1:{port}"))
+            })
+            .collect();
+        for (spec, server) in specs.iter().zip(&servers) {
+            let doc = codegen::openapi::document(spec, server.as_deref());
+            plan.add(
+                format!("{}.openapi.yaml", spec.name),
+                codegen::Owner::Generated,
+                codegen::openapi::to_yaml(&doc),
+            );
+        }
+        let title = clients.title.clone().unwrap_or_else(|| {
+            base.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "api".into())
+        });
+        let all: Vec<_> = specs
+            .iter()
+            .zip(&servers)
+            .map(|(spec, server)| (spec, server.as_deref()))
+            .collect();
+        let merged = codegen::openapi::merged(&title, &all, None);
+        plan.add(
+            "openapi.yaml",
+            codegen::Owner::Generated,
+            codegen::openapi::to_yaml(&merged),
+        );
+        planned.push((
+            "openapi".to_string(),
+            Planned {
+                out_dir: base.join(dir),
+                plan: plan.finish(),
+            },
+        ));
+    }
+    if let Some(dir) = &clients.typescript {
+        let mut plan = codegen::FilePlan::default();
+        for spec in &specs {
+            for file in codegen::typescript::generate(spec).files {
+                if plan.get(&file.path.to_string_lossy()).is_none() {
+                    plan.files.push(file);
+                }
+            }
+        }
+        planned.push((
+            "typescript".to_string(),
+            Planned {
+                out_dir: base.join(dir),
+                plan: plan.finish(),
+            },
+        ));
+    }
+    Ok(planned)
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +455,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     for ((name, _), result) in jobs.into_iter().zip(results) {
         planned.push((name, result?));
     }
+    planned.extend(client_plans(&manifest, base)?);
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;

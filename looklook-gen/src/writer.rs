@@ -128,11 +128,24 @@ pub fn apply(plan: &FilePlan, out_dir: &Path) -> Result<Report, WriteError> {
 /// The header that marks `path` as looklook's: a Rust comment, or a `#`
 /// comment in the TOML and YAML files looklook owns.
 fn generated_header(path: &Path) -> &'static str {
-    if path.extension().is_some_and(|e| e == "rs") {
-        GENERATED_HEADER
-    } else {
-        GENERATED_HEADER_HASH
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("rs" | "ts") => GENERATED_HEADER,
+        _ => GENERATED_HEADER_HASH,
     }
+}
+
+/// Whether `existing` still carries looklook's mark. JSON has no comments:
+/// a generated JSON document says so in its `x-generated-by` field, the
+/// first of the object.
+fn is_generated(path: &Path, existing: &str) -> bool {
+    if path.extension().is_some_and(|e| e == "json") {
+        let mark = format!(
+            "\"x-generated-by\": \"{}\",",
+            crate::codegen::openapi::JSON_MARK
+        );
+        return existing.lines().nth(1).map(str::trim) == Some(mark.as_str());
+    }
+    existing.lines().next() == Some(generated_header(path))
 }
 
 /// The new contents of one file, or `None` to leave it.
@@ -143,7 +156,7 @@ fn decide(file: &PlannedFile, existing: Option<&str>, report: &mut Report) -> Op
     };
     match &file.owner {
         Owner::Generated if existing == file.contents => None,
-        Owner::Generated if existing.lines().next() != Some(generated_header(&file.path)) => {
+        Owner::Generated if !is_generated(&file.path, existing) => {
             report.attention.push(Attention {
                 path: file.path.clone(),
                 message: "has no `DO NOT EDIT` header, so it is yours now and was left alone; delete it to have it generated again".into(),

@@ -38,6 +38,8 @@ pub struct Manifest {
     pub demo: Option<DemoDef>,
     /// Where `looklook gen` writes the Prometheus scrape targets.
     pub metrics: Option<MetricsDef>,
+    /// Where `looklook gen` writes what clients read: OpenAPI and TypeScript.
+    pub clients: Option<ClientsDef>,
 }
 
 /// `[demo]`: bring the stack up, start every process, then run `walk` and
@@ -80,6 +82,21 @@ pub struct MetricsDef {
     /// `host.docker.internal`, the host as a container sees it].
     #[serde(default = "default_metrics_host")]
     pub host: String,
+}
+
+/// `[clients]`: what `looklook gen` writes from the services' `.api` files
+/// for the people who call them. Paths are relative to the manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientsDef {
+    /// The merged document's title [default: the manifest directory's name].
+    pub title: Option<String>,
+    /// A directory: an OpenAPI 3.1 document per service
+    /// (`<service>.openapi.yaml`) and one of them all (`openapi.yaml`).
+    pub openapi: Option<String>,
+    /// A directory: the TypeScript client, `looklook.ts` and
+    /// `<service>.ts` per service.
+    pub typescript: Option<String>,
 }
 
 fn default_metrics_host() -> String {

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dev;
 pub mod gen_all;
 pub mod gen_api;
+pub mod gen_clients;
 pub mod gen_model;
 pub mod gen_rpc;
 pub mod infra;

@@ -120,11 +120,13 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
         &root.join("observability/prometheus"),
         &tmp.path().join("observability/prometheus"),
     );
+    copy_tree(&root.join("docs/api"), &tmp.path().join("docs/api"));
+    copy_tree(&root.join("clients/ts"), &tmp.path().join("clients/ts"));
     let reports = looklook_gen::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
     assert_eq!(
         reports.len(),
-        13,
-        "api, rpc and model for four services, and Prometheus's targets"
+        15,
+        "api, rpc and model for four services, the OpenAPI documents, the TypeScript client and Prometheus's targets"
     );
     for (name, report) in reports {
         assert!(

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod cli;
+mod clients;
 mod corpus;
 mod dev;
 mod fuzz;

@@ -663,7 +663,7 @@ fn group_fn(name: &str, group: &Group, needs: &mut Needs) -> TokenStream {
 }
 
 /// `/v1` + `/user/:id` → `/v1/user/{id}` (axum's syntax).
-fn axum_path(prefix: &str, path: &str) -> String {
+pub(crate) fn axum_path(prefix: &str, path: &str) -> String {
     let joined = if path == "/" && !prefix.is_empty() {
         prefix.to_string()
     } else {

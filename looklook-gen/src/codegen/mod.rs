@@ -5,8 +5,10 @@ pub mod api;
 mod layout;
 pub mod metrics;
 pub mod model;
+pub mod openapi;
 pub mod project;
 pub mod rpc;
+pub mod typescript;
 
 use std::path::PathBuf;
 
