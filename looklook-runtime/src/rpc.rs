@@ -165,14 +165,18 @@ pub async fn serve_with_shutdown(
     }
     let mut routes = routes.add_service(health_service);
     // Reflection tells anyone who asks every method and message: a
-    // developer's tool (grpcurl, Postman), served in dev mode only.
+    // developer's tool (grpcurl, Postman, evans), served in dev mode only.
+    // Both versions: many clients (grpcio-reflection, evans, older
+    // Postman) still ask `v1alpha` only.
     if conf.service.mode == Mode::Dev {
-        routes = routes.add_service(
+        let reflection = || {
             tonic_reflection::server::Builder::configure()
                 .register_encoded_file_descriptor_set(descriptors)
                 .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-                .build_v1()?,
-        );
+        };
+        routes = routes
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?);
     }
     let mut builder = tonic::transport::Server::builder();
     if conf.timeout > 0 {
@@ -697,12 +701,11 @@ mod tests {
     }
 
     /// Reflection lists every method and message to whoever asks: served
-    /// in dev mode, and outside it (the default) answered Unimplemented.
+    /// in dev mode, on `v1` and `v1alpha` (what grpcio-reflection and evans
+    /// ask), and outside it (the default) answered Unimplemented.
     #[tokio::test]
     async fn reflection_is_served_in_dev_mode_only() {
-        use tonic_reflection::pb::v1::ServerReflectionRequest;
-        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::{v1, v1alpha};
 
         for mode in [Mode::Pro, Mode::Dev] {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -713,18 +716,42 @@ mod tests {
                 let shutdown = std::future::pending();
                 serve_with_shutdown(&conf, listener, Routes::default(), &[], &[], shutdown).await
             });
-            let mut client =
-                ServerReflectionClient::new(channel(&RpcClientConf::new(addr)).unwrap());
-            let ask = ServerReflectionRequest {
+            let channel = channel(&RpcClientConf::new(addr)).unwrap();
+            let ask = v1::ServerReflectionRequest {
                 host: String::new(),
-                message_request: Some(MessageRequest::ListServices(String::new())),
+                message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+                    String::new(),
+                )),
             };
-            let answer = client
+            let answer = v1::server_reflection_client::ServerReflectionClient::new(channel.clone())
+                .server_reflection_info(tokio_stream::iter(vec![ask]))
+                .await;
+            let ask = v1alpha::ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(
+                    v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+                ),
+            };
+            let alpha = v1alpha::server_reflection_client::ServerReflectionClient::new(channel)
                 .server_reflection_info(tokio_stream::iter(vec![ask]))
                 .await;
             match mode {
-                Mode::Dev => assert!(answer.is_ok(), "{answer:?}"),
-                _ => assert_eq!(answer.unwrap_err().code(), Code::Unimplemented),
+                Mode::Dev => {
+                    let first = answer.unwrap().into_inner().message().await.unwrap();
+                    assert!(
+                        format!("{first:?}").contains("grpc.health.v1.Health"),
+                        "{first:?}"
+                    );
+                    let first = alpha.unwrap().into_inner().message().await.unwrap();
+                    assert!(
+                        format!("{first:?}").contains("grpc.health.v1.Health"),
+                        "{first:?}"
+                    );
+                }
+                _ => {
+                    assert_eq!(answer.unwrap_err().code(), Code::Unimplemented);
+                    assert_eq!(alpha.unwrap_err().code(), Code::Unimplemented);
+                }
             }
         }
     }
