@@ -129,7 +129,7 @@ pub fn inner_doc(text: &str) -> TokenStream {
 
 /// Words of `text` in lines of at most `width` characters, each with the
 /// leading space a doc comment has.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -189,6 +189,60 @@ fn chrono_now() -> i64 {
         .as_secs() as i64
 }
 
+/// Compile the generated TypeScript client (clients/ts) with a walk of
+/// its own (tests/ts/walk.ts) under `tsc --strict`, and run it with Node
+/// against the running system: sign up, browse, book, read back, and a
+/// 401 and a 100002 caught as typed errors.
+fn typescript_walk(env: &BTreeMap<String, String>) {
+    let root = workspace();
+    let tools = root.join("scripts/node/node_modules/.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = Vec::new();
+    for from in std::fs::read_dir(root.join("clients/ts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain([root.join("services/walk/tests/ts/walk.ts")])
+    {
+        let to = dir.path().join(from.file_name().unwrap());
+        std::fs::copy(&from, &to).unwrap();
+        sources.push(to);
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // ES modules, as the client is written: tsc and Node both read this.
+    std::fs::write(dir.path().join("package.json"), r#"{"type":"module"}"#).unwrap();
+    let tsc = Command::new(tools.join("tsc"))
+        .args(["--strict", "--target", "es2022", "--module", "nodenext"])
+        .args(["--moduleResolution", "nodenext", "--outDir"])
+        .arg(&out)
+        .args(&sources)
+        .output()
+        .unwrap_or_else(|e| panic!("tsc: {e}; run scripts/setup"));
+    assert!(
+        tsc.status.success(),
+        "tsc: {}",
+        String::from_utf8_lossy(&tsc.stdout)
+    );
+    let node = Command::new("node")
+        .arg(out.join("walk.js"))
+        .envs(env)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&node.stdout),
+        String::from_utf8_lossy(&node.stderr)
+    );
+    assert!(node.status.success(), "the TypeScript walk failed:\n{said}");
+    for line in [
+        "detail without a token: 401 100003",
+        "a page of 0 orders: 400 100002",
+        "typescript walk: done",
+    ] {
+        assert!(said.contains(line), "{line:?} not in:\n{said}");
+    }
+}
+
 fn key(file: &str) -> rsa::RsaPrivateKey {
     let pem =
         std::fs::read_to_string(workspace().join("services/wechat/dev-keys").join(file)).unwrap();
@@ -264,6 +318,12 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
     assert_eq!(steps.len(), 13, "{steps:?}");
     let token = walked.token.as_str();
+
+    // The generated TypeScript client, as a front end uses it.
+    let env = system.env();
+    tokio::task::spawn_blocking(move || typescript_walk(&env))
+        .await
+        .unwrap();
 
     // A wrong password.
     let (status, body) = gw
