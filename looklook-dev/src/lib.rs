@@ -15,6 +15,7 @@
 
 pub mod build;
 pub mod demo;
+pub mod docs;
 pub mod graph;
 pub mod supervise;
 pub mod system;
@@ -103,6 +104,10 @@ pub enum DevEvent {
     },
     Stopped {
         process: String,
+    },
+    /// The API reference (the manifest's OpenAPI documents) is served here.
+    Reference {
+        url: String,
     },
     /// Something to know that is not an error, such as a manifest change
     /// that could not be read.
@@ -298,6 +303,17 @@ pub fn run(
     let on: Sink = Arc::new(on);
     runtime.block_on(async {
         let shutdown = shutdown_signal().map_err(DevError::Runtime)?;
+        // The API reference, when the manifest has OpenAPI documents.
+        let base = opts.manifest.parent().unwrap_or(Path::new("."));
+        if let Some(dir) = manifest.clients.as_ref().and_then(|c| c.openapi.as_ref()) {
+            let port = manifest.dev.docs_port;
+            on(match docs::start(base.join(dir), port).await {
+                Ok(url) => DevEvent::Reference { url },
+                Err(e) => DevEvent::Notice {
+                    message: format!("the API reference is not served: 127.0.0.1:{port}: {e}"),
+                },
+            });
+        }
         Loop::new(opts, manifest, graph, processes, on)
             .run(shutdown)
             .await

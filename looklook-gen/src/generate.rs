@@ -380,6 +380,19 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
         .created
         .extend(service.created.into_iter().map(in_crate));
     report.notes.extend(service.notes);
+    // The OpenAPI documents and the client, as `looklook gen` writes them.
+    let (_, manifest) = looklook_manifest::load(&staging.path().join(looklook_manifest::MANIFEST))?;
+    for (_, planned) in client_plans(&manifest, staging.path())? {
+        let written = writer::apply(&planned.plan, &planned.out_dir)?;
+        let under = planned
+            .out_dir
+            .strip_prefix(staging.path())
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        report
+            .created
+            .extend(written.created.into_iter().map(|p| under.join(p)));
+    }
     report.created.sort();
     // An empty directory that is already there gives way to the project.
     if dir.is_dir() {

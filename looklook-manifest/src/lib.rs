@@ -99,6 +99,10 @@ pub struct ClientsDef {
     pub typescript: Option<String>,
 }
 
+fn default_docs_port() -> u16 {
+    7070
+}
+
 fn default_metrics_host() -> String {
     "host.docker.internal".into()
 }
@@ -132,6 +136,10 @@ pub struct DevSettings {
     /// How long a process has to exit after SIGTERM before it gets SIGKILL.
     #[serde(default = "default_grace_ms")]
     pub grace_ms: u64,
+    /// Where `looklook dev` serves the API reference (127.0.0.1 only), when
+    /// `[clients]` names OpenAPI documents.
+    #[serde(default = "default_docs_port")]
+    pub docs_port: u16,
 }
 
 impl Default for DevSettings {
@@ -139,6 +147,7 @@ impl Default for DevSettings {
         DevSettings {
             debounce_ms: default_debounce_ms(),
             grace_ms: default_grace_ms(),
+            docs_port: default_docs_port(),
         }
     }
 }

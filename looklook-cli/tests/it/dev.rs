@@ -20,6 +20,7 @@ struct Ws {
     dir: tempfile::TempDir,
     alpha: u16,
     beta: u16,
+    docs: u16,
 }
 
 impl Ws {
@@ -29,13 +30,19 @@ impl Ws {
             &workspace().join("looklook-cli/tests/corpus/dev/ws"),
             dir.path(),
         );
-        let (alpha, beta) = (free_port(), free_port());
+        let (alpha, beta, docs) = (free_port(), free_port(), free_port());
         let manifest = std::fs::read_to_string(dir.path().join("looklook.toml"))
             .unwrap()
             .replace("18081", &alpha.to_string())
-            .replace("18082", &beta.to_string());
+            .replace("18082", &beta.to_string())
+            .replace("18083", &docs.to_string());
         std::fs::write(dir.path().join("looklook.toml"), manifest).unwrap();
-        Ws { dir, alpha, beta }
+        Ws {
+            dir,
+            alpha,
+            beta,
+            docs,
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -164,6 +171,19 @@ fn get(port: u16, path: &str) -> Option<String> {
         .map(|(_, body)| body.to_string())
 }
 
+/// The status line of `GET path`.
+fn get_head(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_string()
+}
+
 /// Wait until the server on `port` answers with a body containing `want`
 /// (and, with `not_pid`, from another process than that one).
 fn answer(port: u16, want: &str, not_pid: Option<u32>) -> String {
@@ -215,6 +235,36 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
     let a = field(&answer(ws.alpha, "alpha v1 hello", None), "pid");
     let b = field(&answer(ws.beta, "beta v1", None), "pid");
     let at = dev.wait_line("watching", 0);
+
+    // The API reference: the page, the documents `looklook gen` wrote to
+    // docs/ (read afresh on each request), Swagger UI from looklook itself;
+    // nothing outside docs/.
+    dev.wait_line(&format!("API reference: http://127.0.0.1:{}/", ws.docs), 0);
+    let page = get(ws.docs, "/").unwrap();
+    assert!(
+        page.contains("/assets/swagger-ui-bundle.js") && page.contains("/openapi/openapi.yaml"),
+        "{page}"
+    );
+    let doc = get(ws.docs, "/openapi/openapi.yaml").unwrap();
+    assert!(doc.contains("title: fixture v1"), "{doc}");
+    std::fs::write(
+        ws.path("docs/openapi.yaml"),
+        doc.replace("fixture v1", "fixture v2"),
+    )
+    .unwrap();
+    let doc = get(ws.docs, "/openapi/openapi.yaml").unwrap();
+    assert!(doc.contains("title: fixture v2"), "{doc}");
+    let bundle = get(ws.docs, "/assets/swagger-ui-bundle.js").unwrap();
+    assert!(bundle.len() > 1_000_000, "{} bytes", bundle.len());
+    for attack in [
+        "/openapi/..%2Flooklook.toml",
+        "/openapi/..%2F..%2Fetc%2Fpasswd",
+        "/openapi/%2Fetc%2Fpasswd",
+        "/assets/..%2F..%2Fsrc%2Flib.rs",
+    ] {
+        let head = get_head(ws.docs, attack);
+        assert!(head.starts_with("HTTP/1.1 404"), "{attack}: {head}");
+    }
 
     // An edit in the shared library restarts both.
     ws.edit("shared/src/lib.rs", "\"v1\"", "\"v2\"");
@@ -421,11 +471,12 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     // The same dependency versions as this repository, so the build needs
     // no network (`--offline` below would refuse it).
     std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    let (port, metrics) = (free_port(), free_port());
+    let (port, metrics, docs) = (free_port(), free_port(), free_port());
     let manifest = std::fs::read_to_string(dir.join("looklook.toml"))
         .unwrap()
         .replace("8888", &port.to_string())
-        .replace("9091", &metrics.to_string());
+        .replace("9091", &metrics.to_string())
+        .replace("[dev]\n", &format!("[dev]\ndocs_port = {docs}\n"));
     std::fs::write(dir.join("looklook.toml"), manifest).unwrap();
 
     let mut cmd = Command::new(&looklook);
@@ -436,6 +487,13 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     let body = answer_at(port, "/hello", "hello, world", None);
     assert!(body.contains(r#""message":"hello, world""#), "{body}");
     let at = dev.wait_line("watching", 0);
+    // The API reference of the project's own documents.
+    dev.wait_line(&format!("API reference: http://127.0.0.1:{docs}/"), 0);
+    let doc = get(docs, "/openapi/hello.openapi.yaml").unwrap();
+    assert!(
+        doc.contains("operationId: hello") && doc.contains("openapi: 3.1.0"),
+        "{doc}"
+    );
 
     let logic = dir.join("hello/api/src/logic/hello.rs");
     let text = std::fs::read_to_string(&logic).unwrap();
