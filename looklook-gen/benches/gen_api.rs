@@ -1,6 +1,7 @@
 //! Generation time of `looklook gen api` (the bookstore sample and a
 //! generated 20-route file), `looklook gen rpc` (the shop sample) and
-//! `looklook gen model` (a generated 10-table file), stage by stage.
+//! `looklook gen model` (a generated 10-table file), stage by stage; and
+//! `gen openapi` + `gen ts` of the reference system's four services.
 //!
 //! Run: `cargo bench -p looklook-gen --bench gen_api`. Prints the median and
 //! the 90th percentile of each stage over many runs.
@@ -182,6 +183,52 @@ fn bench_ddl(label: &str, file: &Path, runs: usize) {
     );
 }
 
+/// The clients of the reference system: OpenAPI (each service's document
+/// and the merged one) and the TypeScript client of its four services.
+fn bench_clients(runs: usize) {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/looklook");
+    let apis: Vec<PathBuf> = ["usercenter", "travel", "order", "payment"]
+        .iter()
+        .map(|s| examples.join(format!("{s}/{s}.api")))
+        .collect();
+    println!("\nreference system: OpenAPI and TypeScript of 4 services");
+    measure("parse + check + OpenAPI + TS, as text", runs, || {
+        let specs: Vec<_> = apis.iter().map(|a| apidsl::load_spec(a).unwrap()).collect();
+        for spec in &specs {
+            let doc = looklook_gen::codegen::openapi::document(spec, None);
+            black_box(looklook_gen::codegen::openapi::to_yaml(&doc));
+            black_box(looklook_gen::codegen::typescript::generate(spec));
+        }
+        let all: Vec<_> = specs.iter().map(|s| (s, None)).collect();
+        let merged = looklook_gen::codegen::openapi::merged("all", &all, None);
+        black_box(looklook_gen::codegen::openapi::to_yaml(&merged));
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    measure(
+        "whole `gen openapi` + `gen ts`, 4 files, written",
+        runs / 4,
+        || {
+            n += 1;
+            let dir = out.path().join(format!("fresh-{n}"));
+            for api in &apis {
+                let name = api.file_stem().unwrap().to_string_lossy();
+                looklook_gen::generate::gen_openapi(&looklook_gen::generate::GenOpenapiOptions {
+                    api_file: api.clone(),
+                    out_file: dir.join(format!("{name}.yaml")),
+                    server: None,
+                })
+                .unwrap();
+                looklook_gen::generate::gen_ts(&looklook_gen::generate::GenTsOptions {
+                    api_file: api.clone(),
+                    out_dir: dir.join("ts"),
+                })
+                .unwrap();
+            }
+        },
+    );
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample/bookstore.api");
     bench_file("examples/sample/bookstore.api", &root, 200);
@@ -194,4 +241,5 @@ fn main() {
     let ddl = dir.path().join("bench.sql");
     std::fs::write(&ddl, synthetic_ddl(10)).unwrap();
     bench_ddl("synthetic 10-table file", &ddl, 100);
+    bench_clients(200);
 }

@@ -169,3 +169,52 @@ fn every_openapi_and_ts_file_of_the_samples() {
         }
     }
 }
+
+/// The API reference `looklook dev` serves, in a real browser: headless
+/// Chromium (Debian's, installed by scripts/setup) loads the page, Swagger
+/// UI (served by looklook itself, no CDN) fetches the reference system's
+/// merged document and renders it; the page as the browser built it lists
+/// the routes. Its screenshot is kept as target/artifacts/api-reference.png.
+#[test]
+fn the_api_reference_renders_in_a_browser() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = runtime
+        .block_on(looklook_dev::docs::start(workspace().join("docs/api"), 0))
+        .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = |extra: &[&str]| {
+        let mut cmd = Command::new("chromium");
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            // Time for the scripts to fetch the document and render it.
+            "--virtual-time-budget=20000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(&url);
+        run(&mut cmd)
+    };
+    let dom = browser(&["--dump-dom"]);
+    for text in [
+        "looklook homestay booking",
+        "register with a mobile number and a password",
+        "/order/v1/homestayOrder/createHomestayOrder",
+        "usercenter/user",
+    ] {
+        assert!(dom.contains(text), "{text:?} is not on the rendered page");
+    }
+    let artifacts = workspace().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("api-reference.png");
+    browser(&[
+        "--window-size=1280,1600",
+        &format!("--screenshot={}", shot.display()),
+    ]);
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+}

@@ -36,12 +36,16 @@ pub fn merged(title: &str, specs: &[(&Spec, Option<&str>)], server: Option<&str>
     let info = Info {
         title: title.to_string(),
         description: Some(format!(
-            "Every route of {}, as one gateway serves them.",
+            "Every route of {}, in one document; {}.",
             specs
                 .iter()
                 .map(|(s, _)| s.name.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            match server {
+                Some(_) => "one server in front of them answers them all",
+                None => "each path names the server that answers it",
+            }
         )),
         version: "v1".into(),
         contact: None,
