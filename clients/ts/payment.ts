@@ -5,11 +5,21 @@
  */
 import { BaseClient } from './looklook.js';
 
-/**
- * WeChat's notification: a signed, encrypted JSON body the logic verifies
- * and decrypts itself.
- */
-export type ThirdPaymentWxPayCallbackReq = Record<string, never>;
+export interface ThirdPaymentWxPayCallbackReq {
+  'Wechatpay-Timestamp': string;
+  'Wechatpay-Nonce': string;
+  /** RSA-SHA256 over timestamp, nonce and body */
+  'Wechatpay-Signature': string;
+  /** the platform certificate that signed */
+  'Wechatpay-Serial': string;
+  id: string;
+  create_time: string;
+  /** TRANSACTION.SUCCESS */
+  event_type: string;
+  resource_type: string;
+  resource: WxPayResource;
+  summary?: string | null;
+}
 
 export interface ThirdPaymentWxPayCallbackResp {
   return_code: string;
@@ -31,10 +41,25 @@ export interface ThirdPaymentWxPayResp {
   signType: string;
 }
 
+/**
+ * WeChat's notification: a signed, encrypted JSON body the logic verifies
+ * and decrypts itself. The signature covers the exact bytes, so main.rs
+ * takes the raw request before this route's JSON handler, and answers in
+ * bare text: SUCCESS, or FAIL with 400 so that WeChat sends it again later.
+ * The transaction, encrypted with AEAD_AES_256_GCM under the API v3 key.
+ */
+export interface WxPayResource {
+  algorithm: string;
+  ciphertext: string;
+  associated_data?: string | null;
+  original_type: string;
+  nonce: string;
+}
+
 /** Every route of payment: one method each, answering the envelope's `data`. */
 export class PaymentClient extends BaseClient {
   /**
-   * WeChat Pay's payment notification
+   * WeChat Pay's payment notification (answered in bare text: SUCCESS, or FAIL with 400)
    * `POST /payment/v1/thirdPayment/thirdPaymentWxPayCallback`
    */
   thirdPaymentWxPayCallback(
@@ -44,8 +69,8 @@ export class PaymentClient extends BaseClient {
       'POST',
       '/payment/v1/thirdPayment/thirdPaymentWxPayCallback',
       {},
-      {},
-      req,
+      { 'Wechatpay-Timestamp': req['Wechatpay-Timestamp'], 'Wechatpay-Nonce': req['Wechatpay-Nonce'], 'Wechatpay-Signature': req['Wechatpay-Signature'], 'Wechatpay-Serial': req['Wechatpay-Serial'] },
+      { id: req['id'], create_time: req['create_time'], event_type: req['event_type'], resource_type: req['resource_type'], resource: req['resource'], summary: req['summary'] },
     );
   }
 
@@ -72,7 +97,7 @@ export interface Routes {
   thirdPaymentWxPayCallback: {
     method: 'post';
     path: '/payment/v1/thirdPayment/thirdPaymentWxPayCallback';
-    body: ThirdPaymentWxPayCallbackReq;
+    body: { id: string; create_time: string; event_type: string; resource_type: string; resource: WxPayResource; summary?: string | null };
     data: ThirdPaymentWxPayCallbackResp;
   };
   thirdPaymentwxPay: {

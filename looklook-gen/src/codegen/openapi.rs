@@ -424,12 +424,15 @@ fn operation(
                 Source::Path => "path",
                 Source::Header => "header",
             };
+            // The description belongs to the parameter, not its schema.
+            let mut schema = field_schema(f, names);
+            let description = schema.description.take();
             Some(Parameter {
                 name: f.key.clone(),
                 location,
                 required: f.source == Source::Path || is_required(f),
-                description: doc_text(&f.doc),
-                schema: field_schema(f, names),
+                description,
+                schema,
             })
         })
         .collect();

@@ -8,12 +8,40 @@
 use looklook_runtime::http::{BindFields, Field, Kind};
 use serde::{Deserialize, Serialize};
 
-/// WeChat's notification: a signed, encrypted JSON body the logic verifies
-/// and decrypts itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ThirdPaymentWxPayCallbackReq {}
+pub struct ThirdPaymentWxPayCallbackReq {
+    #[serde(rename = "Wechatpay-Timestamp")]
+    pub timestamp: String,
+    #[serde(rename = "Wechatpay-Nonce")]
+    pub header_nonce: String,
+    /// RSA-SHA256 over timestamp, nonce and body
+    #[serde(rename = "Wechatpay-Signature")]
+    pub signature: String,
+    /// the platform certificate that signed
+    #[serde(rename = "Wechatpay-Serial")]
+    pub serial: String,
+    pub id: String,
+    pub create_time: String,
+    /// TRANSACTION.SUCCESS
+    pub event_type: String,
+    pub resource_type: String,
+    pub resource: WxPayResource,
+    pub summary: Option<String>,
+}
+
 impl BindFields for ThirdPaymentWxPayCallbackReq {
-    const FIELDS: &'static [Field] = &[];
+    const FIELDS: &'static [Field] = &[
+        Field::header("Wechatpay-Timestamp", Kind::String),
+        Field::header("Wechatpay-Nonce", Kind::String),
+        Field::header("Wechatpay-Signature", Kind::String),
+        Field::header("Wechatpay-Serial", Kind::String),
+        Field::json("id", Kind::String),
+        Field::json("create_time", Kind::String),
+        Field::json("event_type", Kind::String),
+        Field::json("resource_type", Kind::String),
+        Field::json("resource", Kind::Any),
+        Field::json("summary", Kind::String).optional(),
+    ];
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -49,4 +77,18 @@ pub struct ThirdPaymentWxPayResp {
     pub timestamp: String,
     #[serde(rename = "signType")]
     pub sign_type: String,
+}
+
+/// WeChat's notification: a signed, encrypted JSON body the logic verifies
+/// and decrypts itself. The signature covers the exact bytes, so main.rs
+/// takes the raw request before this route's JSON handler, and answers in
+/// bare text: SUCCESS, or FAIL with 400 so that WeChat sends it again later.
+/// The transaction, encrypted with AEAD_AES_256_GCM under the API v3 key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WxPayResource {
+    pub algorithm: String,
+    pub ciphertext: String,
+    pub associated_data: Option<String>,
+    pub original_type: String,
+    pub nonce: String,
 }

@@ -8,7 +8,7 @@ use looklook_runtime::http::{ApiResult, Bind, Envelope};
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};
 
-/// WeChat Pay's payment notification
+/// WeChat Pay's payment notification (answered in bare text: SUCCESS, or FAIL with 400)
 pub async fn third_payment_wx_pay_callback(
     State(svc): State<ServiceContext>,
     ctx: RequestCtx,
