@@ -233,6 +233,22 @@ pub enum GenCommand {
     /// and a class with one method per route that unwraps the envelope and
     /// throws ApiError { code, msg, status } when a request is refused.
     Ts(GenTsArgs),
+    /// The gateway's nginx config, from looklook.toml's [gateway] table.
+    ///
+    /// Each API service's `@server` prefixes go to its process's port; the
+    /// routes named in `limit` are rate-limited per client address; the
+    /// request id is passed on (or made); the access log is JSON; nginx's
+    /// own refusals answer in the `{code,msg}` shape. `looklook gen` writes
+    /// it too.
+    Gateway(GenGatewayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenGatewayArgs {
+    /// The project manifest [default: the nearest looklook.toml at or above
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

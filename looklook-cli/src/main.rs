@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             Some(GenCommand::Model(a)) => commands::gen_model::run(a),
             Some(GenCommand::Openapi(a)) => commands::gen_clients::openapi(a),
             Some(GenCommand::Ts(a)) => commands::gen_clients::ts(a),
+            Some(GenCommand::Gateway(a)) => commands::gen_all::gateway(a.manifest),
             None => commands::gen_all::run(g.manifest),
         },
         Command::Up(a) => commands::infra::up(a),

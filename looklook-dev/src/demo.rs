@@ -142,6 +142,12 @@ pub fn run(
     let stack_file = plan.root.join(manifest::STACK_FILE);
     let services = plan.demo.up.clone().unwrap_or_default();
     let wants_stack = plan.demo.up.as_ref().is_none_or(|up| !up.is_empty());
+    // Where the stack's services answer, for the walk: the gateway above all.
+    let stack_env = if wants_stack {
+        stack_addresses(&stack_file, &services)
+    } else {
+        BTreeMap::new()
+    };
     if opts.up && wants_stack && stack_file.is_file() {
         let up = UpOptions {
             stack_file,
@@ -183,7 +189,7 @@ pub fn run(
         for (name, port) in system.addresses() {
             on(DemoEvent::Started { name, port });
         }
-        let status = walk(&plan, &exes, &system, on).await;
+        let status = walk(&plan, &exes, &system, &stack_env, on).await;
         if opts.serve && status.as_ref().is_ok_and(ExitStatus::success) {
             on(DemoEvent::Serving);
             until_signal().await;
@@ -193,14 +199,42 @@ pub fn run(
     })
 }
 
+/// `<NAME>_ADDR` of the stack services the demo uses (`only`, else those
+/// outside a profile): their first published address, as for a process.
+fn stack_addresses(stack_file: &Path, only: &[String]) -> BTreeMap<String, String> {
+    let Ok((_, stack)) = looklook_stack::load(stack_file) else {
+        return BTreeMap::new();
+    };
+    stack
+        .services
+        .iter()
+        .filter(|(name, def)| {
+            if only.is_empty() {
+                def.profiles.is_empty()
+            } else {
+                only.contains(name.get_ref())
+            }
+        })
+        .filter_map(|(name, def)| {
+            let map = def.port_maps().into_iter().next()?;
+            Some((
+                manifest::addr_var(name.get_ref()),
+                format!("{}:{}", map.host_ip, map.host_port),
+            ))
+        })
+        .collect()
+}
+
 /// Run the walk to its end, its lines going to `on`.
 async fn walk(
     plan: &Plan,
     exes: &BTreeMap<BinTarget, PathBuf>,
     system: &System,
+    stack_env: &BTreeMap<String, String>,
     on: &mut (dyn FnMut(DemoEvent) + Send),
 ) -> Result<ExitStatus, DemoError> {
-    let mut env = system.env();
+    let mut env = stack_env.clone();
+    env.extend(system.env());
     env.extend(plan.demo.env.clone());
     let (exe, args) = match &plan.walk {
         Walk::Binary { target, args } => {

@@ -38,6 +38,16 @@ pub enum GenError {
         .0.display()
     )]
     NoManifest(PathBuf),
+    #[error(
+        "[gateway] limit names {0}, which is no route: use service/handler, as `usercenter/login`"
+    )]
+    GatewayLimit(String),
+    #[error(
+        "[gateway]: the API service `{0}` has no [[process]] with package `{0}-api` and a port to send its routes to"
+    )]
+    GatewayUpstream(String),
+    #[error("{} has no [gateway] table to write a config from", .0.display())]
+    NoGateway(PathBuf),
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -243,21 +253,77 @@ fn api_spec(path: &Path) -> Result<apidsl::Spec, GenError> {
     Ok(spec)
 }
 
-/// What `[clients]` asks for, from every service's `.api` file: the
-/// OpenAPI documents and the TypeScript client.
-fn client_plans(
+/// Every service's `.api` file, read and checked.
+fn api_specs(
     manifest: &looklook_manifest::Manifest,
     base: &Path,
-) -> Result<Vec<(String, Planned)>, GenError> {
-    let Some(clients) = &manifest.clients else {
-        return Ok(Vec::new());
-    };
+) -> Result<Vec<apidsl::Spec>, GenError> {
     let mut specs = Vec::new();
     for service in &manifest.services {
         if let Some(api) = &service.api {
             specs.push(api_spec(&base.join(api))?);
         }
     }
+    Ok(specs)
+}
+
+/// The gateway's nginx config, when the manifest has a `[gateway]`.
+fn gateway_plan(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+    specs: &[apidsl::Spec],
+) -> Result<Option<(String, Planned)>, GenError> {
+    let Some(def) = &manifest.gateway else {
+        return Ok(None);
+    };
+    let all: Vec<&apidsl::Spec> = specs.iter().collect();
+    let unknown = codegen::gateway::unknown_limits(def, &all);
+    if !unknown.is_empty() {
+        return Err(GenError::GatewayLimit(unknown.join(", ")));
+    }
+    let mut upstreams = Vec::new();
+    for spec in specs {
+        let port = manifest
+            .processes
+            .iter()
+            .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))
+            .and_then(|p| p.port)
+            .ok_or_else(|| GenError::GatewayUpstream(spec.name.clone()))?;
+        upstreams.push(codegen::gateway::Upstream {
+            spec,
+            address: format!("{}:{port}", def.host),
+        });
+    }
+    Ok(Some((
+        "gateway".to_string(),
+        Planned {
+            out_dir: absolute(base)?,
+            plan: codegen::gateway::plan(def, &upstreams),
+        },
+    )))
+}
+
+/// `looklook gen gateway`: the gateway's nginx config alone.
+pub fn gen_gateway(manifest_path: &Path) -> Result<Report, GenError> {
+    let (_, manifest) = looklook_manifest::load(manifest_path)?;
+    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let specs = api_specs(&manifest, base)?;
+    match gateway_plan(&manifest, base, &specs)? {
+        Some((_, planned)) => Ok(writer::apply(&planned.plan, &planned.out_dir)?),
+        None => Err(GenError::NoGateway(manifest_path.to_path_buf())),
+    }
+}
+
+/// What `[clients]` asks for, from every service's `.api` file: the
+/// OpenAPI documents and the TypeScript client.
+fn client_plans(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+    specs: &[apidsl::Spec],
+) -> Result<Vec<(String, Planned)>, GenError> {
+    let Some(clients) = &manifest.clients else {
+        return Ok(Vec::new());
+    };
     let base = absolute(base)?;
     let mut planned = Vec::new();
     if let Some(dir) = &clients.openapi {
@@ -308,7 +374,7 @@ fn client_plans(
     }
     if let Some(dir) = &clients.typescript {
         let mut plan = codegen::FilePlan::default();
-        for spec in &specs {
+        for spec in specs {
             for file in codegen::typescript::generate(spec).files {
                 if plan.get(&file.path.to_string_lossy()).is_none() {
                     plan.files.push(file);
@@ -382,7 +448,8 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
     report.notes.extend(service.notes);
     // The OpenAPI documents and the client, as `looklook gen` writes them.
     let (_, manifest) = looklook_manifest::load(&staging.path().join(looklook_manifest::MANIFEST))?;
-    for (_, planned) in client_plans(&manifest, staging.path())? {
+    let specs = api_specs(&manifest, staging.path())?;
+    for (_, planned) in client_plans(&manifest, staging.path(), &specs)? {
         let written = writer::apply(&planned.plan, &planned.out_dir)?;
         let under = planned
             .out_dir
@@ -468,7 +535,9 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     for ((name, _), result) in jobs.into_iter().zip(results) {
         planned.push((name, result?));
     }
-    planned.extend(client_plans(&manifest, base)?);
+    let specs = api_specs(&manifest, base)?;
+    planned.extend(client_plans(&manifest, base, &specs)?);
+    planned.extend(gateway_plan(&manifest, base, &specs)?);
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;

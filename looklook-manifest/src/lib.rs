@@ -40,6 +40,9 @@ pub struct Manifest {
     pub metrics: Option<MetricsDef>,
     /// Where `looklook gen` writes what clients read: OpenAPI and TypeScript.
     pub clients: Option<ClientsDef>,
+    /// The gateway in front of the API services, whose nginx config
+    /// `looklook gen` writes.
+    pub gateway: Option<GatewayDef>,
 }
 
 /// `[demo]`: bring the stack up, start every process, then run `walk` and
@@ -97,6 +100,46 @@ pub struct ClientsDef {
     /// A directory: the TypeScript client, `looklook.ts` and
     /// `<service>.ts` per service.
     pub typescript: Option<String>,
+}
+
+/// `[gateway]`: one nginx in front of every API service. `looklook gen`
+/// writes its config from the services' `.api` prefixes and the processes'
+/// ports; the stack file's service that binds the config runs it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayDef {
+    /// The config file, relative to the manifest.
+    pub config: String,
+    /// How nginx reaches the processes [default: `host.docker.internal`,
+    /// the host as a container sees it; the native engine reads it as
+    /// 127.0.0.1].
+    #[serde(default = "default_metrics_host")]
+    pub host: String,
+    /// Routes limited per client address, as `service/handler`
+    /// (`usercenter/login`).
+    #[serde(default)]
+    pub limit: Vec<String>,
+    /// Their rate, in nginx's terms [default: `5r/s`].
+    #[serde(default = "default_rate")]
+    pub rate: String,
+    /// Requests over the rate that are still let through at once.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// The largest request body [default: `1m`].
+    #[serde(default = "default_max_body")]
+    pub max_body: String,
+}
+
+fn default_rate() -> String {
+    "5r/s".into()
+}
+
+fn default_burst() -> u32 {
+    10
+}
+
+fn default_max_body() -> String {
+    "1m".into()
 }
 
 fn default_docs_port() -> u16 {

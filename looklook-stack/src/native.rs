@@ -27,6 +27,7 @@ pub enum Recipe {
     Redis,
     Prometheus,
     Kafka,
+    Nginx,
 }
 
 impl Recipe {
@@ -39,6 +40,7 @@ impl Recipe {
             "redis" | "redis-stack-server" | "valkey" => Some(Recipe::Redis),
             "prometheus" => Some(Recipe::Prometheus),
             "kafka" | "cp-kafka" | "redpanda" | "tansu" => Some(Recipe::Kafka),
+            "nginx" | "nginx-unprivileged" => Some(Recipe::Nginx),
             _ => None,
         }
     }
@@ -50,6 +52,7 @@ impl Recipe {
             Recipe::Redis => "redis-server",
             Recipe::Prometheus => "prometheus",
             Recipe::Kafka => "tansu",
+            Recipe::Nginx => "nginx",
         }
     }
 
@@ -60,16 +63,19 @@ impl Recipe {
             Recipe::Redis => "apt-get install -y redis-server",
             Recipe::Prometheus => "apt-get install -y prometheus",
             Recipe::Kafka => "cargo install tansu --locked --features dynostore",
+            Recipe::Nginx => "apt-get install -y nginx",
         }
     }
 
-    /// The port the server listens on inside a container.
-    fn container_port(self) -> u16 {
+    /// The port the server listens on inside a container. nginx listens
+    /// where its config says: the service's first published port.
+    fn container_port(self, def: &ServiceDef) -> u16 {
         match self {
             Recipe::Mariadb => 3306,
             Recipe::Redis => 6379,
             Recipe::Prometheus => 9090,
             Recipe::Kafka => 9092,
+            Recipe::Nginx => def.port_maps().first().map_or(80, |p| p.container_port),
         }
     }
 }
@@ -304,7 +310,7 @@ impl<'a> Native<'a> {
         let map = super::PortMap {
             host_ip: "127.0.0.1".into(),
             host_port: port,
-            container_port: recipe.container_port(),
+            container_port: recipe.container_port(def),
         };
         super::check_ports_free(name, &[map])?;
         let program = find_program(recipe.program()).expect("checked by runnable");
@@ -401,6 +407,69 @@ impl<'a> Native<'a> {
                     .arg(format!("--config.file={}", config.display()))
                     .arg(format!("--storage.tsdb.path={}", data.display()))
                     .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+            }
+            Recipe::Nginx => {
+                // The config files bound into conf.d, as a native nginx on
+                // the host reads them: listening on the published port of
+                // 127.0.0.1, reaching the host's processes at 127.0.0.1.
+                let inside = recipe.container_port(def);
+                let conf_d = dir.join("conf.d");
+                fs::create_dir_all(&conf_d).map_err(|source| NativeError::Io {
+                    path: conf_d.clone(),
+                    source,
+                })?;
+                let mut found = false;
+                for bind in &def.binds {
+                    let mut parts = bind.split(':');
+                    let (Some(host), Some(inside_path)) = (parts.next(), parts.next()) else {
+                        continue;
+                    };
+                    let Some(file) = inside_path.strip_prefix("/etc/nginx/conf.d/") else {
+                        continue;
+                    };
+                    let path = self.base.join(host);
+                    let text = fs::read_to_string(&path)
+                        .map_err(|source| NativeError::Io { path, source })?
+                        .replace("host.docker.internal", "127.0.0.1")
+                        .replace(
+                            &format!("listen {inside};"),
+                            &format!("listen 127.0.0.1:{port};"),
+                        );
+                    write(&conf_d.join(file), &text)?;
+                    found = true;
+                }
+                if !found {
+                    return Err(NativeError::Prepare {
+                        service: name.into(),
+                        detail: "no bind mount provides a file of /etc/nginx/conf.d".into(),
+                    });
+                }
+                // nginx makes its temp directories, but not their parent.
+                let temp_dir = dir.join("temp");
+                fs::create_dir_all(&temp_dir).map_err(|source| NativeError::Io {
+                    path: temp_dir.clone(),
+                    source,
+                })?;
+                let temp = |what: &str| temp_dir.join(what).display().to_string();
+                let main = format!(
+                    "# Written by looklook for a native nginx: the stack's conf.d files.\n\
+                     daemon off;\npid {pid};\nerror_log stderr notice;\nworker_processes 1;\n\
+                     events {{\n    worker_connections 1024;\n}}\n\
+                     http {{\n    default_type application/octet-stream;\n    \
+                     client_body_temp_path {body};\n    proxy_temp_path {proxy};\n    \
+                     fastcgi_temp_path {fastcgi};\n    uwsgi_temp_path {uwsgi};\n    \
+                     scgi_temp_path {scgi};\n    include {conf_d}/*.conf;\n}}\n",
+                    pid = dir.join("nginx.pid").display(),
+                    body = temp("body"),
+                    proxy = temp("proxy"),
+                    fastcgi = temp("fastcgi"),
+                    uwsgi = temp("uwsgi"),
+                    scgi = temp("scgi"),
+                    conf_d = conf_d.display(),
+                );
+                let config = dir.join("nginx.conf");
+                write(&config, &main)?;
+                command.arg("-p").arg(&dir).arg("-c").arg(&config);
             }
             Recipe::Kafka => {
                 let url = format!("tcp://127.0.0.1:{port}");
@@ -688,8 +757,8 @@ pub(crate) fn mariadb_output(
 /// The host port a service listens on: its published port, else the
 /// server's usual one.
 fn port_of(def: &ServiceDef, recipe: Recipe) -> u16 {
-    def.host_port(recipe.container_port())
-        .unwrap_or(recipe.container_port())
+    let inside = recipe.container_port(def);
+    def.host_port(inside).unwrap_or(inside)
 }
 
 fn tcp_answers(port: u16) -> bool {

@@ -255,6 +255,7 @@ pub fn doctor() -> Vec<Check> {
         Recipe::Redis,
         Recipe::Prometheus,
         Recipe::Kafka,
+        Recipe::Nginx,
     ]
     .into_iter()
     .map(|r| Check {

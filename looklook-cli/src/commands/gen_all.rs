@@ -1,9 +1,10 @@
-//! `looklook gen` with no subcommand: every service of looklook.toml.
+//! `looklook gen` with no subcommand: every service of looklook.toml; and
+//! `looklook gen gateway`, the part of it that is the gateway's config.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use looklook_gen::generate::{GenError, gen_all};
+use looklook_gen::generate::{GenError, gen_all, gen_gateway};
 
 pub fn run(manifest: Option<PathBuf>) -> miette::Result<String> {
     let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
@@ -14,4 +15,11 @@ pub fn run(manifest: Option<PathBuf>) -> miette::Result<String> {
         let _ = write!(out, "{name}:\n{report}");
     }
     Ok(out)
+}
+
+pub fn gateway(manifest: Option<PathBuf>) -> miette::Result<String> {
+    let here = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
+    let path = looklook_manifest::find(manifest.as_deref(), &here)
+        .ok_or_else(|| crate::error(GenError::NoManifest(here)))?;
+    Ok(gen_gateway(&path).map_err(crate::error)?.to_string())
 }

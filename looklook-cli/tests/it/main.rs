@@ -7,6 +7,7 @@ mod clients;
 mod corpus;
 mod dev;
 mod fuzz;
+mod gateway;
 mod infra;
 mod model;
 mod rpc;

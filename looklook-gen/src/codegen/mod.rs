@@ -2,6 +2,7 @@
 //! never touch the disk; `crate::writer` applies a plan.
 
 pub mod api;
+pub mod gateway;
 mod layout;
 pub mod metrics;
 pub mod model;

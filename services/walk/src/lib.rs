@@ -60,9 +60,16 @@ impl Gateway {
         }
     }
 
-    /// `http://host:port` of process `service`.
+    /// `http://host:port` of process `service`. The API services are
+    /// reached through the gateway when there is one (`GATEWAY_ADDR`), as a
+    /// client reaches them.
     pub fn url(&self, service: &str) -> Result<String, WalkError> {
-        let var = looklook_manifest::addr_var(service);
+        let gateway = looklook_manifest::addr_var("gateway");
+        let var = if service.ends_with("-api") && self.addresses.contains_key(&gateway) {
+            gateway
+        } else {
+            looklook_manifest::addr_var(service)
+        };
         match self.addresses.get(&var) {
             Some(addr) => Ok(format!("http://{addr}")),
             None => Err(WalkError::Step {

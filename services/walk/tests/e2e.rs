@@ -189,6 +189,86 @@ fn chrono_now() -> i64 {
         .as_secs() as i64
 }
 
+/// The gateway of one test run; stopped when dropped.
+struct TestGateway {
+    address: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        // On a thread of its own: the engine runs a runtime of its own,
+        // which cannot start inside the test's.
+        let stack = self.dir.path().join("looklook.stack.toml");
+        let _ = std::thread::spawn(move || {
+            looklook_stack::ops::down(&stack, looklook_stack::ops::EngineChoice::Native, true)
+        })
+        .join();
+    }
+}
+
+/// The reference gateway's config, generated from looklook.toml and the
+/// `.api` files for the processes' addresses in `env`, run by the native
+/// engine's nginx on a free port.
+async fn start_gateway(root: &Path, env: &BTreeMap<String, String>) -> TestGateway {
+    let (_, manifest) = looklook_manifest::load(&root.join("looklook.toml")).unwrap();
+    let mut def = manifest
+        .gateway
+        .clone()
+        .expect("looklook.toml has a [gateway]");
+    def.host = "127.0.0.1".into();
+    let specs: Vec<_> = manifest
+        .services
+        .iter()
+        .filter_map(|s| s.api.as_ref())
+        .map(|api| looklook_gen::apidsl::load_spec(&root.join(api)).unwrap())
+        .collect();
+    let upstreams: Vec<_> = specs
+        .iter()
+        .map(|spec| looklook_gen::codegen::gateway::Upstream {
+            spec,
+            address: env[&looklook_manifest::addr_var(&format!("{}-api", spec.name))].clone(),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gateway.conf"),
+        looklook_gen::codegen::gateway::nginx(&def, &upstreams),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inside = looklook_gen::codegen::gateway::CONTAINER_PORT;
+    let stack = dir.path().join("looklook.stack.toml");
+    std::fs::write(
+        &stack,
+        format!(
+            "project = \"e2e-gateway\"\n[services.gateway]\nimage = \"nginx:1.27\"\n\
+             ports = [\"127.0.0.1:{port}:{inside}\"]\n\
+             binds = [\"gateway.conf:/etc/nginx/conf.d/default.conf:ro\"]\n\
+             ready = {{ http = \"{inside}/healthz\" }}\n"
+        ),
+    )
+    .unwrap();
+    let up = looklook_stack::ops::UpOptions {
+        stack_file: stack,
+        engine: looklook_stack::ops::EngineChoice::Native,
+        services: Vec::new(),
+        profiles: Vec::new(),
+    };
+    tokio::task::spawn_blocking(move || looklook_stack::ops::up(&up, &mut |_| {}))
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("the gateway did not start: {e}"));
+    TestGateway {
+        address: format!("127.0.0.1:{port}"),
+        dir,
+    }
+}
+
 /// Compile the generated TypeScript client (clients/ts) with a walk of
 /// its own (tests/ts/walk.ts) under `tsc --strict`, and run it with Node
 /// against the running system: sign up, browse, book, read back, and a
@@ -307,9 +387,16 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         .await
         .unwrap();
 
+    // The gateway in front of the API services, as `looklook demo` runs
+    // it: its config generated for this run's ports, Debian's nginx started
+    // by the native engine. Every API call below goes through it.
+    let gateway = start_gateway(&root, &system.env()).await;
+    let mut addresses = system.env();
+    addresses.insert("GATEWAY_ADDR".into(), gateway.address.clone());
+
     // The demo's walk: register, log in, browse, book, pay, paid via Kafka,
     // an unpaid order closed by the job.
-    let gw = Gateway::new(system.env());
+    let gw = Gateway::new(addresses.clone());
     let mut steps = Vec::new();
     let walked = walk(&gw, Duration::from_secs(CLOSE_AFTER_SECS), &mut |s| {
         steps.push(s.title)
@@ -320,7 +407,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let token = walked.token.as_str();
 
     // The generated TypeScript client, as a front end uses it.
-    let env = system.env();
+    let env = addresses.clone();
     tokio::task::spawn_blocking(move || typescript_walk(&env))
         .await
         .unwrap();
@@ -672,8 +759,65 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         "{}",
         log.display()
     );
+
+    // The gateway's own answers, in the services' {code,msg} shape: a
+    // route no service owns, and a login flood from one address (the
+    // burst passes, then 429). A request id sent is the one that comes
+    // back; one is made when none is sent.
+    let http = reqwest::Client::new();
+    let base = format!("http://{}", gateway.address);
+    let nowhere = http.get(format!("{base}/nowhere")).send().await.unwrap();
+    assert_eq!(nowhere.status(), 404);
+    assert_eq!(
+        nowhere.json::<serde_json::Value>().await.unwrap(),
+        json!({"code": 404, "msg": "no service has this route"})
+    );
+    let traced = http
+        .post(format!("{base}/travel/v1/homestay/guessList"))
+        .header("x-request-id", "e2e-request-id-1")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.status(), 200);
+    assert_eq!(traced.headers()["x-request-id"], "e2e-request-id-1");
+    let made = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(made.headers()["x-request-id"].len(), 32);
+    // Thirty at once: each login costs the server a password hash, so one
+    // at a time would never outrun the limit.
+    let mut flood = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (http, base, phone) = (http.clone(), base.clone(), walked.phone.clone());
+        flood.spawn(async move {
+            let answer = http
+                .post(format!("{base}/usercenter/v1/user/login"))
+                .json(&json!({"mobile": phone, "password": "nope"}))
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json::<serde_json::Value>().await.unwrap())
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = flood.join_next().await {
+        let (status, body) = done.unwrap();
+        if status == 429 {
+            assert_eq!(
+                body,
+                json!({"code": 429, "msg": "too many requests, try again later"})
+            );
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s == 400).count() >= 5,
+        "{statuses:?}"
+    );
     system.stop().await;
     own_redis.stop();
+    drop(gateway);
 }
 
 /// Book `booking` and ask WeChat Pay for a pre-pay: the order's number
