@@ -303,6 +303,98 @@ fn gateway_plan(
     )))
 }
 
+/// The Kubernetes manifests, when the manifest has a `[kube]`.
+fn kube_plan(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+    specs: &[apidsl::Spec],
+) -> Result<Option<(String, Planned)>, GenError> {
+    let Some(def) = &manifest.kube else {
+        return Ok(None);
+    };
+    let packages = package_dirs(base);
+    let mut deployables = Vec::new();
+    for process in &manifest.processes {
+        if def.exclude.contains(process.name.get_ref()) {
+            continue;
+        }
+        // The process's config: the etc/*.yaml beside its crate.
+        let config = packages
+            .iter()
+            .find(|(name, _)| name == process.package.get_ref())
+            .and_then(|(_, dir)| first_yaml(&dir.join("etc")));
+        deployables.push(codegen::kube::Deployable { process, config });
+    }
+    // The gateway in the cluster reaches each API service by its Service.
+    let gateway_conf = manifest.gateway.as_ref().map(|g| {
+        let upstreams: Vec<_> = specs
+            .iter()
+            .filter_map(|spec| {
+                let process = manifest
+                    .processes
+                    .iter()
+                    .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))?;
+                Some(codegen::gateway::Upstream {
+                    spec,
+                    address: format!("{}:{}", process.name.get_ref(), process.port?),
+                })
+            })
+            .collect();
+        codegen::gateway::nginx(g, &upstreams)
+    });
+    Ok(Some((
+        "kubernetes".to_string(),
+        Planned {
+            out_dir: absolute(base)?,
+            plan: codegen::kube::plan(manifest, def, &deployables, gateway_conf.as_deref()),
+        },
+    )))
+}
+
+/// Every cargo package under `root` (not in `target/`, `vendor/` or a
+/// hidden directory): its name and directory.
+fn package_dirs(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        if let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml"))
+            && let Ok(doc) = text.parse::<toml::Table>()
+            && let Some(name) = doc
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+        {
+            out.push((name.to_string(), dir.clone()));
+        }
+        if depth == 4 {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let skip = name.starts_with('.')
+                || ["target", "vendor", "node_modules"].contains(&name.as_str());
+            if !skip && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push((entry.path(), depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// The first `.yaml` file of `dir` by name: its name and text.
+fn first_yaml(dir: &Path) -> Option<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let file = files.into_iter().next()?;
+    let text = std::fs::read_to_string(&file).ok()?;
+    Some((file.file_name()?.to_string_lossy().into_owned(), text))
+}
+
 /// `looklook gen gateway`: the gateway's nginx config alone.
 pub fn gen_gateway(manifest_path: &Path) -> Result<Report, GenError> {
     let (_, manifest) = looklook_manifest::load(manifest_path)?;
@@ -538,6 +630,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     let specs = api_specs(&manifest, base)?;
     planned.extend(client_plans(&manifest, base, &specs)?);
     planned.extend(gateway_plan(&manifest, base, &specs)?);
+    planned.extend(kube_plan(&manifest, base, &specs)?);
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;

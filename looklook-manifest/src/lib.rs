@@ -43,6 +43,8 @@ pub struct Manifest {
     /// The gateway in front of the API services, whose nginx config
     /// `looklook gen` writes.
     pub gateway: Option<GatewayDef>,
+    /// Where `looklook gen` writes the Kubernetes manifests, and how.
+    pub kube: Option<KubeDef>,
 }
 
 /// `[demo]`: bring the stack up, start every process, then run `walk` and
@@ -128,6 +130,72 @@ pub struct GatewayDef {
     /// The largest request body [default: `1m`].
     #[serde(default = "default_max_body")]
     pub max_body: String,
+}
+
+/// `[kube]`: the Kubernetes manifests `looklook gen` writes for every
+/// process: a kustomize base and `dev` and `prod` overlays under `dir`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeDef {
+    /// Relative to the manifest, such as `deploy/k8s`.
+    pub dir: String,
+    /// Where the images are: `<registry>/<process>:<tag>`.
+    pub registry: String,
+    /// The tag the prod overlay deploys [default: `latest`].
+    #[serde(default = "default_tag")]
+    pub tag: String,
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Processes not deployed (a local stand-in such as a sandbox).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Processes that must run once (a scheduler): one replica, replaced.
+    #[serde(default)]
+    pub singletons: Vec<String>,
+    /// Settings every process reads that are not secrets and not process
+    /// addresses: where Kafka is, a topic's name.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// The host the gateway's Ingress answers for.
+    #[serde(default = "default_kube_host")]
+    pub host: String,
+    /// The gateway's image: an nginx that runs as a user, on 8080.
+    #[serde(default = "default_gateway_image")]
+    pub gateway_image: String,
+    /// Autoscaling: at most this many pods a service.
+    #[serde(default = "default_max_replicas")]
+    pub max_replicas: u32,
+    /// At most this many pods of a process where more would sit idle: a
+    /// Kafka consumer gets one partition a pod.
+    #[serde(default)]
+    pub max_replicas_of: BTreeMap<String, u32>,
+    /// Autoscaling: the CPU use (% of the request) it aims for.
+    #[serde(default = "default_cpu_target")]
+    pub cpu_target: u32,
+}
+
+fn default_tag() -> String {
+    "latest".into()
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+
+fn default_kube_host() -> String {
+    "api.example.com".into()
+}
+
+fn default_gateway_image() -> String {
+    "nginxinc/nginx-unprivileged:1.27".into()
+}
+
+fn default_max_replicas() -> u32 {
+    10
+}
+
+fn default_cpu_target() -> u32 {
+    70
 }
 
 fn default_rate() -> String {

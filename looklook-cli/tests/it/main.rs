@@ -9,6 +9,7 @@ mod dev;
 mod fuzz;
 mod gateway;
 mod infra;
+mod kube;
 mod model;
 mod rpc;
 mod serve;

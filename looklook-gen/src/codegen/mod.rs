@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod gateway;
+pub mod kube;
 mod layout;
 pub mod metrics;
 pub mod model;

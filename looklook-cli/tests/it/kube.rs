@@ -1,0 +1,65 @@
+//! The Kubernetes manifests `looklook gen` writes (deploy/k8s), checked by
+//! the ecosystem's tools: `kubectl kustomize` renders both overlays, and
+//! `kubernetes-validate` (PyPI, installed by scripts/setup) accepts every
+//! rendered object for Kubernetes 1.31, strictly (no unknown field).
+
+use std::process::Command;
+
+use crate::support::workspace;
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}; run scripts/setup"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{said}");
+    said
+}
+
+#[test]
+fn both_overlays_render_and_every_object_validates_strictly() {
+    let dir = tempfile::tempdir().unwrap();
+    for overlay in ["dev", "prod"] {
+        let rendered = run(Command::new("kubectl")
+            .args(["kustomize"])
+            .arg(workspace().join("deploy/k8s/overlays").join(overlay)));
+        // Every process but the sandbox, each a Deployment; RPC Services
+        // headless; the scheduler alone, replaced rather than rolled.
+        for name in [
+            "usercenter-api",
+            "usercenter-rpc",
+            "order-mq",
+            "mqueue-job",
+            "mqueue-scheduler",
+            "gateway",
+        ] {
+            assert!(
+                rendered.contains(&format!(
+                    "kind: Deployment\nmetadata:\n  labels:\n    app.kubernetes.io/name: {name}\n"
+                )),
+                "{overlay}: no Deployment of {name}"
+            );
+        }
+        assert!(!rendered.contains("name: wechat-sandbox"), "{overlay}");
+        assert_eq!(rendered.matches("clusterIP: None").count(), 4, "{overlay}");
+        assert!(rendered.contains("kind: Ingress"), "{overlay}");
+        assert!(!rendered.contains("horizontalpodautoscaler/mqueue-scheduler"));
+        let file = dir.path().join(format!("{overlay}.yaml"));
+        std::fs::write(&file, &rendered).unwrap();
+        let said = run(Command::new("kubernetes-validate")
+            .args(["--strict", "--kubernetes-version", "1.31.0"])
+            .arg(&file));
+        let objects =
+            rendered.matches("\nkind: ").count() + usize::from(rendered.starts_with("kind: "));
+        assert_eq!(
+            said.matches(" passed for resource ").count(),
+            rendered.split("\n---\n").count(),
+            "{overlay}: {objects} objects\n{said}"
+        );
+        assert!(!said.contains("failed"), "{said}");
+    }
+}
