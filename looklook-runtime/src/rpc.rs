@@ -14,6 +14,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -27,6 +28,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::channel::Change;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
@@ -282,37 +284,130 @@ impl Interceptor for AddCallerKey {
     }
 }
 
+/// How often a client looks its endpoints' names up again, so that pods
+/// coming and going behind a headless Service are found and dropped.
+pub const RESOLVE_EVERY: Duration = Duration::from_secs(5);
+
+/// Looks a `host:port` up: the system's resolver, or a test's.
+pub type Lookup = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>>
+        + Send
+        + Sync,
+>;
+
+fn system_lookup() -> Lookup {
+    Arc::new(|name| Box::pin(async move { Ok(tokio::net::lookup_host(name).await?.collect()) }))
+}
+
 /// A client channel for `conf`: lazy, with a deadline on every call, and
-/// balanced when there are several endpoints.
+/// balanced when there are several endpoints. An endpoint given by name
+/// (`usercenter-rpc:2004`) is looked up now and every [`RESOLVE_EVERY`],
+/// and calls are balanced over every address it has: a headless Service
+/// gives one a pod. Addresses are used as given.
 pub fn channel(conf: &RpcClientConf) -> Result<Channel, Error> {
+    channel_with(conf, system_lookup(), RESOLVE_EVERY)
+}
+
+/// [`channel`], with the lookup and its interval given.
+pub fn channel_with(
+    conf: &RpcClientConf,
+    lookup: Lookup,
+    every: Duration,
+) -> Result<Channel, Error> {
     let timeout = Duration::from_millis(conf.timeout);
-    let endpoints = conf
-        .endpoints
-        .iter()
-        .map(|e| {
-            let uri = if e.contains("://") {
-                e.clone()
-            } else {
-                format!("http://{e}")
-            };
-            Endpoint::from_shared(uri)
-                .map(|ep| ep.timeout(timeout).connect_timeout(timeout))
-                .map_err(|err| {
-                    Error::internal(
-                        codes::SERVER_COMMON_ERROR,
-                        anyhow::anyhow!("bad endpoint `{e}`: {err}"),
-                    )
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    match endpoints.len() {
-        0 => Err(Error::internal(
+    let bad = |e: &str, err: String| {
+        Error::internal(
             codes::SERVER_COMMON_ERROR,
-            anyhow::anyhow!("no endpoints configured"),
-        )),
-        1 => Ok(endpoints[0].connect_lazy()),
-        _ => Ok(Channel::balance_list(endpoints.into_iter())),
+            anyhow::anyhow!("bad endpoint `{e}`: {err}"),
+        )
+    };
+    let endpoint = move |uri: String| {
+        Endpoint::from_shared(uri).map(|ep| ep.timeout(timeout).connect_timeout(timeout))
+    };
+    let mut fixed = Vec::new();
+    let mut names = Vec::new();
+    for e in &conf.endpoints {
+        let uri = if e.contains("://") {
+            e.clone()
+        } else {
+            format!("http://{e}")
+        };
+        let ep = endpoint(uri.clone()).map_err(|err| bad(e, err.to_string()))?;
+        let authority = ep.uri().authority().map(|a| a.as_str().to_string());
+        let host = ep.uri().host().unwrap_or_default().trim_matches(['[', ']']);
+        match (host.parse::<std::net::IpAddr>(), authority) {
+            (Err(_), Some(authority)) if ep.uri().port_u16().is_some() => names.push(authority),
+            _ => fixed.push(ep),
+        }
     }
+    if names.is_empty() {
+        return match fixed.len() {
+            0 => Err(Error::internal(
+                codes::SERVER_COMMON_ERROR,
+                anyhow::anyhow!("no endpoints configured"),
+            )),
+            1 => Ok(fixed.remove(0).connect_lazy()),
+            _ => Ok(Channel::balance_list(fixed.into_iter())),
+        };
+    }
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+        Error::internal(
+            codes::SERVER_COMMON_ERROR,
+            anyhow::anyhow!("a client of named endpoints is made inside the async runtime"),
+        )
+    })?;
+    let (channel, changes) = Channel::balance_channel::<String>(64);
+    for ep in fixed {
+        let key = ep.uri().to_string();
+        let _ = changes.try_send(Change::Insert(key, ep));
+    }
+    runtime.spawn(async move {
+        let mut known: std::collections::BTreeSet<String> = Default::default();
+        loop {
+            for name in &names {
+                let found = match lookup(name.clone()).await {
+                    Ok(addrs) => addrs,
+                    Err(e) => {
+                        // Keep what works: a failed lookup removes nothing.
+                        tracing::warn!(endpoint = %name, error = %e, "lookup failed");
+                        continue;
+                    }
+                };
+                let now: std::collections::BTreeSet<String> =
+                    found.iter().map(|a| format!("{name}={a}")).collect();
+                let gone: Vec<String> = known
+                    .iter()
+                    .filter(|k| k.starts_with(&format!("{name}=")) && !now.contains(*k))
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    known.remove(&key);
+                    if changes.send(Change::Remove(key)).await.is_err() {
+                        return;
+                    }
+                }
+                for addr in &found {
+                    let key = format!("{name}={addr}");
+                    if known.contains(&key) {
+                        continue;
+                    }
+                    let Ok(ep) = endpoint(format!("http://{addr}")) else {
+                        continue;
+                    };
+                    known.insert(key.clone());
+                    if changes.send(Change::Insert(key.clone(), ep)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(every).await;
+            // Every clone of the channel is gone: so is its client.
+            if changes.is_closed() {
+                return;
+            }
+        }
+    });
+    Ok(channel)
 }
 
 /// A business error leaves the server with its code in the metadata; an
@@ -698,6 +793,72 @@ mod tests {
             .unwrap_or_else(|| panic!("no RPC span in {spans:?}"));
         assert_eq!(hex(&call.parent_span_id), request_span);
         assert_eq!(int_attribute(call, "rpc.grpc.status_code"), Some(0));
+    }
+
+    /// One name, several servers: the client balances over every address
+    /// the name has, and follows the name when it changes (pods replaced
+    /// behind a headless Service). The servers are real; the lookup is the
+    /// test's, so the name can have the addresses it needs.
+    #[tokio::test]
+    async fn a_named_endpoint_is_balanced_over_every_address_and_followed() {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_client::HealthClient;
+
+        // Three servers; each reports one health name of its own.
+        let mut addrs = Vec::new();
+        for name in ["a", "b", "c"] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs.push(listener.local_addr().unwrap());
+            let conf = RpcServerConf::new(format!("{name}-rpc"), "127.0.0.1:0");
+            tokio::spawn(async move {
+                let shutdown = std::future::pending();
+                serve_with_shutdown(&conf, listener, Routes::default(), &[name], &[], shutdown)
+                    .await
+            });
+        }
+        // The name first has a and b; later b and c.
+        let answer = Arc::new(std::sync::Mutex::new(vec![addrs[0], addrs[1]]));
+        let lookup: Lookup = {
+            let answer = answer.clone();
+            Arc::new(move |name| {
+                assert_eq!(name, "pods.test:2004");
+                let now = answer.lock().unwrap().clone();
+                Box::pin(async move { Ok(now) })
+            })
+        };
+        let every = Duration::from_millis(100);
+        let channel = channel_with(&RpcClientConf::new("pods.test:2004"), lookup, every).unwrap();
+        let mut health = HealthClient::new(channel);
+        // Who answered: only the server that reports a name serves it.
+        let mut tally = async |rounds: usize| {
+            let mut seen = std::collections::BTreeMap::new();
+            for _ in 0..rounds {
+                for name in ["a", "b", "c"] {
+                    let asked = HealthCheckRequest {
+                        service: name.into(),
+                    };
+                    if health.check(asked).await.is_ok() {
+                        *seen.entry(name).or_insert(0) += 1;
+                    }
+                }
+            }
+            seen
+        };
+        let seen = tally(60).await;
+        assert!(
+            seen.get("a") > Some(&5) && seen.get("b") > Some(&5),
+            "{seen:?}"
+        );
+        assert_eq!(seen.get("c"), None, "{seen:?}");
+
+        *answer.lock().unwrap() = vec![addrs[1], addrs[2]];
+        tokio::time::sleep(every * 5).await;
+        let seen = tally(60).await;
+        assert!(
+            seen.get("b") > Some(&5) && seen.get("c") > Some(&5),
+            "{seen:?}"
+        );
+        assert_eq!(seen.get("a"), None, "a left the name: {seen:?}");
     }
 
     /// Reflection lists every method and message to whoever asks: served
