@@ -351,6 +351,40 @@ fn kube_plan(
     )))
 }
 
+/// A Dockerfile per process, when the manifest has a `[docker]`.
+fn docker_plan(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+) -> Result<Option<(String, Planned)>, GenError> {
+    let Some(def) = &manifest.docker else {
+        return Ok(None);
+    };
+    let root = absolute(base)?;
+    let packages = package_dirs(&root);
+    let images: Vec<_> = manifest
+        .processes
+        .iter()
+        .filter(|p| !def.exclude.contains(p.name.get_ref()))
+        .filter_map(|process| {
+            let (_, dir) = packages
+                .iter()
+                .find(|(name, _)| name == process.package.get_ref())?;
+            Some(codegen::docker::Image {
+                process,
+                crate_dir: relative(&root, dir).display().to_string(),
+                has_etc: dir.join("etc").is_dir(),
+            })
+        })
+        .collect();
+    Ok(Some((
+        "docker".to_string(),
+        Planned {
+            out_dir: root,
+            plan: codegen::docker::plan(def, &images),
+        },
+    )))
+}
+
 /// Every cargo package under `root` (not in `target/`, `vendor/` or a
 /// hidden directory): its name and directory.
 fn package_dirs(root: &Path) -> Vec<(String, PathBuf)> {
@@ -631,6 +665,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     planned.extend(client_plans(&manifest, base, &specs)?);
     planned.extend(gateway_plan(&manifest, base, &specs)?);
     planned.extend(kube_plan(&manifest, base, &specs)?);
+    planned.extend(docker_plan(&manifest, base)?);
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;

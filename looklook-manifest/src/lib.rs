@@ -45,6 +45,8 @@ pub struct Manifest {
     pub gateway: Option<GatewayDef>,
     /// Where `looklook gen` writes the Kubernetes manifests, and how.
     pub kube: Option<KubeDef>,
+    /// Where `looklook gen` writes a Dockerfile per process.
+    pub docker: Option<DockerDef>,
 }
 
 /// `[demo]`: bring the stack up, start every process, then run `walk` and
@@ -172,6 +174,28 @@ pub struct KubeDef {
     /// Autoscaling: the CPU use (% of the request) it aims for.
     #[serde(default = "default_cpu_target")]
     pub cpu_target: u32,
+}
+
+/// `[docker]`: a Dockerfile per process (`<dir>/<process>.Dockerfile`),
+/// built from the workspace root, and the root's `.dockerignore`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerDef {
+    /// Relative to the manifest, such as `deploy/docker`.
+    pub dir: String,
+    /// The image the binary runs on [default: distroless `cc`, as a user].
+    #[serde(default = "default_docker_base")]
+    pub base: String,
+    /// The image it is built in [default: `rust:<the workspace's
+    /// rust-version>-bookworm`].
+    pub builder: Option<String>,
+    /// Processes without an image.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+fn default_docker_base() -> String {
+    "gcr.io/distroless/cc-debian12:nonroot".into()
 }
 
 fn default_tag() -> String {

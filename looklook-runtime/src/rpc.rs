@@ -301,7 +301,7 @@ fn system_lookup() -> Lookup {
 
 /// A client channel for `conf`: lazy, with a deadline on every call, and
 /// balanced when there are several endpoints. An endpoint given by name
-/// (`usercenter-rpc:2004`) is looked up now and every [`RESOLVE_EVERY`],
+/// (`usercenter-rpc:50051`) is looked up now and every [`RESOLVE_EVERY`],
 /// and calls are balanced over every address it has: a headless Service
 /// gives one a pod. Addresses are used as given.
 pub fn channel(conf: &RpcClientConf) -> Result<Channel, Error> {
@@ -821,13 +821,13 @@ mod tests {
         let lookup: Lookup = {
             let answer = answer.clone();
             Arc::new(move |name| {
-                assert_eq!(name, "pods.test:2004");
+                assert_eq!(name, "pods.test:50051");
                 let now = answer.lock().unwrap().clone();
                 Box::pin(async move { Ok(now) })
             })
         };
         let every = Duration::from_millis(100);
-        let channel = channel_with(&RpcClientConf::new("pods.test:2004"), lookup, every).unwrap();
+        let channel = channel_with(&RpcClientConf::new("pods.test:50051"), lookup, every).unwrap();
         let mut health = HealthClient::new(channel);
         // Who answered: only the server that reports a name serves it.
         let mut tally = async |rounds: usize| {

