@@ -253,6 +253,18 @@ fn api_spec(path: &Path) -> Result<apidsl::Spec, GenError> {
     Ok(spec)
 }
 
+/// The process that runs a service's API crate (`<service>-api`).
+fn api_process<'m>(
+    manifest: &'m looklook_manifest::Manifest,
+    service: &str,
+) -> Option<&'m looklook_manifest::ProcessDef> {
+    let package = format!("{service}-api");
+    manifest
+        .processes
+        .iter()
+        .find(|p| *p.package.get_ref() == package)
+}
+
 /// Every service's `.api` file, read and checked.
 fn api_specs(
     manifest: &looklook_manifest::Manifest,
@@ -283,10 +295,7 @@ fn gateway_plan(
     }
     let mut upstreams = Vec::new();
     for spec in specs {
-        let port = manifest
-            .processes
-            .iter()
-            .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))
+        let port = api_process(manifest, &spec.name)
             .and_then(|p| p.port)
             .ok_or_else(|| GenError::GatewayUpstream(spec.name.clone()))?;
         upstreams.push(codegen::gateway::Upstream {
@@ -330,10 +339,7 @@ fn kube_plan(
         let upstreams: Vec<_> = specs
             .iter()
             .filter_map(|spec| {
-                let process = manifest
-                    .processes
-                    .iter()
-                    .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))?;
+                let process = api_process(manifest, &spec.name)?;
                 Some(codegen::gateway::Upstream {
                     spec,
                     address: format!("{}:{}", process.name.get_ref(), process.port?),
@@ -458,10 +464,7 @@ fn client_plans(
         let servers: Vec<Option<String>> = specs
             .iter()
             .map(|spec| {
-                manifest
-                    .processes
-                    .iter()
-                    .find(|p| *p.package.get_ref() == format!("{}-api", spec.name))
+                api_process(manifest, &spec.name)
                     .and_then(|p| p.port)
                     .map(|port| format!("http://127.0.0.1:{port}"))
             })

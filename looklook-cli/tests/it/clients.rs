@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{examples, workspace};
+use crate::support::{examples, run_tool as run, workspace};
 
 /// An npm tool of scripts/node.
 fn npm_tool(name: &str) -> PathBuf {
@@ -20,20 +20,6 @@ fn npm_tool(name: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-/// Run a tool; fail the test with its output unless it succeeds.
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}; run scripts/setup"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
-    text
 }
 
 fn looklook(args: &[&str], dir: &Path) {

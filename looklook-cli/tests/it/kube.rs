@@ -5,20 +5,7 @@
 
 use std::process::Command;
 
-use crate::support::workspace;
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}; run scripts/setup"));
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{cmd:?} failed:\n{said}");
-    said
-}
+use crate::support::{run_tool as run, workspace};
 
 #[test]
 fn both_overlays_render_and_every_object_validates_strictly() {

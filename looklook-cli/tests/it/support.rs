@@ -168,3 +168,18 @@ pub fn assert_plan(prefix: &str, plan: &FilePlan) {
         insta::assert_snapshot!(format!("{prefix}__{name}"), file.contents);
     }
 }
+
+/// Run a tool; fail the test with its output unless it succeeds; what it
+/// printed (stdout, then stderr).
+pub fn run_tool(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}; run scripts/setup"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{said}");
+    said
+}

@@ -23,3 +23,11 @@ pub fn load_spec(path: &Path) -> Result<Spec, Diagnostics> {
     let files = load(path, &|p| std::fs::read_to_string(p))?;
     check(&files)
 }
+
+/// A one-file spec from text, for tests.
+#[cfg(test)]
+pub(crate) fn spec_of(text: &str) -> Spec {
+    let text = text.to_string();
+    let files = load(Path::new("t.api"), &|_| Ok(text.clone())).unwrap();
+    check(&files).unwrap()
+}

@@ -168,6 +168,17 @@ impl Spec {
         }
     }
 
+    /// A route's request fields, embedded structs flattened; none without
+    /// a request type.
+    pub fn request_fields<'a>(&'a self, route: &RouteDef) -> Vec<&'a FieldDef> {
+        route
+            .request
+            .as_deref()
+            .and_then(|r| self.type_def(r))
+            .map(|t| self.flat_fields(t))
+            .unwrap_or_default()
+    }
+
     /// Every route with its group, in output order.
     pub fn routes(&self) -> impl Iterator<Item = (&Group, &RouteDef)> {
         self.groups

@@ -228,12 +228,7 @@ pub fn unknown_limits(def: &GatewayDef, specs: &[&Spec]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn spec(text: &str) -> Spec {
-        let text = text.to_string();
-        let files =
-            crate::apidsl::load(std::path::Path::new("t.api"), &|_| Ok(text.clone())).unwrap();
-        crate::apidsl::check(&files).unwrap()
-    }
+    use crate::apidsl::spec_of as spec;
 
     fn def(limit: &[&str]) -> GatewayDef {
         let text = format!("[gateway]\nconfig = \"gw.conf\"\nlimit = {limit:?}\n");

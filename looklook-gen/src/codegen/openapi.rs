@@ -739,12 +739,7 @@ fn doc_text(doc: &[String]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn spec(text: &str) -> Spec {
-        let text = text.to_string();
-        let files =
-            crate::apidsl::load(std::path::Path::new("t.api"), &|_| Ok(text.clone())).unwrap();
-        crate::apidsl::check(&files).unwrap()
-    }
+    use crate::apidsl::spec_of as spec;
 
     #[test]
     fn fields_map_to_parameters_and_body() {

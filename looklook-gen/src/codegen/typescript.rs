@@ -191,12 +191,7 @@ fn quoted(s: &str) -> String {
 
 fn method(spec: &Spec, group: &Group, route: &RouteDef) -> String {
     let name = route.handler.to_lower_camel_case();
-    let fields = route
-        .request
-        .as_deref()
-        .and_then(|r| spec.type_def(r))
-        .map(|t| spec.flat_fields(t))
-        .unwrap_or_default();
+    let fields = spec.request_fields(route);
     let data = data_type(route);
     let mut out = String::new();
     let mut docs = route.doc.clone();
@@ -283,12 +278,7 @@ fn routes(spec: &Spec) -> String {
         "/**\n * Each route's method and path as the OpenAPI document has them, its JSON\n * body and its data: what a test holds against other generators.\n */\nexport interface Routes {\n",
     );
     for (group, route) in spec.routes() {
-        let fields = route
-            .request
-            .as_deref()
-            .and_then(|r| spec.type_def(r))
-            .map(|t| spec.flat_fields(t))
-            .unwrap_or_default();
+        let fields = spec.request_fields(route);
         let json: Vec<&&FieldDef> = fields.iter().filter(|f| f.source == Source::Json).collect();
         let body = match &route.request {
             Some(r) if json.len() == fields.len() => r.clone(),
@@ -320,13 +310,11 @@ mod tests {
 
     #[test]
     fn routes_become_methods() {
-        let text = "type Req { Id int64 `path:\"id\"`\n Page int64 `form:\"page,optional\"`\n Name string `json:\"name\"` }\n\
+        let spec = crate::apidsl::spec_of(
+            "type Req { Id int64 `path:\"id\"`\n Page int64 `form:\"page,optional\"`\n Name string `json:\"name\"` }\n\
              type Resp { Kind string `json:\"kind,options=a|b\"`\n Note *string `json:\"note\"` }\n\
-             service t-api {\n @handler getThing\n post /thing/:id (Req) returns (Resp)\n}\n"
-            .to_string();
-        let files =
-            crate::apidsl::load(std::path::Path::new("t.api"), &|_| Ok(text.clone())).unwrap();
-        let spec = crate::apidsl::check(&files).unwrap();
+             service t-api {\n @handler getThing\n post /thing/:id (Req) returns (Resp)\n}\n",
+        );
         let plan = generate(&spec);
         let ts = &plan.get("t.ts").unwrap().contents;
         assert!(ts.starts_with(GENERATED_HEADER));
