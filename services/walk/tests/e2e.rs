@@ -316,6 +316,7 @@ fn typescript_walk(env: &BTreeMap<String, String>) {
     assert!(node.status.success(), "the TypeScript walk failed:\n{said}");
     for line in [
         "detail without a token: 401 100003",
+        "homestayDetail through wx.request",
         "a page of 0 orders: 400 100002",
         "typescript walk: done",
     ] {

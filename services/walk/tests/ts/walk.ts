@@ -3,16 +3,34 @@
 // read the order back, and the two refusals a client must handle.
 // Compiled with the client by the end-to-end test and run with Node.
 
-import { ApiError } from './looklook.js';
+import { ApiError, wxTransport } from './looklook.js';
+import type { WxLike } from './looklook.js';
 import { OrderClient } from './order.js';
 import { TravelClient } from './travel.js';
 import { UsercenterClient } from './usercenter.js';
 
 // Node's globals, declared here so the client needs no @types package.
 declare const process: { env: Record<string, string | undefined>; exitCode?: number };
+declare const fetch: (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
+/**
+ * A mini-program's `wx.request`, played by Node's fetch the way WeChat
+ * behaves with `dataType: 'text'`: the body handed over as text.
+ */
+const wx: WxLike = {
+  request(options) {
+    fetch(options.url, { method: options.method, headers: options.header, body: options.data })
+      .then(async (res) => options.success({ statusCode: res.status, data: await res.text() }))
+      .catch((e: unknown) => options.fail({ errMsg: String(e) }));
+  },
+};
+
+/** Through the gateway when there is one, as a front end goes. */
 function url(name: string): string {
-  const addr = process.env[name];
+  const addr = process.env.GATEWAY_ADDR ?? process.env[name];
   if (addr === undefined) throw new Error(`${name} is not set`);
   return `http://${addr}`;
 }
@@ -58,6 +76,12 @@ async function main(): Promise<void> {
   console.log(`homestayList: ${list.list.length}, first ${pick.title}`);
   const detail = await travel.homestayDetail({ id: pick.id });
   check(detail.homestay.id === pick.id, 'homestayDetail');
+
+  // The same call as a mini-program makes it, through wx.request.
+  const mini = new TravelClient({ baseUrl: url('TRAVEL_API_ADDR'), transport: wxTransport(wx) });
+  const again = await mini.homestayDetail({ id: pick.id });
+  check(again.homestay.title === pick.title, 'homestayDetail through wx.request');
+  console.log(`homestayDetail through wx.request: ${again.homestay.title}`);
 
   const noon = (days: number) => {
     const d = new Date();
