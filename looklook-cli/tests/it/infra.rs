@@ -44,6 +44,14 @@ impl Drop for DownOnDrop<'_> {
     }
 }
 
+/// The status and body of `GET url`.
+fn http_get(url: &str) -> (u16, String) {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let answer = reqwest::get(url).await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    })
+}
+
 fn ok(out: &Output) -> (String, String) {
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -696,9 +704,10 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         redis,
         kafka,
     } = Ports::free();
-    let (prometheus, job_redis) = (free_port(), free_port());
+    let (prometheus, job_redis, gateway) = (free_port(), free_port(), free_port());
     let stack = fs::read_to_string(root.join("looklook.stack.toml"))
         .unwrap()
+        .replace(":8888:8080", &format!(":{gateway}:8080"))
         .replace("33069:3306", &format!("{mysql}:3306"))
         .replace("36379:6379", &format!("{redis}:6379"))
         .replace("36380:6379", &format!("{job_redis}:6379"))
@@ -713,8 +722,22 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         &root.join("observability"),
         &dir.path().join("observability"),
     );
+    copy_tree(&root.join("deploy/nginx"), &dir.path().join("deploy/nginx"));
 
     let (summary, progress) = ok(&looklook(dir.path(), &["up"]));
+    // The gateway: Debian's nginx with the generated config, answering
+    // its own health check and, with no service running, 502 in the
+    // services' shape.
+    let health = http_get(&format!("http://127.0.0.1:{gateway}/healthz"));
+    assert_eq!(health, (200, "ok".to_string()));
+    let down = http_get(&format!("http://127.0.0.1:{gateway}/order/v1/x"));
+    assert_eq!(
+        down,
+        (
+            502,
+            r#"{"code":502,"msg":"the service is unavailable, try again later"}"#.to_string()
+        )
+    );
     for db in ["usercenter", "travel", "order", "payment"] {
         assert!(
             progress.contains(&format!("init      mysql: database `looklook_{db}`")),
@@ -729,7 +752,7 @@ fn the_reference_stack_comes_up_natively_with_its_databases() {
         topics(kafka),
         ["looklook-log", "payment-update-paystatus-topic"]
     );
-    for service in ["job-redis", "kafka", "mysql", "redis"] {
+    for service in ["gateway", "job-redis", "kafka", "mysql", "redis"] {
         let line = summary.lines().find(|l| l.starts_with(service)).unwrap();
         assert!(line.contains("running   yes"), "{summary}");
     }
