@@ -241,6 +241,18 @@ pub enum GenCommand {
     /// own refusals answer in the `{code,msg}` shape. `looklook gen` writes
     /// it too.
     Gateway(GenGatewayArgs),
+    /// A Dockerfile per process, from looklook.toml's [docker] table.
+    ///
+    /// Two stages, built from the workspace root: cargo with its registry
+    /// and target in BuildKit cache mounts, then the binary and its etc/ on
+    /// a small base, run as a user. Also the root's .dockerignore.
+    Docker(GenGatewayArgs),
+    /// Kubernetes manifests, from looklook.toml's [kube] table.
+    ///
+    /// A kustomize base (per process a Deployment with probes, its config,
+    /// a Service, an autoscaler and a disruption budget; the gateway and its
+    /// Ingress) and dev and prod overlays. docs/DEPLOY.md has the rest.
+    Kube(GenGatewayArgs),
 }
 
 #[derive(Debug, Args)]

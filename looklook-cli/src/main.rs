@@ -11,6 +11,7 @@ use clap::Parser;
 
 use cli::{ApiCommand, Cli, Command, GenCommand};
 use looklook_gen::generate::GenError;
+use looklook_gen::generate::Part;
 
 fn main() -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -33,7 +34,9 @@ fn main() -> ExitCode {
             Some(GenCommand::Model(a)) => commands::gen_model::run(a),
             Some(GenCommand::Openapi(a)) => commands::gen_clients::openapi(a),
             Some(GenCommand::Ts(a)) => commands::gen_clients::ts(a),
-            Some(GenCommand::Gateway(a)) => commands::gen_all::gateway(a.manifest),
+            Some(GenCommand::Gateway(a)) => commands::gen_all::part(a.manifest, Part::Gateway),
+            Some(GenCommand::Docker(a)) => commands::gen_all::part(a.manifest, Part::Docker),
+            Some(GenCommand::Kube(a)) => commands::gen_all::part(a.manifest, Part::Kube),
             None => commands::gen_all::run(g.manifest),
         },
         Command::Up(a) => commands::infra::up(a),

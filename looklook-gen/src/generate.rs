@@ -46,8 +46,8 @@ pub enum GenError {
         "[gateway]: the API service `{0}` has no [[process]] with package `{0}-api` and a port to send its routes to"
     )]
     GatewayUpstream(String),
-    #[error("{} has no [gateway] table to write a config from", .0.display())]
-    NoGateway(PathBuf),
+    #[error("{} has no [{table}] table to generate from", .path.display())]
+    NoManifestTable { path: PathBuf, table: &'static str },
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -437,12 +437,47 @@ fn first_yaml(dir: &Path) -> Option<(String, String)> {
 
 /// `looklook gen gateway`: the gateway's nginx config alone.
 pub fn gen_gateway(manifest_path: &Path) -> Result<Report, GenError> {
+    gen_part(manifest_path, Part::Gateway)
+}
+
+/// One part of what `looklook gen` writes from the manifest alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `[gateway]`: the nginx config.
+    Gateway,
+    /// `[docker]`: a Dockerfile per process.
+    Docker,
+    /// `[kube]`: the Kubernetes manifests.
+    Kube,
+}
+
+impl Part {
+    fn table(self) -> &'static str {
+        match self {
+            Part::Gateway => "gateway",
+            Part::Docker => "docker",
+            Part::Kube => "kube",
+        }
+    }
+}
+
+/// `looklook gen gateway|docker|kube`: that part alone, formatted and
+/// written like the rest of `looklook gen`.
+pub fn gen_part(manifest_path: &Path, part: Part) -> Result<Report, GenError> {
     let (_, manifest) = looklook_manifest::load(manifest_path)?;
     let base = manifest_path.parent().unwrap_or(Path::new("."));
     let specs = api_specs(&manifest, base)?;
-    match gateway_plan(&manifest, base, &specs)? {
+    let planned = match part {
+        Part::Gateway => gateway_plan(&manifest, base, &specs)?,
+        Part::Docker => docker_plan(&manifest, base)?,
+        Part::Kube => kube_plan(&manifest, base, &specs)?,
+    };
+    match planned {
         Some((_, planned)) => Ok(writer::apply(&planned.plan, &planned.out_dir)?),
-        None => Err(GenError::NoGateway(manifest_path.to_path_buf())),
+        None => Err(GenError::NoManifestTable {
+            path: manifest_path.to_path_buf(),
+            table: part.table(),
+        }),
     }
 }
 
