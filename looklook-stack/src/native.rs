@@ -414,10 +414,7 @@ impl<'a> Native<'a> {
                 // 127.0.0.1, reaching the host's processes at 127.0.0.1.
                 let inside = recipe.container_port(def);
                 let conf_d = dir.join("conf.d");
-                fs::create_dir_all(&conf_d).map_err(|source| NativeError::Io {
-                    path: conf_d.clone(),
-                    source,
-                })?;
+                mkdir(&conf_d)?;
                 let mut found = false;
                 for bind in &def.binds {
                     let mut parts = bind.split(':');
@@ -446,10 +443,7 @@ impl<'a> Native<'a> {
                 }
                 // nginx makes its temp directories, but not their parent.
                 let temp_dir = dir.join("temp");
-                fs::create_dir_all(&temp_dir).map_err(|source| NativeError::Io {
-                    path: temp_dir.clone(),
-                    source,
-                })?;
+                mkdir(&temp_dir)?;
                 let temp = |what: &str| temp_dir.join(what).display().to_string();
                 let main = format!(
                     "# Written by looklook for a native nginx: the stack's conf.d files.\n\
@@ -821,6 +815,13 @@ fn write_private(path: &Path, text: &str) -> Result<(), NativeError> {
         .open(path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(io)
+}
+
+fn mkdir(path: &Path) -> Result<(), NativeError> {
+    fs::create_dir_all(path).map_err(|source| NativeError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<(), NativeError> {

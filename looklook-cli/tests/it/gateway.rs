@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::workspace;
+use crate::support::{run_tool, workspace};
 
 /// `nginx -t` on `conf` as a file of conf.d; nginx's verdict.
 fn nginx_test(conf: &Path) -> String {
@@ -51,16 +51,11 @@ fn nginx_accepts_the_generated_gateway_configs() {
     // A new project's, from the installed binary's `gen gateway`.
     let project = tempfile::tempdir().unwrap();
     let run = |args: &[&str], dir: &Path| {
-        let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_tool(
+            Command::new(env!("CARGO_BIN_EXE_looklook"))
+                .args(args)
+                .current_dir(dir),
+        )
     };
     run(&["new", "shop"], project.path());
     let dir = project.path().join("shop");
