@@ -46,7 +46,10 @@ fn service(spec: &Spec) -> String {
         .map(|(_, v)| format!(": {v}"))
         .unwrap_or_default();
     let _ = writeln!(out, "{GENERATED_HEADER}");
-    let intro = super::wrap(&format!("The client of {}{title}", spec.name), 76);
+    let intro: Vec<String> = super::wrap(&format!("The client of {}{title}", spec.name), 76)
+        .into_iter()
+        .map(|l| l.trim_start().to_string())
+        .collect();
     out.push_str(&doc(&intro, ""));
     let _ = writeln!(out, "import {{ BaseClient }} from './looklook.js';\n");
     for t in &spec.types {
