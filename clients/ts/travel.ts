@@ -17,6 +17,7 @@ export interface BusinessListResp {
 }
 
 export interface CommentListReq {
+  homestayId: number;
   lastId: number;
   pageSize: number;
 }
@@ -149,7 +150,7 @@ export class TravelClient extends BaseClient {
   }
 
   /**
-   * homestays picked for the front page
+   * you may like: the newest homestays on sale
    * `POST /travel/v1/homestay/guessList`
    */
   guessList(req: GuessListReq): Promise<GuessListResp> {
@@ -165,7 +166,7 @@ export class TravelClient extends BaseClient {
   }
 
   /**
-   * homestays on sale, page by page
+   * the front page's picks, page by page
    * `POST /travel/v1/homestay/homestayList`
    */
   homestayList(req: HomestayListReq): Promise<HomestayListResp> {
@@ -209,7 +210,7 @@ export class TravelClient extends BaseClient {
   }
 
   /**
-   * reviews, newest first, after lastId
+   * one homestay's reviews, newest first, after lastId
    * `POST /travel/v1/homestayComment/commentList`
    */
   commentList(req: CommentListReq): Promise<CommentListResp> {

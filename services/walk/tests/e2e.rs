@@ -761,6 +761,34 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         log.display()
     );
 
+    // One homestay's reviews, not every homestay's: the seed has two for
+    // the first, one for the third. The homestay is required.
+    let path = "/travel/v1/homestayComment/commentList";
+    let comments = async |body: serde_json::Value| gw.post("travel-api", path, &body, None).await;
+    let (status, first) = comments(json!({"homestayId": 1, "lastId": 0, "pageSize": 10}))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{first}");
+    let list = first["data"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{first}");
+    assert!(list.iter().all(|c| c["homestayId"] == 1), "{first}");
+    let (_, third) = comments(json!({"homestayId": 3, "lastId": 0, "pageSize": 10}))
+        .await
+        .unwrap();
+    assert_eq!(
+        third["data"]["list"].as_array().unwrap().len(),
+        1,
+        "{third}"
+    );
+    let (status, missing) = comments(json!({"lastId": 0, "pageSize": 10}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, missing["code"].as_i64()),
+        (400, Some(100002)),
+        "{missing}"
+    );
+
     // The gateway's own answers, in the services' {code,msg} shape: a
     // route no service owns, and a login flood from one address (the
     // burst passes, then 429). A request id sent is the one that comes

@@ -34,6 +34,8 @@ pub struct BusinessListResp {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CommentListReq {
+    #[serde(rename = "homestayId")]
+    pub homestay_id: i64,
     #[serde(rename = "lastId")]
     pub last_id: i64,
     #[serde(rename = "pageSize")]
@@ -42,6 +44,7 @@ pub struct CommentListReq {
 
 impl BindFields for CommentListReq {
     const FIELDS: &'static [Field] = &[
+        Field::json("homestayId", Kind::Int).range(Range::new().ge(1.0)),
         Field::json("lastId", Kind::Int).range(Range::new().ge(0.0)),
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
     ];

@@ -8,7 +8,7 @@ use looklook_runtime::http::{ApiResult, Bind, Envelope};
 use crate::svc::ServiceContext;
 use crate::types::{GuessListReq, GuessListResp};
 
-/// homestays picked for the front page
+/// you may like: the newest homestays on sale
 pub async fn guess_list(
     State(svc): State<ServiceContext>,
     ctx: RequestCtx,

@@ -8,7 +8,7 @@ use looklook_runtime::http::{ApiResult, Bind, Envelope};
 use crate::svc::ServiceContext;
 use crate::types::{HomestayListReq, HomestayListResp};
 
-/// homestays on sale, page by page
+/// the front page's picks, page by page
 pub async fn homestay_list(
     State(svc): State<ServiceContext>,
     ctx: RequestCtx,

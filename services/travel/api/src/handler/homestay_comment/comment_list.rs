@@ -8,7 +8,7 @@ use looklook_runtime::http::{ApiResult, Bind, Envelope};
 use crate::svc::ServiceContext;
 use crate::types::{CommentListReq, CommentListResp};
 
-/// reviews, newest first, after lastId
+/// one homestay's reviews, newest first, after lastId
 pub async fn comment_list(
     State(svc): State<ServiceContext>,
     ctx: RequestCtx,

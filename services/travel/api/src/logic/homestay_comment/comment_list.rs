@@ -1,6 +1,6 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! `POST /homestayComment/commentList`: guests' comments, newest first,
-//! after `lastId` (keyset paging), each with its author's name and
+//! `POST /homestayComment/commentList`: one homestay's comments, newest
+//! first, after `lastId` (keyset paging), each with its author's name and
 //! picture. `star` is the overall mark of the stored marks.
 
 use std::collections::HashMap;
@@ -9,6 +9,7 @@ use std::collections::hash_map::Entry;
 use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
 use travel_model::Filter;
+use travel_model::homestay_comment::HomestayCommentColumn as Col;
 
 use crate::logic::users::user;
 use crate::svc::ServiceContext;
@@ -22,7 +23,11 @@ pub async fn comment_list(
     let after = (req.last_id > 0).then_some(req.last_id);
     let rows = svc
         .comments
-        .find_page_by_id_desc(Filter::new(), after, req.page_size as u64)
+        .find_page_by_id_desc(
+            Filter::new().eq(Col::HomestayId, req.homestay_id),
+            after,
+            req.page_size as u64,
+        )
         .await?;
     // Each author once, however many comments they wrote.
     let mut authors = HashMap::new();
