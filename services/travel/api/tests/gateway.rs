@@ -150,24 +150,31 @@ async fn homestay_lists_and_detail_from_the_seed() {
     .await;
     assert_eq!(none["msg"], "this shop does not exist");
 
-    // Comments, newest first, with their authors and overall marks.
+    // One homestay's comments, newest first, with their authors and overall
+    // marks; another homestay's are not among them.
     let (_, comments) = post(
         "homestayComment/commentList",
-        json!({"lastId": 0, "pageSize": 2}),
+        json!({"homestayId": 5, "lastId": 0, "pageSize": 2}),
     )
     .await;
-    assert_eq!(ids(&comments), [4, 3], "{comments}");
+    assert_eq!(ids(&comments), [4], "{comments}");
     let first = &comments["data"]["list"][0];
     assert_eq!(
         (first["nickname"].as_str(), first["star"].as_f64()),
         (Some("Lin the host"), Some(5.0))
     );
-    let (_, older) = post(
+    let (_, newest) = post(
         "homestayComment/commentList",
-        json!({"lastId": 3, "pageSize": 10}),
+        json!({"homestayId": 1, "lastId": 0, "pageSize": 1}),
     )
     .await;
-    assert_eq!(ids(&older), [2, 1]);
+    assert_eq!(ids(&newest), [2], "{newest}");
+    let (_, older) = post(
+        "homestayComment/commentList",
+        json!({"homestayId": 1, "lastId": 2, "pageSize": 10}),
+    )
+    .await;
+    assert_eq!(ids(&older), [1]);
 }
 
 /// usercenter-rpc on the seeded users; its address.
