@@ -464,10 +464,14 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         String::from_utf8_lossy(&regen.stderr)
     );
     assert!(said.contains("hello/api:"), "{said}");
-    assert!(
-        said.contains("Done: 0 created, 0 updated, 0 extended,"),
+    // Every part unchanged: the crate, the OpenAPI documents, the client.
+    assert_eq!(
+        said.matches("Done: 0 created, 0 updated, 0 extended,").count(),
+        said.matches("Done: ").count(),
         "{said}"
     );
+    let merged = std::fs::read_to_string(dir.join("docs/api/openapi.yaml")).unwrap();
+    assert!(merged.contains("title: hello\n"), "{merged}");
     // The same dependency versions as this repository, so the build needs
     // no network (`--offline` below would refuse it).
     std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
