@@ -317,11 +317,11 @@ fn kube_plan(
     manifest: &looklook_manifest::Manifest,
     base: &Path,
     specs: &[apidsl::Spec],
+    packages: &[(String, PathBuf)],
 ) -> Result<Option<(String, Planned)>, GenError> {
     let Some(def) = &manifest.kube else {
         return Ok(None);
     };
-    let packages = package_dirs(base);
     let mut deployables = Vec::new();
     for process in &manifest.processes {
         if def.exclude.contains(process.name.get_ref()) {
@@ -361,12 +361,12 @@ fn kube_plan(
 fn docker_plan(
     manifest: &looklook_manifest::Manifest,
     base: &Path,
+    packages: &[(String, PathBuf)],
 ) -> Result<Option<(String, Planned)>, GenError> {
     let Some(def) = &manifest.docker else {
         return Ok(None);
     };
     let root = absolute(base)?;
-    let packages = package_dirs(&root);
     let images: Vec<_> = manifest
         .processes
         .iter()
@@ -389,6 +389,17 @@ fn docker_plan(
             plan: codegen::docker::plan(def, &images),
         },
     )))
+}
+
+/// The project's cargo packages, read once for the parts that need them.
+fn project_packages(
+    manifest: &looklook_manifest::Manifest,
+    base: &Path,
+) -> Result<Vec<(String, PathBuf)>, GenError> {
+    if manifest.kube.is_none() && manifest.docker.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(package_dirs(&absolute(base)?))
 }
 
 /// Every cargo package under `root` (not in `target/`, `vendor/` or a
@@ -469,8 +480,8 @@ pub fn gen_part(manifest_path: &Path, part: Part) -> Result<Report, GenError> {
     let specs = api_specs(&manifest, base)?;
     let planned = match part {
         Part::Gateway => gateway_plan(&manifest, base, &specs)?,
-        Part::Docker => docker_plan(&manifest, base)?,
-        Part::Kube => kube_plan(&manifest, base, &specs)?,
+        Part::Docker => docker_plan(&manifest, base, &project_packages(&manifest, base)?)?,
+        Part::Kube => kube_plan(&manifest, base, &specs, &project_packages(&manifest, base)?)?,
     };
     match planned {
         Some((_, planned)) => Ok(writer::apply(&planned.plan, &planned.out_dir)?),
@@ -702,8 +713,9 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     let specs = api_specs(&manifest, base)?;
     planned.extend(client_plans(&manifest, base, &specs)?);
     planned.extend(gateway_plan(&manifest, base, &specs)?);
-    planned.extend(kube_plan(&manifest, base, &specs)?);
-    planned.extend(docker_plan(&manifest, base)?);
+    let packages = project_packages(&manifest, base)?;
+    planned.extend(kube_plan(&manifest, base, &specs, &packages)?);
+    planned.extend(docker_plan(&manifest, base, &packages)?);
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;

@@ -34,7 +34,16 @@ fn both_overlays_render_and_every_object_validates_strictly() {
         assert!(!rendered.contains("name: wechat-sandbox"), "{overlay}");
         assert_eq!(rendered.matches("clusterIP: None").count(), 4, "{overlay}");
         assert!(rendered.contains("kind: Ingress"), "{overlay}");
-        assert!(!rendered.contains("horizontalpodautoscaler/mqueue-scheduler"));
+        // Autoscalers for the others, none for the scheduler.
+        assert!(
+            rendered.contains("kind: HorizontalPodAutoscaler\nmetadata:\n  name: mqueue-job\n"),
+            "{overlay}"
+        );
+        assert!(
+            !rendered
+                .contains("kind: HorizontalPodAutoscaler\nmetadata:\n  name: mqueue-scheduler\n"),
+            "{overlay}"
+        );
         let file = dir.path().join(format!("{overlay}.yaml"));
         std::fs::write(&file, &rendered).unwrap();
         let said = run(Command::new("kubernetes-validate")

@@ -36,6 +36,20 @@ pub struct FieldDef {
     pub doc: Vec<String>,
 }
 
+impl FieldDef {
+    /// Whether the field is a Rust `Option`: a pointer, or optional with no
+    /// default (absent is `None`). Every generator reads this one rule.
+    pub fn is_option(&self) -> bool {
+        matches!(self.ty, Ty::Pointer(_)) || (self.opts.optional && self.opts.default.is_none())
+    }
+
+    /// Whether the field is sent as `null` when empty: an `Option` that is
+    /// not skipped (`omitempty`).
+    pub fn sends_null(&self) -> bool {
+        self.is_option() && !self.opts.omitempty
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source {
     Json,

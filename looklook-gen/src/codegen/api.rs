@@ -371,7 +371,7 @@ fn field_def(f: &FieldDef) -> TokenStream {
         };
     }
     // Optional without a default: absent is `None`. A pointer is optional too.
-    let is_option = matches!(f.ty, Ty::Pointer(_)) || (f.opts.optional && f.opts.default.is_none());
+    let is_option = f.is_option();
     let base = rust_type(&f.ty);
     let ty = if is_option && !matches!(f.ty, Ty::Pointer(_)) {
         quote!(Option<#base>)

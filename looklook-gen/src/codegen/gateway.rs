@@ -113,9 +113,9 @@ pub fn nginx(def: &GatewayDef, upstreams: &[Upstream]) -> String {
             def.burst
         );
     }
+    // A limited route already has a location of its own.
+    let own: Vec<&String> = limited.iter().map(|(location, _)| location).collect();
     for up in upstreams {
-        // A limited route already has a location of its own.
-        let own: Vec<&String> = limited.iter().map(|(location, _)| location).collect();
         for location in locations(up.spec).iter().filter(|l| !own.contains(l)) {
             let _ = writeln!(
                 out,

@@ -662,8 +662,7 @@ fn field_schema(f: &FieldDef, names: &TypeNames) -> Schema {
     }
     s.default = f.opts.default.as_deref().map(scalar);
     // An `Option` that is not skipped when empty is sent as `null`.
-    let is_option = matches!(f.ty, Ty::Pointer(_)) || (f.opts.optional && f.opts.default.is_none());
-    if is_option && !f.opts.omitempty {
+    if f.sends_null() {
         let description = s.description.take();
         let mut s = s.nullable();
         s.description = description;

@@ -109,8 +109,7 @@ fn member(f: &FieldDef) -> String {
             .collect::<Vec<_>>()
             .join(" | ")
     };
-    let is_option = matches!(f.ty, Ty::Pointer(_)) || (f.opts.optional && f.opts.default.is_none());
-    if is_option && !f.opts.omitempty {
+    if f.sends_null() {
         ty = format!("{ty} | null");
     }
     format!("{}{optional}: {ty}", property(&f.key))
@@ -237,13 +236,11 @@ fn method(spec: &Spec, group: &Group, route: &RouteDef) -> String {
             format!("{{ {} }}", keys.join(", "))
         }
     };
-    let json = fields.iter().filter(|f| f.source == Source::Json).count();
-    let body = match (&route.request, json == fields.len()) {
-        (None, _) => "undefined".to_string(),
+    let body = match json_body(route, &fields) {
+        Body::None => "undefined".to_string(),
         // Every field goes in the body: send the request as it is.
-        (Some(_), true) => "req".to_string(),
-        (Some(_), false) if json == 0 => "undefined".to_string(),
-        (Some(_), false) => pick(Source::Json),
+        Body::Whole(_) => "req".to_string(),
+        Body::Fields(_) => pick(Source::Json),
     };
     let args = [
         format!("'{}'", route.method.to_uppercase()),
@@ -275,6 +272,29 @@ fn data_type(route: &RouteDef) -> String {
     }
 }
 
+/// What a route sends as its JSON body.
+enum Body<'a> {
+    /// No request, or no `json` field in it.
+    None,
+    /// The whole request type: every field is a `json` one.
+    Whole(&'a str),
+    /// Some of its fields; the rest go in the path, query or headers.
+    Fields(Vec<&'a FieldDef>),
+}
+
+fn json_body<'a>(route: &'a RouteDef, fields: &[&'a FieldDef]) -> Body<'a> {
+    let json: Vec<&FieldDef> = fields
+        .iter()
+        .copied()
+        .filter(|f| f.source == Source::Json)
+        .collect();
+    match &route.request {
+        Some(name) if json.len() == fields.len() => Body::Whole(name),
+        Some(_) if !json.is_empty() => Body::Fields(json),
+        _ => Body::None,
+    }
+}
+
 /// `Routes`: each route's method, OpenAPI path, JSON body and data types.
 fn routes(spec: &Spec) -> String {
     let mut out = String::from(
@@ -282,17 +302,16 @@ fn routes(spec: &Spec) -> String {
     );
     for (group, route) in spec.routes() {
         let fields = spec.request_fields(route);
-        let json: Vec<&&FieldDef> = fields.iter().filter(|f| f.source == Source::Json).collect();
-        let body = match &route.request {
-            Some(r) if json.len() == fields.len() => r.clone(),
-            Some(_) if !json.is_empty() => format!(
+        let body = match json_body(route, &fields) {
+            Body::Whole(name) => name.to_string(),
+            Body::Fields(json) => format!(
                 "{{ {} }}",
                 json.iter()
                     .map(|f| member(f))
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
-            _ => "never".into(),
+            Body::None => "never".into(),
         };
         let _ = writeln!(
             out,
