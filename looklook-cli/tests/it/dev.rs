@@ -466,7 +466,8 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     assert!(said.contains("hello/api:"), "{said}");
     // Every part unchanged: the crate, the OpenAPI documents, the client.
     assert_eq!(
-        said.matches("Done: 0 created, 0 updated, 0 extended,").count(),
+        said.matches("Done: 0 created, 0 updated, 0 extended,")
+            .count(),
         said.matches("Done: ").count(),
         "{said}"
     );
