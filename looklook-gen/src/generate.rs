@@ -476,7 +476,7 @@ impl Part {
 /// written like the rest of `looklook gen`.
 pub fn gen_part(manifest_path: &Path, part: Part) -> Result<Report, GenError> {
     let (_, manifest) = looklook_manifest::load(manifest_path)?;
-    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let base = manifest_dir(manifest_path);
     let specs = api_specs(&manifest, base)?;
     let planned = match part {
         Part::Gateway => gateway_plan(&manifest, base, &specs)?,
@@ -653,7 +653,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     if manifest.services.is_empty() {
         return Err(GenError::NoServices(manifest_path.to_path_buf()));
     }
-    let base = manifest_path.parent().unwrap_or(Path::new("."));
+    let base = manifest_dir(manifest_path);
     let path = |p: &Option<String>| p.as_ref().map(|p| base.join(p));
     // Found once for every crate; a vendored copy is written only once
     // every crate has been generated.
@@ -740,6 +740,15 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
         first.notes.push(e.to_string());
     }
     Ok(reports)
+}
+
+/// The directory a manifest's paths are relative to: its own, `.` for a
+/// bare file name (`--manifest looklook.toml`).
+fn manifest_dir(manifest_path: &Path) -> &Path {
+    match manifest_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 /// A crate name from a definition file's name: `user_center.proto` →

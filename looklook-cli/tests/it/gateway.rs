@@ -65,7 +65,9 @@ fn nginx_accepts_the_generated_gateway_configs() {
         format!("{manifest}\n[gateway]\nconfig = \"gateway.conf\"\nhost = \"127.0.0.1\"\nlimit = [\"shop/hello\"]\n"),
     )
     .unwrap();
-    run(&["gen", "gateway"], &dir);
+    // The manifest named as a bare file name, as a user types it.
+    run(&["gen", "gateway", "--manifest", "looklook.toml"], &dir);
+    run(&["gen", "--manifest", "looklook.toml"], &dir);
     let conf = dir.join("gateway.conf");
     assert!(
         std::fs::read_to_string(&conf)
