@@ -503,6 +503,10 @@ pub struct HttpLimits {
     /// Milliseconds requests in flight get to finish after SIGTERM.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: u64,
+    /// CPU use, in permille, over which requests that would queue are
+    /// shed (503) instead: adaptive load shedding. 0 turns it off.
+    #[serde(default = "default_cpu_threshold")]
+    pub cpu_threshold: u64,
 }
 
 impl Default for HttpLimits {
@@ -514,8 +518,14 @@ impl Default for HttpLimits {
             max_string_bytes: default_max_string_bytes(),
             read_header_timeout: default_read_header_timeout(),
             shutdown_timeout: default_shutdown_timeout(),
+            cpu_threshold: default_cpu_threshold(),
         }
     }
+}
+
+/// go-zero's `CpuThreshold`: 90 %.
+pub(crate) fn default_cpu_threshold() -> u64 {
+    900
 }
 
 fn default_timeout() -> u64 {

@@ -16,7 +16,16 @@ pub struct RequestCtx {
     /// services this one calls.
     pub(crate) traceparent: Option<axum::http::HeaderValue>,
     pub claims: Option<jwt::Claims>,
+    /// When the caller stops waiting: the server's `Timeout`, or the
+    /// deadline the calling service passed on. Calls made with this context
+    /// carry what is left of it.
+    pub(crate) deadline: Option<Deadline>,
 }
+
+/// The instant by which a request must be answered; a request extension,
+/// set by the server that received it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline(pub std::time::Instant);
 
 impl RequestCtx {
     /// A context for work that did not come in over HTTP (a gRPC call, a job).
@@ -25,7 +34,20 @@ impl RequestCtx {
             request_id: axum::http::HeaderValue::from_str(id).ok(),
             traceparent: None,
             claims: None,
+            deadline: None,
         }
+    }
+
+    /// The same context, to be done by `deadline`.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(Deadline(deadline));
+        self
+    }
+
+    /// When the caller stops waiting, if it said: a logic with slow work to
+    /// do can check what is left before starting it.
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.deadline.map(|d| d.0)
     }
 
     /// The same context, continuing the trace `traceparent`.

@@ -9,6 +9,8 @@
 //! - `kafka` (feature `kafka`): JSON messages published and consumed at least
 //!   once.
 //! - `rpc` (feature `rpc`): gRPC server bootstrap, health, reflection, clients.
+//! - [`resilience`]: the adaptive breaker and load shedder every server and
+//!   client runs.
 //! - [`telemetry`]: logging and Prometheus metrics.
 //! - [`trace`]: spans per request and call, sent over OTLP (to Jaeger).
 //! - [`shutdown`]: the signal every server and worker stops on.
@@ -23,6 +25,7 @@ pub mod http;
 pub mod kafka;
 #[cfg(feature = "model")]
 pub mod model;
+pub mod resilience;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod shutdown;

@@ -89,7 +89,7 @@ use shop_rpc::pb::shop::v1::{CreateOrderReq, GetOrderReq, order::Line};
 
 #[tokio::main]
 async fn main() {
-    let conf = RpcClientConf { endpoints: std::env::args().skip(1).collect(), timeout: 2000, key: None };
+    let conf = RpcClientConf { endpoints: std::env::args().skip(1).collect(), ..RpcClientConf::new("unused") };
     let orders = OrderServiceClient::new(&conf).unwrap();
     let probe = HealthProbeClient::new(&conf).unwrap();
     let ctx = RequestCtx::with_request_id("req-7").with_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");

@@ -56,6 +56,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
             request_id: parts.headers.get(server::REQUEST_ID).cloned(),
             traceparent: parts.headers.get("traceparent").cloned(),
             claims: parts.extensions.get::<jwt::Claims>().cloned(),
+            deadline: parts.extensions.get().copied(),
         })
     }
 }

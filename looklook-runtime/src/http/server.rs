@@ -1,5 +1,6 @@
 //! Server bootstrap: one call turns a router into a running service with
-//! request ids, access logs, Prometheus metrics, `/healthz` and graceful
+//! request ids, access logs, Prometheus metrics, `/healthz`, go-zero's
+//! guards (`MaxConns`, adaptive load shedding, `Timeout`) and graceful
 //! shutdown on SIGINT or SIGTERM.
 
 use std::convert::Infallible;
@@ -24,6 +25,8 @@ use tower::{Layer, Service};
 
 use crate::codes;
 use crate::config::{HttpLimits, RestConf};
+use crate::ctx::Deadline;
+use crate::resilience::Shedder;
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
 use opentelemetry::KeyValue;
@@ -37,8 +40,8 @@ pub fn app(router: Router) -> Router {
     app_with(router, &HttpLimits::default())
 }
 
-/// [`app`] with the given limits: `MaxConns`, `Timeout` and `MaxBytes`
-/// (the two connection limits belong to [`serve_with`]).
+/// [`app`] with the given limits: `MaxConns`, `CpuThreshold`, `Timeout`
+/// and `MaxBytes` (the two connection limits belong to [`serve_with`]).
 pub fn app_with(router: Router, limits: &HttpLimits) -> Router {
     telemetry::prometheus();
     super::bind::set_max_string_bytes(limits.max_string_bytes);
@@ -53,35 +56,75 @@ pub fn app_with(router: Router, limits: &HttpLimits) -> Router {
                 in_flight: AtomicUsize::new(0),
                 max: limits.max_conns,
                 timeout: (limits.timeout > 0).then(|| Duration::from_millis(limits.timeout)),
+                shedder: (limits.cpu_threshold > 0).then(|| Shedder::new(limits.cpu_threshold)),
+                gauge: metrics::gauge!("http_server_requests_in_flight"),
+                shed: metrics::counter!("shed_total", "server" => "http"),
             }),
         })
         .layer(body_limit)
 }
 
 /// What every route of a service shares: the requests in flight, against
-/// `MaxConns`, and `Timeout`.
+/// `MaxConns`, the load shedder and `Timeout`.
 struct Guard {
     in_flight: AtomicUsize,
     max: usize,
     timeout: Option<Duration>,
+    shedder: Option<Arc<Shedder>>,
+    gauge: metrics::Gauge,
+    shed: metrics::Counter,
+}
+
+/// Why a request was not let in.
+enum Refused {
+    MaxConns,
+    Shed,
 }
 
 impl Guard {
-    /// Count a request in, unless `MaxConns` are in flight already.
-    fn enter(self: &Arc<Self>) -> Option<InFlight> {
+    /// Count a request in, unless `MaxConns` are in flight already or the
+    /// shedder refuses it.
+    fn enter(self: &Arc<Self>) -> Result<InFlight, Refused> {
         let before = self.in_flight.fetch_add(1, Ordering::Relaxed);
-        let admitted = InFlight(self.clone());
-        (self.max == 0 || before < self.max).then_some(admitted)
+        self.gauge.increment(1.0);
+        let mut admitted = InFlight {
+            guard: self.clone(),
+            shed: None,
+        };
+        if self.max != 0 && before >= self.max {
+            return Err(Refused::MaxConns);
+        }
+        if let Some(shedder) = &self.shedder {
+            admitted.shed = Some(shedder.allow().ok_or_else(|| {
+                self.shed.increment(1);
+                Refused::Shed
+            })?);
+        }
+        Ok(admitted)
     }
 }
 
 /// One request in flight; counted out when dropped, also when the client
 /// goes away mid-request.
-struct InFlight(Arc<Guard>);
+struct InFlight {
+    guard: Arc<Guard>,
+    shed: Option<crate::resilience::Pass>,
+}
+
+impl InFlight {
+    /// The request was answered with `status`: tell the shedder whether
+    /// it was served (a 503 teaches it nothing about capacity).
+    fn done(mut self, status: StatusCode) {
+        if let Some(pass) = self.shed.take() {
+            pass.done(status != StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.guard.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.guard.gauge.decrement(1.0);
     }
 }
 
@@ -186,14 +229,23 @@ where
         if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT, tp);
         }
-        // Over `MaxConns`: refused before the handler runs.
+        // Over `MaxConns`, or shed: refused before the handler runs.
         let admitted = self.guard.enter();
         let timeout = self.guard.timeout;
-        let response = admitted.is_some().then(|| self.inner.call(req));
+        if let Some(limit) = timeout {
+            // The handler's `RequestCtx` passes what is left of it on.
+            req.extensions_mut().insert(Deadline(start + limit));
+        }
+        let response = admitted.as_ref().ok().map(|_| self.inner.call(req));
         let cache = self.metrics.clone();
         Box::pin(async move {
             let mut resp = match (response, timeout) {
-                (None, _) => unavailable("too many requests in flight, please try again later"),
+                (None, _) => match admitted {
+                    Err(Refused::Shed) => {
+                        unavailable("the service is overloaded, please try again later")
+                    }
+                    _ => unavailable("too many requests in flight, please try again later"),
+                },
                 (Some(response), None) => response.await?,
                 (Some(response), Some(limit)) => {
                     match tokio::time::timeout(limit, response).await {
@@ -202,7 +254,9 @@ where
                     }
                 }
             };
-            drop(admitted);
+            if let Ok(admitted) = admitted {
+                admitted.done(resp.status());
+            }
             let secs = start.elapsed().as_secs_f64();
             let status = resp.status().as_u16();
             let route = route.as_ref().map_or("unmatched", |r| r.as_str());
@@ -399,6 +453,7 @@ mod tests {
             max_string_bytes: crate::http::DEFAULT_MAX_STRING_BYTES,
             read_header_timeout: 300,
             shutdown_timeout: 300,
+            cpu_threshold: 900,
         }
     }
 

@@ -16,9 +16,8 @@ async fn homestay_detail_in_cents_and_nothing_for_a_missing_one() {
     .await;
     let addr = looklook_testkit::travel_rpc(db, &empty_cache(9)).await;
     let client = TravelClient::new(&RpcClientConf {
-        endpoints: vec![addr],
         timeout: 10_000,
-        key: None,
+        ..RpcClientConf::new(addr)
     })
     .unwrap();
     let ctx = RequestCtx::default();

@@ -22,9 +22,8 @@ async fn start() -> (UsercenterClient, String) {
     let db = fresh_database("looklook_t_usercenter", &["usercenter/usercenter.sql"]).await;
     let addr = looklook_testkit::usercenter_rpc(db.clone(), &empty_cache(7), SECRET).await;
     let client = UsercenterClient::new(&RpcClientConf {
-        endpoints: vec![addr],
         timeout: 10_000,
-        key: None,
+        ..RpcClientConf::new(addr)
     })
     .unwrap();
     (client, db)

@@ -8,9 +8,19 @@
 //!   turns it back into the same [`Error`], so an API service answers with
 //!   the same `{code,msg}`.
 //! - Calls carry the caller's request id and W3C `traceparent` in metadata.
-//! - [`channel`] builds a client channel from config: several endpoints are
-//!   load-balanced, connections are made lazily (a caller may start before
-//!   the service it calls), and every call has a deadline.
+//! - [`channel`] builds a client transport from config: endpoints balanced
+//!   by latency, a breaker per method, connections made lazily (a caller
+//!   may start before the service it calls), and a deadline on every call
+//!   ([`transport`]).
+//! - The server guards every call as zrpc does: adaptive load shedding
+//!   (`CpuThreshold`), `Timeout` and `MethodTimeouts`, bounded by the
+//!   deadline the caller sent, which the logic sees in its `RequestCtx`.
+
+#[cfg(test)]
+mod resilience_tests;
+mod transport;
+
+pub use transport::Transport;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -28,14 +38,15 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::channel::Change;
+use tonic::transport::Endpoint;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
+use tower::discover::Change;
 use tower::{Layer, Service};
 
 use crate::config::{Mode, ServiceConf};
-use crate::ctx::RequestCtx;
+use crate::ctx::{Deadline, RequestCtx};
+use crate::resilience::{Pass, Shedder};
 use crate::telemetry::{self, MetricCache};
 use crate::trace::ServerSpan;
 use crate::{Error, codes};
@@ -66,9 +77,18 @@ pub struct RpcServerConf {
     pub service: ServiceConf,
     /// `host:port`, such as `0.0.0.0:9000`.
     pub listen_on: String,
-    /// Per-call time limit in milliseconds; none when 0.
+    /// Per-call time limit in milliseconds; none when 0. A caller's
+    /// shorter deadline wins.
     #[serde(default)]
     pub timeout: u64,
+    /// Time limits of single methods, over `Timeout`: a slow report need
+    /// not raise every method's limit.
+    #[serde(default)]
+    pub method_timeouts: Vec<MethodTimeout>,
+    /// CPU use, in permille, over which calls that would queue are shed
+    /// (`Unavailable`) instead: adaptive load shedding. 0 turns it off.
+    #[serde(default = "crate::config::default_cpu_threshold")]
+    pub cpu_threshold: u64,
     /// Milliseconds calls in flight get to finish after SIGTERM.
     #[serde(default = "crate::config::default_shutdown_timeout")]
     pub shutdown_timeout: u64,
@@ -77,6 +97,35 @@ pub struct RpcServerConf {
     /// call. Outside dev mode a weak or committed key stops the start.
     #[serde(default)]
     pub caller_key: Option<String>,
+}
+
+/// One method's time limit (zrpc's `MethodTimeouts` entry).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MethodTimeout {
+    /// The method's full name: `/package.Service/Method`.
+    pub full_method: String,
+    /// Milliseconds.
+    pub timeout: u64,
+}
+
+/// The guards of a client, each on by default (zrpc's `Middlewares`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientMiddlewares {
+    /// A breaker per method: a failing method is refused at once.
+    #[serde(default = "yes")]
+    pub breaker: bool,
+}
+
+impl Default for ClientMiddlewares {
+    fn default() -> Self {
+        ClientMiddlewares { breaker: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How to reach a gRPC service.
@@ -91,6 +140,9 @@ pub struct RpcClientConf {
     /// The called service's `CallerKey`, sent with every call.
     #[serde(default)]
     pub key: Option<String>,
+    /// Which guards the client runs.
+    #[serde(default)]
+    pub middlewares: ClientMiddlewares,
 }
 
 fn default_client_timeout() -> u64 {
@@ -105,6 +157,8 @@ impl RpcServerConf {
             service: ServiceConf::new(name),
             listen_on: listen_on.into(),
             timeout: 0,
+            method_timeouts: Vec::new(),
+            cpu_threshold: crate::config::default_cpu_threshold(),
             shutdown_timeout: crate::config::default_shutdown_timeout(),
             caller_key: None,
         }
@@ -118,6 +172,7 @@ impl RpcClientConf {
             endpoints: vec![endpoint.into()],
             timeout: default_client_timeout(),
             key: None,
+            middlewares: ClientMiddlewares::default(),
         }
     }
 }
@@ -180,10 +235,7 @@ pub async fn serve_with_shutdown(
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?);
     }
-    let mut builder = tonic::transport::Server::builder();
-    if conf.timeout > 0 {
-        builder = builder.timeout(Duration::from_millis(conf.timeout));
-    }
+    let builder = tonic::transport::Server::builder();
     // Once `shutdown` resolves, calls in flight get `ShutdownTimeout`.
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     let callers = CallerCheckLayer(
@@ -195,6 +247,7 @@ pub async fn serve_with_shutdown(
     let server = builder
         .layer(callers)
         .layer(ObserveLayer::default())
+        .layer(GuardLayer::new(conf))
         .add_routes(routes)
         // No Nagle delay on small replies, as tonic's own `serve` does.
         .serve_with_incoming_shutdown(
@@ -225,17 +278,24 @@ pub async fn serve_with_shutdown(
 pub fn ctx<T>(request: &Request<T>) -> RequestCtx {
     let get = |key: &str| request.metadata().get(key).and_then(|v| v.to_str().ok());
     let id = get(REQUEST_ID_KEY).map_or_else(|| uuid::Uuid::new_v4().to_string(), String::from);
-    let ctx = RequestCtx::with_request_id(&id);
+    let mut ctx = RequestCtx::with_request_id(&id);
+    ctx.deadline = request.extensions().get::<Deadline>().copied();
     match get(TRACEPARENT_KEY) {
         Some(tp) => ctx.with_traceparent(tp),
         None => ctx,
     }
 }
 
-/// A request carrying the caller's request id and trace context, for a
-/// client call.
+/// A request carrying the caller's request id, trace context and what is
+/// left of its deadline, for a unary client call.
 pub fn request<T>(ctx: &RequestCtx, message: T) -> Request<T> {
     let mut r = Request::new(message);
+    r.extensions_mut().insert(transport::Unary);
+    if let Some(deadline) = ctx.deadline() {
+        // Past it already: the call fails at once rather than being sent.
+        let left = deadline.saturating_duration_since(Instant::now());
+        r.set_timeout(left.max(Duration::from_micros(1)));
+    }
     let pass = [
         (REQUEST_ID_KEY, Some(ctx.request_id())),
         (TRACEPARENT_KEY, ctx.traceparent()),
@@ -248,9 +308,9 @@ pub fn request<T>(ctx: &RequestCtx, message: T) -> Request<T> {
     r
 }
 
-/// What generated clients call through: the channel, with the caller key
-/// added to every call.
-pub type Client = InterceptedService<Channel, AddCallerKey>;
+/// What generated clients call through: the transport, with the caller
+/// key added to every call.
+pub type Client = InterceptedService<Transport, AddCallerKey>;
 
 /// A generated client's transport for `conf`: [`channel`], sending
 /// `conf.key` with every call.
@@ -299,12 +359,12 @@ fn system_lookup() -> Lookup {
     Arc::new(|name| Box::pin(async move { Ok(tokio::net::lookup_host(name).await?.collect()) }))
 }
 
-/// A client channel for `conf`: lazy, with a deadline on every call, and
-/// balanced when there are several endpoints. An endpoint given by name
+/// A client transport for `conf` ([`Transport`]): lazy, balanced over
+/// every endpoint, with a deadline on every call. An endpoint given by name
 /// (`usercenter-rpc:50051`) is looked up now and every [`RESOLVE_EVERY`],
 /// and calls are balanced over every address it has: a headless Service
 /// gives one a pod. Addresses are used as given.
-pub fn channel(conf: &RpcClientConf) -> Result<Channel, Error> {
+pub fn channel(conf: &RpcClientConf) -> Result<Transport, Error> {
     channel_with(conf, system_lookup(), RESOLVE_EVERY)
 }
 
@@ -313,7 +373,7 @@ pub fn channel_with(
     conf: &RpcClientConf,
     lookup: Lookup,
     every: Duration,
-) -> Result<Channel, Error> {
+) -> Result<Transport, Error> {
     let timeout = Duration::from_millis(conf.timeout);
     let bad = |e: &str, err: String| {
         Error::internal(
@@ -340,26 +400,27 @@ pub fn channel_with(
             _ => fixed.push(ep),
         }
     }
-    if names.is_empty() {
-        return match fixed.len() {
-            0 => Err(Error::internal(
-                codes::SERVER_COMMON_ERROR,
-                anyhow::anyhow!("no endpoints configured"),
-            )),
-            1 => Ok(fixed.remove(0).connect_lazy()),
-            _ => Ok(Channel::balance_list(fixed.into_iter())),
-        };
+    if fixed.is_empty() && names.is_empty() {
+        return Err(Error::internal(
+            codes::SERVER_COMMON_ERROR,
+            anyhow::anyhow!("no endpoints configured"),
+        ));
     }
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
         Error::internal(
             codes::SERVER_COMMON_ERROR,
-            anyhow::anyhow!("a client of named endpoints is made inside the async runtime"),
+            anyhow::anyhow!("an RPC client is made inside the async runtime"),
         )
     })?;
-    let (channel, changes) = Channel::balance_channel::<String>(64);
+    let (changes, announced) = tokio::sync::mpsc::channel(64);
+    let transport = Transport::new(announced, conf.middlewares.breaker, timeout);
     for ep in fixed {
         let key = ep.uri().to_string();
-        let _ = changes.try_send(Change::Insert(key, ep));
+        let _ = changes.try_send(Change::Insert(key, ep.connect_lazy()));
+    }
+    if names.is_empty() {
+        // Nothing to follow: the balancer keeps what it was given.
+        return Ok(transport);
     }
     runtime.spawn(async move {
         let mut known: std::collections::BTreeSet<String> = Default::default();
@@ -395,7 +456,12 @@ pub fn channel_with(
                         continue;
                     };
                     known.insert(key.clone());
-                    if changes.send(Change::Insert(key.clone(), ep)).await.is_err() {
+                    let channel = ep.connect_lazy();
+                    if changes
+                        .send(Change::Insert(key.clone(), channel))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -407,7 +473,155 @@ pub fn channel_with(
             }
         }
     });
-    Ok(channel)
+    Ok(transport)
+}
+
+/// What every call goes through before the logic, as zrpc's server
+/// interceptors: the load shedder, then the time limit (the method's,
+/// else the server's `Timeout`, shortened by the caller's deadline). The
+/// deadline is put in the request, where [`ctx`] finds it.
+#[derive(Clone)]
+struct GuardLayer {
+    shedder: Option<Arc<Shedder>>,
+    timeout: Option<Duration>,
+    method_timeouts: Arc<std::collections::HashMap<String, Duration>>,
+    shed: metrics::Counter,
+}
+
+impl GuardLayer {
+    fn new(conf: &RpcServerConf) -> Self {
+        GuardLayer {
+            shedder: (conf.cpu_threshold > 0).then(|| Shedder::new(conf.cpu_threshold)),
+            timeout: (conf.timeout > 0).then(|| Duration::from_millis(conf.timeout)),
+            method_timeouts: Arc::new(
+                conf.method_timeouts
+                    .iter()
+                    .map(|m| (m.full_method.clone(), Duration::from_millis(m.timeout)))
+                    .collect(),
+            ),
+            shed: metrics::counter!("shed_total", "server" => "grpc"),
+        }
+    }
+}
+
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Guard<S> {
+    inner: S,
+    layer: GuardLayer,
+}
+
+impl<S, B, R> Service<axum::http::Request<B>> for Guard<S>
+where
+    S: Service<axum::http::Request<B>, Response = axum::http::Response<R>, Error = Infallible>,
+    R: Default,
+{
+    type Response = S::Response;
+    type Error = Infallible;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        let pass = match &self.layer.shedder {
+            None => None,
+            Some(shedder) => match shedder.allow() {
+                Some(pass) => Some(pass),
+                None => {
+                    self.layer.shed.increment(1);
+                    let status = Status::unavailable("the service is overloaded, try again later");
+                    return GuardFuture::answered(status);
+                }
+            },
+        };
+        let own = match self.layer.method_timeouts.get(req.uri().path()) {
+            Some(limit) => Some(*limit),
+            None => self.layer.timeout,
+        };
+        let limit = match (own, transport::grpc_timeout(&req)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
+        if let Some(at) = deadline {
+            req.extensions_mut().insert(Deadline(at.into_std()));
+        }
+        GuardFuture {
+            inner: Some(self.inner.call(req)),
+            sleep: deadline.map(tokio::time::sleep_until),
+            pass,
+            answer: None,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The call, racing its deadline.
+    struct GuardFuture<F> {
+        #[pin]
+        inner: Option<F>,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
+        pass: Option<Pass>,
+        answer: Option<Status>,
+    }
+}
+
+impl<F> GuardFuture<F> {
+    /// A call answered without the logic: shed.
+    fn answered(status: Status) -> Self {
+        GuardFuture {
+            inner: None,
+            sleep: None,
+            pass: None,
+            answer: Some(status),
+        }
+    }
+}
+
+impl<F, R> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<axum::http::Response<R>, Infallible>>,
+    R: Default,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(status) = this.answer.take() {
+            return Poll::Ready(Ok(status.into_http()));
+        }
+        if let Some(inner) = this.inner.as_mut().as_pin_mut()
+            && let Poll::Ready(Ok(resp)) = inner.poll(cx)
+        {
+            if let Some(pass) = this.pass.take() {
+                pass.done(true);
+            }
+            return Poll::Ready(Ok(resp));
+        }
+        if let Some(sleep) = this.sleep.as_pin_mut()
+            && sleep.poll(cx).is_ready()
+        {
+            // The logic's future is dropped here: its work stops at its
+            // next await.
+            this.inner.set(None);
+            let status = Status::deadline_exceeded("the call took longer than its deadline");
+            return Poll::Ready(Ok(status.into_http()));
+        }
+        Poll::Pending
+    }
 }
 
 /// A business error leaves the server with its code in the metadata; an
@@ -828,18 +1042,33 @@ mod tests {
         };
         let every = Duration::from_millis(100);
         let channel = channel_with(&RpcClientConf::new("pods.test:50051"), lookup, every).unwrap();
-        let mut health = HealthClient::new(channel);
+        let health = HealthClient::new(channel);
         // Who answered: only the server that reports a name serves it.
-        let mut tally = async |rounds: usize| {
-            let mut seen = std::collections::BTreeMap::new();
-            for _ in 0..rounds {
-                for name in ["a", "b", "c"] {
-                    let asked = HealthCheckRequest {
-                        service: name.into(),
-                    };
-                    if health.check(asked).await.is_ok() {
-                        *seen.entry(name).or_insert(0) += 1;
+        // Eight callers at once: the balancer favours the fastest server
+        // until calls pile up on it, so concurrent calls spread.
+        let tally = async |rounds: usize| {
+            let mut callers = tokio::task::JoinSet::new();
+            for _ in 0..8 {
+                let mut health = health.clone();
+                callers.spawn(async move {
+                    let mut seen = std::collections::BTreeMap::new();
+                    for _ in 0..rounds {
+                        for name in ["a", "b", "c"] {
+                            let asked = HealthCheckRequest {
+                                service: name.into(),
+                            };
+                            if health.check(asked).await.is_ok() {
+                                *seen.entry(name).or_insert(0) += 1;
+                            }
+                        }
                     }
+                    seen
+                });
+            }
+            let mut seen = std::collections::BTreeMap::new();
+            for one in callers.join_all().await {
+                for (name, n) in one {
+                    *seen.entry(name).or_insert(0) += n;
                 }
             }
             seen
