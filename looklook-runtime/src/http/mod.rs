@@ -9,6 +9,8 @@
 
 mod bind;
 pub mod jwt;
+#[cfg(test)]
+mod overload_tests;
 mod server;
 
 use axum::extract::FromRequestParts;
