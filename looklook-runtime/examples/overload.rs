@@ -139,9 +139,10 @@ async fn drive(addr: &str, rate: u64, secs: u64, warmup: u64) -> anyhow::Result<
             .map_or(0, |d| d.as_micros())
     };
     println!(
-        "served={} p50={} p99={} refused={refused}",
+        "served={} p50={} p90={} p99={} refused={refused}",
         served.len(),
         at(0.5),
+        at(0.9),
         at(0.99)
     );
     Ok(())

@@ -839,7 +839,42 @@ fn prometheus_scrapes_this_host_and_takes_the_dashboard(port: u16) {
         let answer = prometheus_api(port, "/api/v1/query", Some(&expr));
         assert_eq!(answer["status"], "success", "{expr}: {answer}");
     }
-    assert_eq!(queries.len(), 10);
+    assert_eq!(queries.len(), 13);
+    // The alert rules were found and loaded.
+    let rules = prometheus_api(port, "/api/v1/rules", None);
+    let groups = rules["data"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{rules}");
+    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 6, "{rules}");
+}
+
+/// The alert rules are valid and each fires on what it should
+/// (`promtool test rules`), and the scrape config with them passes
+/// `promtool check config`.
+#[test]
+fn alert_rules_pass_promtool() {
+    let dir = crate::support::workspace().join("observability/prometheus");
+    crate::support::run_tool(Command::new("promtool").current_dir(&dir).args([
+        "check",
+        "rules",
+        "rules.yml",
+    ]));
+    crate::support::run_tool(Command::new("promtool").current_dir(&dir).args([
+        "test",
+        "rules",
+        "rules.test.yml",
+    ]));
+    // The config names its files where the container mounts them: check a
+    // copy that names them where they are.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(dir.join("prometheus.yml"))
+        .unwrap()
+        .replace("/etc/prometheus/", &format!("{}/", dir.display()));
+    std::fs::write(tmp.path().join("prometheus.yml"), config).unwrap();
+    crate::support::run_tool(
+        Command::new("promtool")
+            .args(["check", "config"])
+            .arg(tmp.path().join("prometheus.yml")),
+    );
 }
 
 /// Topic creation waits for a broker that is still starting: tansu starts

@@ -15,6 +15,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,8 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
+
+use crate::resilience::{BREAKER_WINDOW, Breaker};
 
 /// What a cached row read found, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +119,9 @@ struct Inner {
     expiry: u64,
     not_found_expiry: u64,
     timeout: Duration,
+    /// Redis failing: calls skip it at once and go to the database,
+    /// rather than each waiting out `timeout`.
+    breaker: Breaker,
     /// Loads in progress, by key: later misses wait for the first one.
     flights: Mutex<HashMap<String, Arc<Flight>>>,
     stats: Stats,
@@ -150,6 +156,7 @@ impl Cache {
                 expiry: conf.expiry_secs,
                 not_found_expiry: conf.not_found_expiry_secs,
                 timeout,
+                breaker: Breaker::named("redis", BREAKER_WINDOW),
                 flights: Mutex::new(HashMap::new()),
                 stats: Stats::default(),
             }),
@@ -268,8 +275,24 @@ impl Cache {
 
     async fn try_del(&self, keys: &[String]) -> bool {
         let mut redis = self.inner.redis.clone();
-        let deleted = tokio::time::timeout(self.inner.timeout, redis.del::<_, ()>(keys)).await;
-        self.ok_or_count("del", deleted).is_some()
+        self.call("del", redis.del::<_, ()>(keys)).await.is_some()
+    }
+
+    /// One Redis call, through the breaker and within the timeout: `None`
+    /// when it failed, timed out or was refused (counted and logged).
+    async fn call<V>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = redis::RedisResult<V>>,
+    ) -> Option<V> {
+        if !self.inner.breaker.allow() {
+            self.inner.stats.errors.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("looklook_cache_errors_total", "op" => op).increment(1);
+            return None;
+        }
+        let result = tokio::time::timeout(self.inner.timeout, call).await;
+        self.inner.breaker.record(matches!(result, Ok(Ok(_))));
+        self.ok_or_count(op, result)
     }
 
     /// `Some(row or None)` when Redis answered with a row or a placeholder;
@@ -303,8 +326,7 @@ impl Cache {
     /// `None` when Redis failed, `Some(None)` when the key is absent.
     async fn get_raw(&self, key: &str) -> Option<Option<String>> {
         let mut redis = self.inner.redis.clone();
-        let value = tokio::time::timeout(self.inner.timeout, redis.get(key)).await;
-        self.ok_or_count("get", value)
+        self.call("get", redis.get(key)).await
     }
 
     async fn put<T: Serialize>(&self, key: &str, row: Option<&T>, expiry: u64) {
@@ -323,8 +345,7 @@ impl Cache {
     async fn put_raw(&self, key: &str, value: &str, expiry: u64) {
         let mut redis = self.inner.redis.clone();
         let set = redis.set_ex::<_, _, ()>(key, value, expiry.max(1));
-        let set = tokio::time::timeout(self.inner.timeout, set).await;
-        self.ok_or_count("set", set);
+        self.call("set", set).await;
     }
 
     /// Run `load` once for all concurrent callers with the same key; every
@@ -481,5 +502,38 @@ mod tests {
             "expiries are not spread: {}",
             distinct.len()
         );
+    }
+
+    /// A Redis that accepts connections and never answers (hung, or a
+    /// network that drops packets): each call would wait out the timeout.
+    /// The breaker learns within a few calls, and the rest go to the
+    /// database at once.
+    #[tokio::test]
+    async fn a_hung_redis_is_skipped_by_its_breaker() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = listener.accept().await {
+                held.push(conn);
+            }
+        });
+        let conf = CacheConf {
+            timeout_ms: 100,
+            ..CacheConf::new(format!("redis://{addr}"))
+        };
+        let cache = Cache::new(&conf).unwrap();
+        let started = std::time::Instant::now();
+        for id in 0..200 {
+            let row = cache
+                .take(&format!("k:{id}"), async || Ok(Some(id)))
+                .await
+                .unwrap();
+            assert_eq!(row, Some(id), "the database answers");
+        }
+        // Without the breaker: 200 reads and 200 writes, 100 ms each.
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(8), "{took:?}");
+        assert!(cache.stats().errors >= 200, "{:?}", cache.stats());
     }
 }

@@ -53,9 +53,11 @@ struct Tally {
     failures: u64,
 }
 
-/// An adaptive breaker for one dependency (one RPC method, one database).
+/// An adaptive breaker for one dependency (one RPC method, one Redis).
 pub struct Breaker {
     state: Mutex<State>,
+    /// `breaker_rejections_total{name}`, for a named breaker.
+    refused: Option<metrics::Counter>,
 }
 
 struct State {
@@ -82,6 +84,19 @@ impl Breaker {
                 window: Window::new(BUCKETS as usize, window / BUCKETS),
                 last_pass: None,
             }),
+            refused: None,
+        }
+    }
+
+    /// A breaker whose refusals are counted in the metric
+    /// `breaker_rejections_total{name}` (exported at 0 from the start, so
+    /// dashboards and alerts see every breaker).
+    pub fn named(name: &str, window: Duration) -> Self {
+        Breaker {
+            refused: Some(
+                metrics::counter!("breaker_rejections_total", "name" => name.to_string()),
+            ),
+            ..Breaker::with_window(window)
         }
     }
 
@@ -99,6 +114,9 @@ impl Breaker {
                 .is_some_and(|last| now.duration_since(last) > PROBE_EVERY);
             if !probe && fastrand::f64() < ratio {
                 state.window.current(now).requests += 1;
+                if let Some(refused) = &self.refused {
+                    refused.increment(1);
+                }
                 return false;
             }
         }

@@ -13,6 +13,7 @@
 //! [`RequestCtx`](crate::ctx::RequestCtx).
 
 mod breaker;
+pub use breaker::WINDOW as BREAKER_WINDOW;
 mod cpu;
 mod shedder;
 mod window;
@@ -21,8 +22,8 @@ pub use breaker::Breaker;
 pub use cpu::usage as cpu_usage;
 pub use shedder::{Pass, Shedder};
 
-/// Breakers by name: one per dependency (an RPC method, a database), made
-/// on first use.
+/// Breakers by name: one per dependency (an RPC method, say), made on
+/// first use, each counted in `breaker_rejections_total{name}`.
 pub struct Breakers {
     by_name: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<Breaker>>>,
     window: std::time::Duration,
@@ -57,7 +58,7 @@ impl Breakers {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .entry(name.to_string())
-            .or_insert_with(|| std::sync::Arc::new(Breaker::with_window(self.window)))
+            .or_insert_with(|| std::sync::Arc::new(Breaker::named(name, self.window)))
             .clone()
     }
 }

@@ -9,7 +9,7 @@
 //! than that are in flight, new requests are refused. The served ones
 //! keep their latency; the refused ones can go to another replica.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,9 @@ pub struct Shedder {
     /// Where CPU use is read; tests give a fixed one.
     cpu: fn() -> u64,
     flying: AtomicI64,
+    /// Shed since the CPU was last seen calm: until then every request is
+    /// weighed, not only those arriving while the CPU is over.
+    dropped_recently: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -44,7 +47,6 @@ struct State {
     /// Latency per bucket: the sum in milliseconds, and the count.
     latency: Window<(u64, u64)>,
     overloaded_at: Option<Instant>,
-    dropped_recently: bool,
 }
 
 /// A request the shedder let in; report how it ended with [`Pass::done`].
@@ -68,12 +70,12 @@ impl Shedder {
             threshold,
             cpu,
             flying: AtomicI64::new(0),
+            dropped_recently: AtomicBool::new(false),
             state: Mutex::new(State {
                 avg_flying: 0.0,
                 passed: Window::new(BUCKETS as usize, width),
                 latency: Window::new(BUCKETS as usize, width),
                 overloaded_at: None,
-                dropped_recently: false,
             }),
         })
     }
@@ -98,19 +100,22 @@ impl Shedder {
     }
 
     fn should_drop(&self, cpu: u64) -> bool {
-        let now = Instant::now();
         let overloaded = cpu >= self.threshold;
+        // The common case, without a lock: a calm CPU and nothing shed.
+        if !overloaded && !self.dropped_recently.load(Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if overloaded {
             state.overloaded_at = Some(now);
         } else {
             // Still hot: shed less than a second ago, after an overload.
-            let hot = state.dropped_recently
-                && state
-                    .overloaded_at
-                    .is_some_and(|at| now.duration_since(at) < COOL_OFF);
+            let hot = state
+                .overloaded_at
+                .is_some_and(|at| now.duration_since(at) < COOL_OFF);
             if !hot {
-                state.dropped_recently = false;
+                self.dropped_recently.store(false, Ordering::Relaxed);
                 return false;
             }
         }
@@ -118,7 +123,7 @@ impl Shedder {
         let flying = self.flying.load(Ordering::Relaxed) as f64;
         let drop = state.avg_flying > capacity && flying > capacity;
         if drop {
-            state.dropped_recently = true;
+            self.dropped_recently.store(true, Ordering::Relaxed);
         }
         drop
     }
