@@ -11,7 +11,8 @@
 //!   were answered (an open loop, as users arrive), and prints, for the
 //!   requests sent after WARMUP_SECS, the served (200) count with their
 //!   p50 and p99 latency in microseconds, and the refused count (503:
-//!   shed, or out of time): `served=N p50=US p99=US refused=M`.
+//!   shed, or out of time) and failed count (no answer):
+//!   `served=N p50=US p90=US p99=US refused=M failed=F`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -94,13 +95,18 @@ async fn drive(addr: &str, rate: u64, secs: u64, warmup: u64) -> anyhow::Result<
         let (addr, idle) = (addr.to_string(), idle.clone());
         requests.spawn(async move {
             let reused = idle.lock().unwrap().pop();
-            let mut conn = match reused {
-                Some(conn) => conn,
-                None => BufReader::new(TcpStream::connect(&addr).await?),
+            let answer = async {
+                let mut conn = match reused {
+                    Some(conn) => conn,
+                    None => BufReader::new(TcpStream::connect(&addr).await?),
+                };
+                let status = get_burn(&mut conn).await?;
+                idle.lock().unwrap().push(conn);
+                anyhow::Ok(status)
             };
-            let status = get_burn(&mut conn).await?;
-            idle.lock().unwrap().push(conn);
-            anyhow::Ok((due, status, due.elapsed()))
+            // A connection refused or cut counts as failed (status 0).
+            let status = answer.await.unwrap_or(0);
+            (due, status, due.elapsed())
         });
     }
     // Answers still owed a while after the end count as slow as they are
@@ -109,18 +115,20 @@ async fn drive(addr: &str, rate: u64, secs: u64, warmup: u64) -> anyhow::Result<
     tokio::pin!(grace);
     let mut served = Vec::new();
     let mut refused = 0;
+    let mut failed = 0;
     loop {
         tokio::select! {
             done = requests.join_next() => match done {
                 None => break,
                 Some(done) => {
-                    let (due, status, took) = done??;
+                    let (due, status, took) = done?;
                     if due < counted {
                         continue;
                     }
                     match status {
                         200 => served.push(took),
                         503 => refused += 1,
+                        0 => failed += 1,
                         other => bail!("unexpected status {other}"),
                     }
                 }
@@ -139,7 +147,7 @@ async fn drive(addr: &str, rate: u64, secs: u64, warmup: u64) -> anyhow::Result<
             .map_or(0, |d| d.as_micros())
     };
     println!(
-        "served={} p50={} p90={} p99={} refused={refused}",
+        "served={} p50={} p90={} p99={} refused={refused} failed={failed}",
         served.len(),
         at(0.5),
         at(0.9),

@@ -226,7 +226,13 @@ where
                 ]
             },
         );
-        if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
+        let traceparent = traced.traceparent();
+        let log = crate::trace::log_span(
+            "http",
+            request_id.to_str().unwrap_or_default(),
+            traceparent.as_deref(),
+        );
+        if let Some(tp) = traceparent.and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT, tp);
         }
         // Over `MaxConns`, or shed: refused before the handler runs.
@@ -236,7 +242,10 @@ where
             // The handler's `RequestCtx` passes what is left of it on.
             req.extensions_mut().insert(Deadline(start + limit));
         }
-        let response = admitted.as_ref().ok().map(|_| self.inner.call(req));
+        let response = admitted.as_ref().ok().map(|_| {
+            let call = log.in_scope(|| self.inner.call(req));
+            tracing::Instrument::instrument(call, log)
+        });
         let cache = self.metrics.clone();
         Box::pin(async move {
             let mut resp = match (response, timeout) {
@@ -597,5 +606,86 @@ mod tests {
         let mut answer = String::new();
         let _ = tcp.read_to_string(&mut answer).await;
         answer
+    }
+
+    /// Lines a handler logs carry the request's id and, traced, its trace
+    /// id and its own span id, in plain text and in JSON: what a log search
+    /// for one trace finds.
+    #[tokio::test]
+    async fn log_lines_inside_a_request_carry_its_trace() {
+        use std::sync::Mutex;
+        crate::trace::testing::collector();
+
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let caller_span = "00f067aa0ba902b7";
+        let call = async || {
+            let router = Router::new().route(
+                "/log",
+                get(|| async {
+                    tracing::info!("inside the handler");
+                    "ok"
+                }),
+            );
+            let req = Request::get("/log")
+                .header("traceparent", format!("00-{trace}-{caller_span}-01"))
+                .header("x-request-id", "rid-1")
+                .body(Body::empty())
+                .unwrap();
+            app(router).oneshot(req).await.unwrap();
+        };
+
+        let plain = Lines::default();
+        let writer = plain.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        {
+            let _on = tracing::subscriber::set_default(subscriber);
+            call().await;
+        }
+        let text = String::from_utf8(plain.0.lock().unwrap().clone()).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains("inside the handler"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains(&format!("trace_id={trace}")), "{line}");
+        assert!(line.contains("request_id=rid-1"), "{line}");
+        // The request's own span, a child of the caller's.
+        assert!(
+            line.contains("span_id=") && !line.contains(caller_span),
+            "{line}"
+        );
+
+        let json = Lines::default();
+        let writer = json.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        {
+            let _on = tracing::subscriber::set_default(subscriber);
+            call().await;
+        }
+        let text = String::from_utf8(json.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["message"] == "inside the handler")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(line["span"]["trace_id"], trace, "{line}");
+        assert_eq!(line["span"]["request_id"], "rid-1", "{line}");
     }
 }

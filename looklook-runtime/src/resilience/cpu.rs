@@ -72,6 +72,8 @@ mod tests {
         };
         let threads: Vec<_> = (0..2).map(|_| std::thread::spawn(burn)).collect();
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert!(usage() > 100, "{}", usage());
+        // Two CPUs busy for 2 s read about 340 on an idle machine; a busy
+        // one gives the threads less. Zero would be a broken sampler.
+        assert!(usage() > 20, "{}", usage());
     }
 }

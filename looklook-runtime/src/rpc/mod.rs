@@ -821,11 +821,18 @@ where
                 ]
             },
         );
-        if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
+        let traceparent = traced.traceparent();
+        // Everything the call logs happens inside its log span.
+        let request_id = req.headers().get(REQUEST_ID_KEY);
+        let span = crate::trace::log_span(
+            "rpc",
+            request_id.and_then(|v| v.to_str().ok()).unwrap_or_default(),
+            traceparent.as_deref(),
+        );
+        span.record("method", tracing::field::display(uri.path()));
+        if let Some(tp) = traceparent.and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT_KEY, tp);
         }
-        // Everything the call logs happens inside its log span.
-        let span = tracing::info_span!("rpc", method = uri.path());
         let inner = span.in_scope(|| self.inner.call(req));
         ObserveFuture {
             inner,
