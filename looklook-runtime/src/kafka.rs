@@ -2,6 +2,11 @@
 //! in-sync replica's acknowledgement, and consumed at least once — an
 //! offset is committed only after the handler has finished with its
 //! message, so a consumer that dies mid-way sees the message again.
+//!
+//! A message carries the request id and W3C `traceparent` of the work that
+//! published it in its headers, and its consumer's handler gets them back
+//! in a [`RequestCtx`], under a span of its own: one trace and one request
+//! id from the HTTP request that paid to the consumer that acts on it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -12,12 +17,18 @@ use rdkafka::Message;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::RDKafkaErrorCode;
-use rdkafka::message::BorrowedMessage;
+use rdkafka::message::{BorrowedMessage, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::ctx::RequestCtx;
+use crate::trace::ServerSpan;
+
+const TRACEPARENT: &str = "traceparent";
+const REQUEST_ID: &str = "x-request-id";
 
 /// Where the brokers are, and the topic (and, for a consumer, the group).
 #[derive(Debug, Clone, Deserialize)]
@@ -71,8 +82,35 @@ impl Publisher {
     /// Publish `value` as JSON under `key` (messages with one key stay in
     /// order) and wait for the brokers to have it.
     pub async fn publish<T: Serialize>(&self, key: &str, value: &T) -> anyhow::Result<()> {
+        self.publish_in(&RequestCtx::default(), key, value).await
+    }
+
+    /// [`publish`](Self::publish) as part of the work `ctx` describes: the
+    /// message carries its request id and trace context, and its consumer
+    /// continues both.
+    pub async fn publish_in<T: Serialize>(
+        &self,
+        ctx: &RequestCtx,
+        key: &str,
+        value: &T,
+    ) -> anyhow::Result<()> {
         let payload = serde_json::to_vec(value)?;
-        let record = FutureRecord::to(&self.topic).key(key).payload(&payload);
+        let mut headers = OwnedHeaders::new();
+        for (name, value) in [
+            (REQUEST_ID, Some(ctx.request_id())),
+            (TRACEPARENT, ctx.traceparent()),
+        ] {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                headers = headers.insert(Header {
+                    key: name,
+                    value: Some(value),
+                });
+            }
+        }
+        let record = FutureRecord::to(&self.topic)
+            .key(key)
+            .payload(&payload)
+            .headers(headers);
         self.producer
             .send(record, Duration::from_secs(10))
             .await
@@ -94,9 +132,10 @@ pub enum Handled {
 }
 
 /// Consume `conf.topic` in group `conf.group` until `shutdown` resolves,
-/// one message at a time: decode it, hand it to `handler` (again and
-/// again, backing off, while it says [`Handled::Retry`]), and only then
-/// commit it. A message that is not valid JSON for `T` is dropped.
+/// one message at a time: decode it, hand it to `handler` with the
+/// message's [`RequestCtx`] (again and again, backing off, while it says
+/// [`Handled::Retry`]), and only then commit it. A message that is not
+/// valid JSON for `T` is dropped.
 ///
 /// While a message waits for its next try, the consumer's partitions are
 /// paused and it goes on polling: a broker takes a consumer that stops
@@ -112,7 +151,7 @@ pub async fn consume<T, F, Fut>(
 ) -> anyhow::Result<()>
 where
     T: DeserializeOwned + Clone,
-    F: Fn(T) -> Fut,
+    F: Fn(RequestCtx, T) -> Fut,
     Fut: Future<Output = Handled>,
 {
     let consumer: StreamConsumer = conf
@@ -142,16 +181,22 @@ where
         match serde_json::from_slice::<T>(message.payload().unwrap_or_default()) {
             Err(e) => tracing::error!(?at, error = %e, "dropping a message that is not valid"),
             Ok(value) => {
+                let (ctx, traced) = message_ctx(&message);
+                let log = crate::trace::log_span("kafka", ctx.request_id(), ctx.traceparent());
                 let mut backoff = Duration::from_millis(200);
                 loop {
                     let handled = tokio::select! {
                         () = &mut shutdown => return Ok(()),
-                        h = handler(value.clone()) => h,
+                        h = tracing::Instrument::instrument(handler(ctx.clone(), value.clone()), log.clone()) => h,
                     };
                     match handled {
-                        Handled::Done => break,
+                        Handled::Done => {
+                            traced.end(Vec::new(), false);
+                            break;
+                        }
                         Handled::Drop(why) => {
                             tracing::error!(?at, why, "dropping a message");
+                            traced.end(Vec::new(), true);
                             break;
                         }
                         Handled::Retry(why) => {
@@ -169,6 +214,40 @@ where
             tracing::warn!(?at, error = %e, "commit failed; the message may come again");
         }
     }
+}
+
+/// The context of a message's work: the publisher's request id (a new
+/// one when it sent none) and a consumer span continuing its trace.
+fn message_ctx(message: &BorrowedMessage<'_>) -> (RequestCtx, ServerSpan) {
+    let header = |name: &str| {
+        message.headers().and_then(|headers| {
+            headers
+                .iter()
+                .find(|h| h.key == name)
+                .and_then(|h| h.value)
+                .and_then(|v| std::str::from_utf8(v).ok())
+        })
+    };
+    let traceparent = header(TRACEPARENT);
+    let traced = ServerSpan::start(
+        || format!("{} consume", message.topic()),
+        traceparent,
+        || {
+            vec![
+                opentelemetry::KeyValue::new("messaging.system", "kafka"),
+                opentelemetry::KeyValue::new(
+                    "messaging.destination.name",
+                    message.topic().to_string(),
+                ),
+            ]
+        },
+    );
+    let id = header(REQUEST_ID).map_or_else(|| uuid::Uuid::new_v4().to_string(), String::from);
+    let mut ctx = RequestCtx::with_request_id(&id);
+    if let Some(tp) = traced.traceparent().as_deref().or(traceparent) {
+        ctx = ctx.with_traceparent(tp);
+    }
+    (ctx, traced)
 }
 
 /// Wait `delay` with every assigned partition paused, polling all the

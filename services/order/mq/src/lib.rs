@@ -27,9 +27,9 @@ pub async fn run(svc: ServiceContext, shutdown: impl Future<Output = ()>) -> any
     let conf = svc.config.kq_payment_update_pay_status_conf.clone();
     kafka::consume(
         &conf,
-        |message| {
+        |ctx, message| {
             let svc = svc.clone();
-            async move { logic::handle(&svc, message).await }
+            async move { logic::handle(&svc, &ctx, message).await }
         },
         shutdown,
     )

@@ -20,8 +20,9 @@ pub fn order_state(status: i64) -> Option<i64> {
 }
 
 /// Move the order of one payment message. Whether the message is done, to
-/// be tried again, or dropped decides when its offset is committed.
-pub async fn handle(svc: &ServiceContext, message: PayStatusUpdate) -> Handled {
+/// be tried again, or dropped decides when its offset is committed. `ctx`
+/// is the message's: the call to order-rpc continues the payment's trace.
+pub async fn handle(svc: &ServiceContext, ctx: &RequestCtx, message: PayStatusUpdate) -> Handled {
     let Some(state) = order_state(message.pay_status) else {
         return Handled::Done;
     };
@@ -29,11 +30,7 @@ pub async fn handle(svc: &ServiceContext, message: PayStatusUpdate) -> Handled {
         sn: message.order_sn.clone(),
         trade_state: state,
     };
-    match svc
-        .orders
-        .update_homestay_order_trade_state(&RequestCtx::default(), req)
-        .await
-    {
+    match svc.orders.update_homestay_order_trade_state(ctx, req).await {
         Ok(_) => {
             tracing::info!(sn = message.order_sn, state, "order updated");
             Handled::Done

@@ -45,10 +45,10 @@ async fn payments_move_and_every_move_is_published() {
     tokio::spawn(async move {
         kafka::consume(
             &reader,
-            |m: PayStatusUpdate| {
+            |ctx: RequestCtx, m: PayStatusUpdate| {
                 let tx = tx.clone();
                 async move {
-                    tx.send(m).unwrap();
+                    tx.send((ctx, m)).unwrap();
                     Handled::Done
                 }
             },
@@ -57,7 +57,9 @@ async fn payments_move_and_every_move_is_published() {
         .await
         .unwrap();
     });
-    let mut next = async || {
+    // What was published, with the request id and trace context the
+    // consumer got from the message's headers.
+    let mut next_with_ctx = async || {
         tokio::time::timeout(Duration::from_secs(30), published.recv())
             .await
             .expect("a message within 30 s")
@@ -110,14 +112,22 @@ async fn payments_move_and_every_move_is_published() {
         pay_status,
         pay_time: 1_800_000_000,
     };
-    client.update_trade_state(&ctx, update(1)).await.unwrap();
+    // The call's request id and trace travel with the message: the
+    // consumer continues the same work.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let paying = RequestCtx::with_request_id("pay-callback-1").with_traceparent(traceparent);
+    client.update_trade_state(&paying, update(1)).await.unwrap();
+    let (seen, message) = next_with_ctx().await;
     assert_eq!(
-        next().await,
+        message,
         PayStatusUpdate {
             pay_status: 1,
             order_sn: "HSO1".into()
         }
     );
+    assert_eq!(seen.request_id(), "pay-callback-1");
+    assert_eq!(seen.traceparent(), Some(traceparent));
+    let mut next = async || next_with_ctx().await.1;
     let paid = client
         .get_payment_success_refund_by_order_sn(&ctx, paid_for("HSO1"))
         .await

@@ -18,7 +18,7 @@ use crate::svc::ServiceContext;
 
 pub async fn update_trade_state(
     svc: &ServiceContext,
-    _ctx: &RequestCtx,
+    ctx: &RequestCtx,
     req: UpdateTradeStateReq,
 ) -> Result<UpdateTradeStateResp> {
     // The number leads to the row's id (through the cache: it never
@@ -69,7 +69,7 @@ pub async fn update_trade_state(
             order_sn: payment.order_sn.clone(),
         };
         svc.pay_status
-            .publish(&payment.order_sn, &message)
+            .publish_in(ctx, &payment.order_sn, &message)
             .await
             .map_err(|e| Error::internal(looklook_runtime::codes::SERVER_COMMON_ERROR, e))?;
     }
