@@ -22,6 +22,36 @@ pub struct RequestCtx {
     pub(crate) deadline: Option<Deadline>,
 }
 
+/// What of a request's context travels with work handed on through a
+/// queue (a Kafka message's headers, a job's payload): its request id and
+/// trace context, so the work that picks it up continues them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Carried {
+    pub request_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+impl Carried {
+    /// Continue the carried work as `name`: a span that is a child of the
+    /// carried trace (or a new trace), and the context for the work's
+    /// logic, with the carried request id (or a new one). End the span
+    /// when the work is done.
+    pub fn resume(&self, name: &str) -> (RequestCtx, crate::trace::ServerSpan) {
+        let carried = self.traceparent.as_deref().filter(|t| !t.is_empty());
+        let traced = crate::trace::ServerSpan::start(|| name.to_string(), carried, Vec::new);
+        let id = match self.request_id.is_empty() {
+            true => uuid::Uuid::new_v4().to_string(),
+            false => self.request_id.clone(),
+        };
+        let mut ctx = RequestCtx::with_request_id(&id);
+        if let Some(tp) = traced.traceparent().as_deref().or(carried) {
+            ctx = ctx.with_traceparent(tp);
+        }
+        (ctx, traced)
+    }
+}
+
 /// The instant by which a request must be answered; a request extension,
 /// set by the server that received it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,6 +98,20 @@ impl RequestCtx {
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
+    }
+
+    /// What of this context goes with work handed on through a queue.
+    pub fn carried(&self) -> Carried {
+        Carried {
+            request_id: self.request_id().to_string(),
+            traceparent: self.traceparent().map(str::to_string),
+        }
+    }
+
+    /// The log span of work continued from `carried` (a message, a job):
+    /// its lines carry the request id and trace ids, as a request's do.
+    pub fn log_span(&self, kind: &'static str) -> tracing::Span {
+        crate::trace::log_span(kind, self.request_id(), self.traceparent())
     }
 
     /// The `jwtUserId` claim, on routes behind `jwt:`.

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::ctx::RequestCtx;
+use crate::ctx::{Carried, RequestCtx};
 use crate::trace::ServerSpan;
 
 const TRACEPARENT: &str = "traceparent";
@@ -182,7 +182,7 @@ where
             Err(e) => tracing::error!(?at, error = %e, "dropping a message that is not valid"),
             Ok(value) => {
                 let (ctx, traced) = message_ctx(&message);
-                let log = crate::trace::log_span("kafka", ctx.request_id(), ctx.traceparent());
+                let log = ctx.log_span("kafka");
                 let mut backoff = Duration::from_millis(200);
                 loop {
                     let handled = tokio::select! {
@@ -226,28 +226,14 @@ fn message_ctx(message: &BorrowedMessage<'_>) -> (RequestCtx, ServerSpan) {
                 .find(|h| h.key == name)
                 .and_then(|h| h.value)
                 .and_then(|v| std::str::from_utf8(v).ok())
+                .map(str::to_string)
         })
     };
-    let traceparent = header(TRACEPARENT);
-    let traced = ServerSpan::start(
-        || format!("{} consume", message.topic()),
-        traceparent,
-        || {
-            vec![
-                opentelemetry::KeyValue::new("messaging.system", "kafka"),
-                opentelemetry::KeyValue::new(
-                    "messaging.destination.name",
-                    message.topic().to_string(),
-                ),
-            ]
-        },
-    );
-    let id = header(REQUEST_ID).map_or_else(|| uuid::Uuid::new_v4().to_string(), String::from);
-    let mut ctx = RequestCtx::with_request_id(&id);
-    if let Some(tp) = traced.traceparent().as_deref().or(traceparent) {
-        ctx = ctx.with_traceparent(tp);
-    }
-    (ctx, traced)
+    let carried = Carried {
+        request_id: header(REQUEST_ID).unwrap_or_default(),
+        traceparent: header(TRACEPARENT),
+    };
+    carried.resume(&format!("{} consume", message.topic()))
 }
 
 /// Wait `delay` with every assigned partition paused, polling all the

@@ -2,12 +2,17 @@
 //! (apalis). Producers push or schedule into a queue; mqueue-job works them
 //! off. A job whose handler fails is tried again (5 attempts), and one held
 //! by a worker that died goes back to the queue.
+//!
+//! A job pushed while serving a request carries that request's id and
+//! trace context (`carried`), and the worker continues them: the close of
+//! an order is part of the trace of the booking that scheduled it.
 
 use std::time::Duration;
 
 use apalis::prelude::Storage;
 use apalis_redis::Config;
 pub use apalis_redis::RedisStorage;
+pub use looklook_runtime::ctx::Carried;
 use serde::{Deserialize, Serialize};
 
 /// Close an order nobody paid for. Scheduled by order-rpc when the order
@@ -15,6 +20,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseOrder {
     pub sn: String,
+    /// The booking request that scheduled it.
+    #[serde(default)]
+    pub carried: Carried,
 }
 
 impl CloseOrder {
@@ -34,6 +42,9 @@ pub struct PaySuccessNotify {
     pub live_start_date: i64,
     pub live_end_date: i64,
     pub trade_code: String,
+    /// The request that marked the order paid.
+    #[serde(default)]
+    pub carried: Carried,
 }
 
 impl PaySuccessNotify {
@@ -98,4 +109,31 @@ where
         .await
         .map_err(|e| anyhow::anyhow!("pushing a job: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job written before jobs carried their context still reads; one
+    /// written now gives its worker the request id and trace it was
+    /// pushed with.
+    #[test]
+    fn jobs_carry_their_request_and_trace() {
+        let old: CloseOrder = serde_json::from_str(r#"{"sn":"HSO1"}"#).unwrap();
+        assert_eq!(old.carried, Carried::default());
+
+        let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let ctx = looklook_runtime::ctx::RequestCtx::with_request_id("book-1")
+            .with_traceparent(traceparent);
+        let job = CloseOrder {
+            sn: "HSO1".into(),
+            carried: ctx.carried(),
+        };
+        let read: CloseOrder = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+        let (resumed, span) = read.carried.resume("close_order");
+        span.end(Vec::new(), false);
+        assert_eq!(resumed.request_id(), "book-1");
+        assert_eq!(resumed.traceparent(), Some(traceparent));
+    }
 }

@@ -5,17 +5,27 @@ use looklook_runtime::ctx::RequestCtx;
 use looklook_shared::jobs::CloseOrder;
 use looklook_shared::state::trade_state;
 use order_rpc::pb::HomestayOrderDetailReq;
+use tracing::Instrument;
 
 use super::move_order;
 use crate::svc::ServiceContext;
 
 /// Close the order if it is still waiting for payment. Paid, already
-/// closed or missing: nothing to do.
+/// closed or missing: nothing to do. The work continues the booking's
+/// request id and trace.
 pub async fn close_order(job: CloseOrder, svc: Data<ServiceContext>) -> anyhow::Result<()> {
-    let ctx = RequestCtx::default();
+    let (ctx, traced) = job.carried.resume("job close_order");
+    let done = close(&job, &svc, &ctx)
+        .instrument(ctx.log_span("job"))
+        .await;
+    traced.end(Vec::new(), done.is_err());
+    done
+}
+
+async fn close(job: &CloseOrder, svc: &ServiceContext, ctx: &RequestCtx) -> anyhow::Result<()> {
     let found = svc
         .orders
-        .homestay_order_detail(&ctx, HomestayOrderDetailReq { sn: job.sn.clone() })
+        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: job.sn.clone() })
         .await
         .map_err(|e| anyhow::anyhow!("reading order {}: {}", job.sn, e.message()))?;
     let Some(order) = found.homestay_order else {
@@ -25,7 +35,7 @@ pub async fn close_order(job: CloseOrder, svc: Data<ServiceContext>) -> anyhow::
     if order.trade_state != trade_state::WAIT_PAY {
         return Ok(());
     }
-    move_order(&svc.orders, &job.sn, trade_state::CANCELLED).await?;
+    move_order(&svc.orders, ctx, &job.sn, trade_state::CANCELLED).await?;
     tracing::info!(sn = job.sn, "closed an unpaid order");
     Ok(())
 }

@@ -10,15 +10,17 @@ use order_rpc::pb::UpdateHomestayOrderTradeStateReq;
 
 /// Ask order-rpc to move an order. A refusal means the order moved on by
 /// another path in the meantime (paid just before it was closed): fine.
-pub(crate) async fn move_order(orders: &OrderClient, sn: &str, to: i64) -> anyhow::Result<()> {
+pub(crate) async fn move_order(
+    orders: &OrderClient,
+    ctx: &RequestCtx,
+    sn: &str,
+    to: i64,
+) -> anyhow::Result<()> {
     let req = UpdateHomestayOrderTradeStateReq {
         sn: sn.to_owned(),
         trade_state: to,
     };
-    match orders
-        .update_homestay_order_trade_state(&RequestCtx::default(), req)
-        .await
-    {
+    match orders.update_homestay_order_trade_state(ctx, req).await {
         Ok(_) => Ok(()),
         Err(e)
             if !e.has_cause() && e.code_value() == looklook_runtime::codes::SERVER_COMMON_ERROR =>

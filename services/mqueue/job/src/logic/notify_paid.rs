@@ -8,6 +8,7 @@ use looklook_shared::time;
 use looklook_wechat::mini::SubscribeMessage;
 use order_rpc::pb::HomestayOrderDetailReq;
 use serde_json::json;
+use tracing::Instrument;
 use usercenter_rpc::pb::GetUserAuthByUserIdReq;
 
 use crate::config::SubscribeTemplates;
@@ -17,11 +18,23 @@ use crate::svc::ServiceContext;
 /// code to show on arrival. A user who never logged in with WeChat cannot
 /// be told; an order not paid (yet) is tried again later.
 pub async fn notify_paid(job: PaySuccessNotify, svc: Data<ServiceContext>) -> anyhow::Result<()> {
-    let ctx = RequestCtx::default();
+    let (ctx, traced) = job.carried.resume("job notify_paid");
+    let done = notify(&job, &svc, &ctx)
+        .instrument(ctx.log_span("job"))
+        .await;
+    traced.end(Vec::new(), done.is_err());
+    done
+}
+
+async fn notify(
+    job: &PaySuccessNotify,
+    svc: &ServiceContext,
+    ctx: &RequestCtx,
+) -> anyhow::Result<()> {
     let order = svc
         .orders
         .homestay_order_detail(
-            &ctx,
+            ctx,
             HomestayOrderDetailReq {
                 sn: job.order_sn.clone(),
             },
@@ -37,7 +50,7 @@ pub async fn notify_paid(job: PaySuccessNotify, svc: Data<ServiceContext>) -> an
     let auth = svc
         .usercenter
         .get_user_auth_by_user_id(
-            &ctx,
+            ctx,
             GetUserAuthByUserIdReq {
                 user_id: job.user_id,
                 auth_type: "wxMini".into(),
@@ -50,7 +63,7 @@ pub async fn notify_paid(job: PaySuccessNotify, svc: Data<ServiceContext>) -> an
         tracing::info!(sn = job.order_sn, "the user has no WeChat to tell");
         return Ok(());
     };
-    for message in messages(&job, &auth.auth_key, &svc.templates) {
+    for message in messages(job, &auth.auth_key, &svc.templates) {
         svc.wx_mini.send_subscribe(&message).await?;
     }
     tracing::info!(sn = job.order_sn, "told the user the order is paid");

@@ -87,6 +87,7 @@ pub async fn create_homestay_order(
     // the other way round, a lost job would leave the order open for ever.
     let close = CloseOrder {
         sn: order.sn.clone(),
+        carried: ctx.carried(),
     };
     let at = time::unix(time::now()) + svc.config.close_order_after_secs;
     jobs::schedule(&mut svc.close_orders.clone(), close, at)

@@ -22,7 +22,7 @@ use crate::svc::ServiceContext;
 
 pub async fn update_homestay_order_trade_state(
     svc: &ServiceContext,
-    _ctx: &RequestCtx,
+    ctx: &RequestCtx,
     req: UpdateHomestayOrderTradeStateReq,
 ) -> Result<UpdateHomestayOrderTradeStateResp> {
     if !trade_state::is_known(req.trade_state) {
@@ -60,6 +60,7 @@ pub async fn update_homestay_order_trade_state(
                 live_start_date: unix_date(order.live_start_date),
                 live_end_date: unix_date(order.live_end_date),
                 trade_code: order.trade_code.clone(),
+                carried: ctx.carried(),
             };
             jobs::push(&mut svc.notify_paid.clone(), notify)
                 .await
