@@ -5,21 +5,18 @@ use looklook_runtime::ctx::RequestCtx;
 use looklook_shared::jobs::CloseOrder;
 use looklook_shared::state::trade_state;
 use order_rpc::pb::HomestayOrderDetailReq;
-use tracing::Instrument;
 
-use super::move_order;
+use super::{move_order, resumed};
 use crate::svc::ServiceContext;
 
 /// Close the order if it is still waiting for payment. Paid, already
 /// closed or missing: nothing to do. The work continues the booking's
 /// request id and trace.
 pub async fn close_order(job: CloseOrder, svc: Data<ServiceContext>) -> anyhow::Result<()> {
-    let (ctx, traced) = job.carried.resume("job close_order");
-    let done = close(&job, &svc, &ctx)
-        .instrument(ctx.log_span("job"))
-        .await;
-    traced.end(Vec::new(), done.is_err());
-    done
+    resumed(&job.carried, "job close_order", async |ctx| {
+        close(&job, &svc, ctx).await
+    })
+    .await
 }
 
 async fn close(job: &CloseOrder, svc: &ServiceContext, ctx: &RequestCtx) -> anyhow::Result<()> {

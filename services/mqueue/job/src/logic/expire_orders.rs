@@ -6,20 +6,17 @@ use looklook_shared::jobs::{Carried, ExpireOrders};
 use looklook_shared::state::trade_state;
 use looklook_shared::time;
 
-use tracing::Instrument;
-
-use super::move_order;
+use super::{move_order, resumed};
 use crate::svc::ServiceContext;
 
 /// Paid orders whose check-out date has passed are expired. Each run is a
 /// trace of its own: the scheduler's push starts it.
 pub async fn expire_orders(job: ExpireOrders, svc: Data<ServiceContext>) -> anyhow::Result<()> {
-    let (ctx, traced) = Carried::default().resume("job expire_orders");
-    let done = expire(&job, &svc, &ctx)
-        .instrument(ctx.log_span("job"))
-        .await;
-    traced.end(Vec::new(), done.is_err());
-    done
+    let root = Carried::default();
+    resumed(&root, "job expire_orders", async |ctx| {
+        expire(&job, &svc, ctx).await
+    })
+    .await
 }
 
 async fn expire(job: &ExpireOrders, svc: &ServiceContext, ctx: &RequestCtx) -> anyhow::Result<()> {

@@ -4,9 +4,24 @@ pub mod close_order;
 pub mod expire_orders;
 pub mod notify_paid;
 
-use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::ctx::{Carried, RequestCtx};
 use order_rpc::client::OrderClient;
 use order_rpc::pb::UpdateHomestayOrderTradeStateReq;
+use tracing::Instrument;
+
+/// Do a job's `work` as the continuation of what it `carried` (the request
+/// that pushed it): under a span named `name` in that trace, logging with
+/// its request and trace ids, the span ended with the outcome.
+pub(crate) async fn resumed(
+    carried: &Carried,
+    name: &str,
+    work: impl AsyncFnOnce(&RequestCtx) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (ctx, traced) = carried.resume(name);
+    let done = work(&ctx).instrument(ctx.log_span("job")).await;
+    traced.end(Vec::new(), done.is_err());
+    done
+}
 
 /// Ask order-rpc to move an order. A refusal means the order moved on by
 /// another path in the meantime (paid just before it was closed): fine.

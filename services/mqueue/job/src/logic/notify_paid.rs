@@ -8,9 +8,9 @@ use looklook_shared::time;
 use looklook_wechat::mini::SubscribeMessage;
 use order_rpc::pb::HomestayOrderDetailReq;
 use serde_json::json;
-use tracing::Instrument;
 use usercenter_rpc::pb::GetUserAuthByUserIdReq;
 
+use super::resumed;
 use crate::config::SubscribeTemplates;
 use crate::svc::ServiceContext;
 
@@ -18,12 +18,10 @@ use crate::svc::ServiceContext;
 /// code to show on arrival. A user who never logged in with WeChat cannot
 /// be told; an order not paid (yet) is tried again later.
 pub async fn notify_paid(job: PaySuccessNotify, svc: Data<ServiceContext>) -> anyhow::Result<()> {
-    let (ctx, traced) = job.carried.resume("job notify_paid");
-    let done = notify(&job, &svc, &ctx)
-        .instrument(ctx.log_span("job"))
-        .await;
-    traced.end(Vec::new(), done.is_err());
-    done
+    resumed(&job.carried, "job notify_paid", async |ctx| {
+        notify(&job, &svc, ctx).await
+    })
+    .await
 }
 
 async fn notify(
