@@ -62,3 +62,16 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
         })
     }
 }
+
+/// A GET over a plain TCP stream, read to the end: for tests that need to
+/// see the raw answer, or a connection that stays open.
+#[cfg(test)]
+pub(crate) async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let _ = tcp.read_to_string(&mut answer).await;
+    answer
+}

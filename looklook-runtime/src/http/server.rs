@@ -585,7 +585,7 @@ mod tests {
             })
             .await
         });
-        let client = tokio::spawn(raw_get(addr, "/stuck"));
+        let client = tokio::spawn(crate::http::raw_get(addr, "/stuck"));
         tokio::time::sleep(Duration::from_millis(100)).await;
         let started = Instant::now();
         stop.send(()).unwrap();
@@ -595,17 +595,6 @@ mod tests {
             .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(250));
         client.abort();
-    }
-
-    /// A GET over a plain TCP stream, read to the end.
-    async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n");
-        tcp.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = String::new();
-        let _ = tcp.read_to_string(&mut answer).await;
-        answer
     }
 
     /// Lines a handler logs carry the request's id and, traced, its trace

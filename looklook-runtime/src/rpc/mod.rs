@@ -382,7 +382,9 @@ pub fn channel_with(
         )
     };
     let endpoint = move |uri: String| {
-        Endpoint::from_shared(uri).map(|ep| ep.timeout(timeout).connect_timeout(timeout))
+        // The call's deadline is the transport's, for the whole call; the
+        // endpoint only bounds making a connection.
+        Endpoint::from_shared(uri).map(|ep| ep.connect_timeout(timeout))
     };
     let mut fixed = Vec::new();
     let mut names = Vec::new();

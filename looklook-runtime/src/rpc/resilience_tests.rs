@@ -308,7 +308,7 @@ async fn a_deadline_set_at_the_edge_bounds_every_hop() {
     ));
 
     let started = Instant::now();
-    let answer = raw_get(http_addr, "/slow").await;
+    let answer = crate::http::raw_get(http_addr, "/slow").await;
     let took = started.elapsed();
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     let about_a_second =
@@ -338,15 +338,4 @@ async fn a_deadline_set_at_the_edge_bounds_every_hop() {
         panic!("the logic was not stopped: {dropped:?}")
     };
     assert!(about_a_second(logic_ran), "the logic ran {logic_ran:?}");
-}
-
-/// A GET over a plain TCP stream, read to the end.
-async fn raw_get(addr: SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    let _ = tcp.read_to_string(&mut answer).await;
-    answer
 }
