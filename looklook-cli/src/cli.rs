@@ -306,6 +306,11 @@ pub struct GenModelArgs {
     /// else the copy looklook carries, written to vendor/looklook-runtime.
     #[arg(long, value_name = "PATH")]
     pub runtime_path: Option<PathBuf>,
+    /// Choose a Rust type, by SQL type or by column, as looklook.toml's
+    /// [types] does for `looklook gen`: `--type 'tinyint(1)=i8'`,
+    /// `--type order.trade_state=i8`. Repeat for more.
+    #[arg(long = "type", value_name = "SQL_OR_COLUMN=TYPE")]
+    pub types: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -61,6 +61,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Warnings go to standard error, each with its file, line and help, and
+/// stop nothing.
+pub(crate) fn warn(warnings: &[looklook_diagnostics::Diagnostic]) {
+    for w in warnings {
+        eprintln!("{:?}", miette::Report::new(w.clone()));
+    }
+}
+
 /// Stack-file errors keep their diagnostics; the rest are plain messages.
 pub(crate) fn infra_error(e: looklook_stack::ops::InfraError) -> miette::Report {
     match e {

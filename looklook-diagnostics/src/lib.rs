@@ -102,6 +102,8 @@ pub struct Diagnostic {
     /// The whole line the error is on, as written.
     pub line_text: String,
     pub help: Option<String>,
+    /// A warning: worth reading, but nothing stops.
+    pub warning: bool,
     /// `None` when the file itself could not be read.
     src: Option<NamedSource<Arc<str>>>,
     span: SourceSpan,
@@ -126,6 +128,7 @@ impl Diagnostic {
             line_text: file.line_text(line).to_string(),
             message,
             help,
+            warning: false,
             src: Some(NamedSource::new(
                 display_path(&file.path),
                 file.text.clone(),
@@ -143,6 +146,7 @@ impl Diagnostic {
             message: message.into(),
             line_text: String::new(),
             help: None,
+            warning: false,
             src: None,
             span: SourceSpan::new(0.into(), 0),
         }
@@ -165,9 +169,23 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+
+    /// The same, reported as a warning rather than an error.
+    pub fn as_warning(mut self) -> Self {
+        self.warning = true;
+        self
+    }
 }
 
 impl miette::Diagnostic for Diagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(if self.warning {
+            miette::Severity::Warning
+        } else {
+            miette::Severity::Error
+        })
+    }
+
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
     }

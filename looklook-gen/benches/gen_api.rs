@@ -177,6 +177,7 @@ fn bench_ddl(label: &str, file: &Path, runs: usize) {
                 crate_name: None,
                 database: None,
                 runtime_path: None,
+                types: Default::default(),
             };
             black_box(looklook_gen::generate::gen_model(&o).unwrap());
         },

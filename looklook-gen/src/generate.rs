@@ -102,18 +102,39 @@ pub struct GenModelOptions {
     /// The database in cache keys. Default: the file stem.
     pub database: Option<String>,
     pub runtime_path: Option<PathBuf>,
+    /// The user's choices of Rust type, by SQL type or column.
+    pub types: crate::ddl::TypeMap,
 }
 
 /// A crate generated and not yet written: where it goes, and its files.
 struct Planned {
     out_dir: PathBuf,
     plan: codegen::FilePlan,
+    /// What the definition says that the user may not have meant.
+    warnings: Vec<apidsl::Diagnostic>,
 }
 
 impl Planned {
+    fn new(out_dir: PathBuf, plan: codegen::FilePlan) -> Self {
+        Planned {
+            out_dir,
+            plan,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Format, then write all or nothing.
     fn write(mut self) -> Result<Report, GenError> {
-        write(&mut self.plan, &self.out_dir)
+        let mut report = write(&mut self.plan, &self.out_dir)?;
+        report.warnings = self.warnings;
+        Ok(report)
+    }
+
+    /// Write what is already formatted.
+    fn apply(self) -> Result<Report, GenError> {
+        let mut report = writer::apply(&self.plan, &self.out_dir)?;
+        report.warnings = self.warnings;
+        Ok(report)
     }
 }
 
@@ -145,7 +166,7 @@ fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
         source,
     })?;
     let file = apidsl::SourceFile::new(opts.sql_file.display().to_string(), text);
-    let tables = crate::ddl::parse(&file)?;
+    let (tables, warnings) = crate::ddl::parse_with(&file, &opts.types)?;
     if tables.is_empty() {
         return Err(GenError::NoTable(opts.sql_file.clone()));
     }
@@ -165,7 +186,10 @@ fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
         krate: CrateOptions { runtime },
     };
     let plan = codegen::model::generate(&tables, &model_opts);
-    Ok(Planned { out_dir, plan })
+    Ok(Planned {
+        warnings,
+        ..Planned::new(out_dir, plan)
+    })
 }
 
 /// `looklook gen rpc`: a tonic crate from a `.proto` file, named after the
@@ -184,7 +208,7 @@ fn plan_rpc(opts: &GenRpcOptions) -> Result<Planned, GenError> {
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let plan = codegen::rpc::generate(&proto, &name, &CrateOptions { runtime })
         .map_err(GenError::Codegen)?;
-    Ok(Planned { out_dir, plan })
+    Ok(Planned::new(out_dir, plan))
 }
 
 /// Format, then write all or nothing.
@@ -210,7 +234,7 @@ fn plan_api(opts: &GenApiOptions) -> Result<Planned, GenError> {
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let plan = codegen::api::generate(&spec, &CrateOptions { runtime });
-    Ok(Planned { out_dir, plan })
+    Ok(Planned::new(out_dir, plan))
 }
 
 /// `looklook gen openapi`: the OpenAPI 3.1 document of an `.api` file.
@@ -305,10 +329,7 @@ fn gateway_plan(
     }
     Ok(Some((
         "gateway".to_string(),
-        Planned {
-            out_dir: absolute(base)?,
-            plan: codegen::gateway::plan(def, &upstreams),
-        },
+        Planned::new(absolute(base)?, codegen::gateway::plan(def, &upstreams)),
     )))
 }
 
@@ -350,10 +371,7 @@ fn kube_plan(
     });
     Ok(Some((
         "kubernetes".to_string(),
-        Planned {
-            out_dir: absolute(base)?,
-            plan: codegen::kube::plan(manifest, def, &deployables, gateway_conf.as_deref()),
-        },
+        Planned::new(absolute(base)?, codegen::kube::plan(manifest, def, &deployables, gateway_conf.as_deref())),
     )))
 }
 
@@ -384,10 +402,7 @@ fn docker_plan(
         .collect();
     Ok(Some((
         "docker".to_string(),
-        Planned {
-            out_dir: root,
-            plan: codegen::docker::plan(def, &images),
-        },
+        Planned::new(root, codegen::docker::plan(def, &images)),
     )))
 }
 
@@ -541,10 +556,7 @@ fn client_plans(
         );
         planned.push((
             "openapi".to_string(),
-            Planned {
-                out_dir: base.join(dir),
-                plan: plan.finish(),
-            },
+            Planned::new(base.join(dir), plan.finish()),
         ));
     }
     if let Some(dir) = &clients.typescript {
@@ -558,10 +570,7 @@ fn client_plans(
         }
         planned.push((
             "typescript".to_string(),
-            Planned {
-                out_dir: base.join(dir),
-                plan: plan.finish(),
-            },
+            Planned::new(base.join(dir), plan.finish()),
         ));
     }
     Ok(planned)
@@ -649,10 +658,11 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
 /// checked before anything is written, so an error in one leaves every
 /// crate as it was.
 pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> {
-    let (_, manifest) = looklook_manifest::load(manifest_path)?;
+    let (file, manifest) = looklook_manifest::load(manifest_path)?;
     if manifest.services.is_empty() {
         return Err(GenError::NoServices(manifest_path.to_path_buf()));
     }
+    let types = type_map(&file, &manifest)?;
     let base = manifest_dir(manifest_path);
     let path = |p: &Option<String>| p.as_ref().map(|p| base.join(p));
     // Found once for every crate; a vendored copy is written only once
@@ -690,6 +700,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 crate_name: Some(format!("{name}-model")),
                 database: service.database.clone(),
                 runtime_path: runtime_path.clone(),
+                types: types.clone(),
             };
             jobs.push((format!("{name}/model"), Job::Model(opts)));
         }
@@ -719,7 +730,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     // Prometheus's targets, from the processes' metrics ports.
     if let Some(plan) = codegen::metrics::targets(&manifest) {
         let out_dir = absolute(base)?;
-        planned.push(("metrics targets".into(), Planned { out_dir, plan }));
+        planned.push(("metrics targets".into(), Planned::new(out_dir, plan)));
     }
     if let Some(root) = vendor_under {
         vendor_runtime(&root)?;
@@ -734,12 +745,36 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
     );
     let mut reports = planned
         .into_iter()
-        .map(|(name, p)| Ok((name, writer::apply(&p.plan, &p.out_dir)?)))
+        .map(|(name, p)| Ok((name, p.apply()?)))
         .collect::<Result<Vec<_>, GenError>>()?;
     if let (Err(e), Some((_, first))) = (formatted, reports.first_mut()) {
         first.notes.push(e.to_string());
     }
     Ok(reports)
+}
+
+/// The manifest's `[types]`, each choice checked where it is written.
+fn type_map(
+    file: &apidsl::SourceFile,
+    manifest: &looklook_manifest::Manifest,
+) -> Result<crate::ddl::TypeMap, Diagnostics> {
+    let mut types = crate::ddl::TypeMap::default();
+    let errors: Vec<_> = manifest
+        .types
+        .iter()
+        .filter_map(|(key, ty)| {
+            let at = looklook_manifest::span(ty);
+            types
+                .insert(key, ty.get_ref())
+                .err()
+                .map(|msg| file.error(at, format!("[types]: {msg}")))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(types)
+    } else {
+        Err(Diagnostics(errors))
+    }
 }
 
 /// The directory a manifest's paths are relative to: its own, `.` for a

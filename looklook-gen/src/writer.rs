@@ -28,7 +28,7 @@ pub enum WriteError {
 }
 
 /// What a run did, file by file.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     /// New files.
     pub created: Vec<PathBuf>,
@@ -42,6 +42,9 @@ pub struct Report {
     pub attention: Vec<Attention>,
     /// Remarks about the run as a whole.
     pub notes: Vec<String>,
+    /// What the definitions say that may not be what the user meant;
+    /// nothing stopped for them.
+    pub warnings: Vec<looklook_diagnostics::Diagnostic>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

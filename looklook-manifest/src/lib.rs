@@ -47,6 +47,10 @@ pub struct Manifest {
     pub kube: Option<KubeDef>,
     /// Where `looklook gen` writes a Dockerfile per process.
     pub docker: Option<DockerDef>,
+    /// The Rust type of SQL types or columns, over the model generator's
+    /// defaults: `"tinyint(1)" = "i8"`, `"order.trade_state" = "i8"`.
+    #[serde(default)]
+    pub types: BTreeMap<String, Spanned<String>>,
 }
 
 /// `[demo]`: bring the stack up, start every process, then run `walk` and

@@ -12,6 +12,7 @@ pub fn run(manifest: Option<PathBuf>) -> miette::Result<String> {
         .ok_or_else(|| crate::error(GenError::NoManifest(here)))?;
     let mut out = String::new();
     for (name, report) in gen_all(&path).map_err(crate::error)? {
+        crate::warn(&report.warnings);
         let _ = write!(out, "{name}:\n{report}");
     }
     Ok(out)

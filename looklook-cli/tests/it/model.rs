@@ -55,6 +55,7 @@ fn a_failed_generation_writes_nothing() {
         crate_name: None,
         database: None,
         runtime_path: None,
+        types: Default::default(),
     };
     let err = gen_model(&opts).unwrap_err().to_string();
     assert!(err.contains("4 errors"), "{err}");
@@ -75,6 +76,7 @@ fn generated_models_work_against_mariadb_and_redis() {
             crate_name: Some(name.into()),
             database: Some("shop".into()),
             runtime_path: None,
+            types: Default::default(),
         };
         gen_model(&opts).unwrap();
     }

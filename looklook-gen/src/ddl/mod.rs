@@ -1,6 +1,8 @@
 //! MySQL `CREATE TABLE` DDL → tables, columns, keys and Rust types, read
 //! with sqlparser. Errors are located (file, line, column, the line).
 
+use std::collections::BTreeMap;
+
 use sqlparser::ast::{
     ColumnDef, ColumnOption, CreateTable, Expr, IndexColumn, Spanned, Statement, TableConstraint,
 };
@@ -97,6 +99,102 @@ impl RustType {
     }
 }
 
+impl std::str::FromStr for RustType {
+    type Err = String;
+
+    /// A Rust type by the name a user writes in `[types]`: `i8`, `bool`,
+    /// `String`, `Decimal`, `NaiveDateTime`… (the full paths work too).
+    fn from_str(s: &str) -> Result<Self, String> {
+        const ALL: [RustType; 19] = [
+            RustType::Bool,
+            RustType::I8,
+            RustType::U8,
+            RustType::I16,
+            RustType::U16,
+            RustType::I32,
+            RustType::U32,
+            RustType::I64,
+            RustType::U64,
+            RustType::F32,
+            RustType::F64,
+            RustType::Decimal,
+            RustType::String,
+            RustType::Date,
+            RustType::Time,
+            RustType::DateTime,
+            RustType::Timestamp,
+            RustType::Json,
+            RustType::Bytes,
+        ];
+        let short = |t: RustType| match t {
+            RustType::Decimal => "Decimal",
+            RustType::Date => "NaiveDate",
+            RustType::Time => "NaiveTime",
+            RustType::DateTime => "NaiveDateTime",
+            RustType::Timestamp => "DateTime<Utc>",
+            RustType::Json => "Value",
+            other => other.path(),
+        };
+        let wanted = s.trim();
+        ALL.into_iter()
+            .find(|&t| t.path() == wanted || short(t) == wanted)
+            .ok_or_else(|| {
+                let names: Vec<_> = ALL.into_iter().map(short).collect();
+                format!("`{wanted}` is not a type looklook maps columns to; use one of {}", names.join(", "))
+            })
+    }
+}
+
+/// The user's choices of Rust type over the defaults of [`map_type`], as
+/// goctl's `types_map`: by SQL type or by column. A column's choice wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeMap {
+    /// By SQL type as written, upper-cased and without spaces: `TINYINT(1)`.
+    pub types: BTreeMap<String, RustType>,
+    /// By `table.column`.
+    pub columns: BTreeMap<String, RustType>,
+}
+
+impl TypeMap {
+    /// Add one choice: `"tinyint(1)" = "i8"` or `"order.trade_state" = "i8"`.
+    pub fn insert(&mut self, key: &str, rust_type: &str) -> Result<(), String> {
+        let ty = rust_type.parse()?;
+        match key.split_once('.') {
+            Some((table, column)) => {
+                if !plain_name(table) || !plain_name(column) {
+                    return Err(format!("`{key}` is neither an SQL type nor `table.column`"));
+                }
+                self.columns.insert(key.to_string(), ty);
+            }
+            None => {
+                let sql = sql_key(key);
+                if map_type(&sql).is_none() {
+                    return Err(format!("`{key}` is not an SQL type looklook reads"));
+                }
+                self.types.insert(sql, ty);
+            }
+        }
+        Ok(())
+    }
+
+    /// The chosen type of a column, if the user chose one.
+    fn choice(&self, table: &str, column: &Column) -> Option<RustType> {
+        self.columns
+            .get(&format!("{table}.{}", column.name))
+            .or_else(|| self.types.get(&sql_key(&column.sql_type)))
+            .copied()
+    }
+}
+
+/// An SQL type as a map key: upper-case, no spaces (`tinyint( 1 )` and
+/// `TINYINT(1)` are one key).
+fn sql_key(sql: &str) -> String {
+    sql.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
 /// The Rust type of a MySQL type, from its SQL spelling.
 pub fn map_type(sql: &str) -> Option<RustType> {
     let upper = sql.to_ascii_uppercase();
@@ -133,8 +231,18 @@ pub fn map_type(sql: &str) -> Option<RustType> {
     }
 }
 
-/// Read every `CREATE TABLE` of a file; other statements are ignored.
+/// Read every `CREATE TABLE` of a file with the default types; other
+/// statements are ignored.
 pub fn parse(file: &SourceFile) -> Result<Vec<Table>, Diagnostics> {
+    parse_with(file, &TypeMap::default()).map(|(tables, _)| tables)
+}
+
+/// Read every `CREATE TABLE` of a file, with the user's type choices. The
+/// second list holds warnings: columns whose default reading may surprise.
+pub fn parse_with(
+    file: &SourceFile,
+    types: &TypeMap,
+) -> Result<(Vec<Table>, Vec<Diagnostic>), Diagnostics> {
     let statements = Parser::parse_sql(&MySqlDialect {}, &file.text).map_err(|e| {
         let msg = e.to_string();
         let span = position(&msg).map_or(Span::default(), |(l, c)| offset(file, l, c));
@@ -144,22 +252,28 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Table>, Diagnostics> {
     })?;
     let mut tables = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for statement in &statements {
         if let Statement::CreateTable(create) = statement {
-            match table(file, create) {
+            match table(file, create, types, &mut warnings) {
                 Ok(t) => tables.push(t),
                 Err(mut e) => errors.append(&mut e),
             }
         }
     }
     if errors.is_empty() {
-        Ok(tables)
+        Ok((tables, warnings))
     } else {
         Err(Diagnostics(errors).sorted())
     }
 }
 
-fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnostic>> {
+fn table(
+    file: &SourceFile,
+    create: &CreateTable,
+    types: &TypeMap,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Table, Vec<Diagnostic>> {
     let name = create
         .name
         .0
@@ -199,7 +313,27 @@ fn table(file: &SourceFile, create: &CreateTable) -> Result<Table, Vec<Diagnosti
             continue;
         }
         match column(def) {
-            Some((c, pk, unique)) => {
+            Some((mut c, pk, unique)) => {
+                match types.choice(&name, &c) {
+                    Some(chosen) => c.rust_type = chosen,
+                    // MySQL has no boolean: `tinyint(1)` is its spelling of
+                    // one, but the column holds -128..127. Reading it as
+                    // bool turns a state of 2 into `true`, so say so.
+                    None if c.rust_type == RustType::Bool && c.sql_type.starts_with("TINYINT") => {
+                        warnings.push(
+                            file.error(at(def.name.span), format!(
+                                "`{name}.{}` is tinyint(1) and reads as bool: any value but 0 becomes true",
+                                c.name
+                            ))
+                            .with_help(format!(
+                                "if it holds more than 0 and 1, choose its type: `\"{name}.{}\" = \"i8\"` in looklook.toml's [types] (or `--type {name}.{}=i8`); `\"tinyint(1)\" = \"bool\"` keeps bool and silences this",
+                                c.name, c.name
+                            ))
+                            .as_warning(),
+                        );
+                    }
+                    None => {}
+                }
                 if pk {
                     primary.push(c.name.clone());
                 }
@@ -486,5 +620,65 @@ CREATE TABLE `user_auth` (
             e[0].starts_with("t.sql:3:3: column `shape` has a type looklook cannot map"),
             "{e:?}"
         );
+    }
+
+    const STATES: &str = "CREATE TABLE `order` (\n  id bigint PRIMARY KEY,\n  trade_state tinyint(1) NOT NULL,\n  need_food tinyint(1) NOT NULL,\n  paid bool NOT NULL\n);";
+
+    fn read(types: &TypeMap) -> (Vec<(String, RustType)>, Vec<String>) {
+        let (tables, warnings) = parse_with(&SourceFile::new("o.sql", STATES), types).unwrap();
+        let columns = tables[0]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.rust_type))
+            .collect();
+        (columns, warnings.iter().map(|w| w.to_string()).collect())
+    }
+
+    #[test]
+    fn tinyint_1_reads_as_bool_with_a_warning_naming_the_column() {
+        let (columns, warnings) = read(&TypeMap::default());
+        assert_eq!(columns[1], ("trade_state".into(), RustType::Bool));
+        assert_eq!(
+            warnings,
+            [
+                "o.sql:3:3: `order.trade_state` is tinyint(1) and reads as bool: any value but 0 becomes true",
+                "o.sql:4:3: `order.need_food` is tinyint(1) and reads as bool: any value but 0 becomes true",
+            ]
+        );
+        // A column declared bool is a boolean: nothing to say.
+        assert_eq!(columns[3], ("paid".into(), RustType::Bool));
+    }
+
+    #[test]
+    fn the_users_type_choices_win_column_first() {
+        let mut types = TypeMap::default();
+        types.insert("TinyInt( 1 )", "bool").unwrap();
+        types.insert("order.trade_state", "i8").unwrap();
+        let (columns, warnings) = read(&types);
+        assert_eq!(columns[1], ("trade_state".into(), RustType::I8));
+        assert_eq!(columns[2], ("need_food".into(), RustType::Bool));
+        assert!(warnings.is_empty(), "{warnings:?}");
+
+        let mut types = TypeMap::default();
+        types.insert("tinyint(1)", "i8").unwrap();
+        types.insert("bigint", "u64").unwrap();
+        let (columns, warnings) = read(&types);
+        assert_eq!(columns[0], ("id".into(), RustType::U64));
+        assert_eq!(columns[2], ("need_food".into(), RustType::I8));
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn a_type_choice_that_names_nothing_is_an_error() {
+        let mut types = TypeMap::default();
+        let e = types.insert("tinyint(1)", "int8").unwrap_err();
+        assert!(e.starts_with("`int8` is not a type looklook maps columns to; use one of bool, i8"), "{e}");
+        let e = types.insert("geometry", "i8").unwrap_err();
+        assert_eq!(e, "`geometry` is not an SQL type looklook reads");
+        let e = types.insert("order.trade state", "i8").unwrap_err();
+        assert_eq!(e, "`order.trade state` is neither an SQL type nor `table.column`");
+        // Full paths and short names both name a type.
+        assert_eq!("chrono::NaiveDateTime".parse(), Ok(RustType::DateTime));
+        assert_eq!("Decimal".parse(), Ok(RustType::Decimal));
     }
 }
