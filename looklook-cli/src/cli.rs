@@ -180,6 +180,9 @@ pub enum ApiCommand {
     Check(ApiCheckArgs),
     /// Print an .api file in the canonical layout, or rewrite it in place.
     Fmt(ApiFmtArgs),
+    /// Print the checked definition of an .api file (and its imports) as
+    /// JSON: the versioned document plugins read (docs/PLUGINS.md).
+    Json(ApiCheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -340,6 +343,11 @@ pub struct GenApiArgs {
     /// else the copy looklook carries, written to vendor/looklook-runtime.
     #[arg(long, value_name = "PATH")]
     pub runtime_path: Option<PathBuf>,
+    /// Then run CMD with the checked definition as JSON on its standard
+    /// input and DIR as its last argument, as goctl's `api plugin` does
+    /// (the JSON is `looklook api json`'s; docs/PLUGINS.md). Repeat for more.
+    #[arg(long = "plugin", value_name = "CMD")]
+    pub plugins: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Api(ApiCommand::Check(a)) => commands::api::check(a),
         Command::Api(ApiCommand::Fmt(a)) => commands::api::fmt(a),
+        Command::Api(ApiCommand::Json(a)) => commands::api::json(a),
         Command::Gen(g) => match g.command {
             Some(GenCommand::Api(a)) => commands::gen_api::run(a),
             Some(GenCommand::Rpc(a)) => commands::gen_rpc::run(a),

@@ -85,6 +85,7 @@ fn bench_file(label: &str, api: &Path, runs: usize) {
         api_file: api.to_path_buf(),
         out_dir: dir,
         runtime_path: None,
+        plugins: Vec::new(),
     };
     let mut n = 0;
     measure("whole `gen api` into a new directory", runs / 4, || {

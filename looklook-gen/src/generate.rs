@@ -48,6 +48,8 @@ pub enum GenError {
     GatewayUpstream(String),
     #[error("{} has no [{table}] table to generate from", .path.display())]
     NoManifestTable { path: PathBuf, table: &'static str },
+    #[error("plugin `{command}`: {message}")]
+    Plugin { command: String, message: String },
     #[error("prost could not generate code: {0}")]
     Codegen(std::io::Error),
     #[error("cannot resolve {path}: {source}")]
@@ -64,6 +66,10 @@ pub struct GenApiOptions {
     /// Where `looklook-runtime` is; found by walking up from the output
     /// directory when not given, else vendored (see [`crate::runtime`]).
     pub runtime_path: Option<PathBuf>,
+    /// Commands run after the crate is written, each given the checked
+    /// definition as JSON on standard input and the output directory as its
+    /// last argument (see [`run_plugin`]).
+    pub plugins: Vec<String>,
 }
 
 /// `looklook gen openapi`: one `.api` file's OpenAPI document.
@@ -148,7 +154,7 @@ enum Job {
 impl Job {
     fn plan(&self) -> Result<Planned, GenError> {
         match self {
-            Job::Api(opts) => plan_api(opts),
+            Job::Api(opts) => plan_api(opts).map(|(planned, _)| planned),
             Job::Rpc(opts) => plan_rpc(opts),
             Job::Model(opts) => plan_model(opts),
         }
@@ -221,12 +227,24 @@ fn write(plan: &mut codegen::FilePlan, out_dir: &Path) -> Result<Report, GenErro
     Ok(report)
 }
 
-/// `looklook gen api`: an axum crate from an `.api` file.
+/// `looklook gen api`: an axum crate from an `.api` file, then its plugins.
 pub fn gen_api(opts: &GenApiOptions) -> Result<Report, GenError> {
-    plan_api(opts)?.write()
+    let (planned, spec) = plan_api(opts)?;
+    let out_dir = planned.out_dir.clone();
+    let mut report = planned.write()?;
+    if !opts.plugins.is_empty() {
+        let json = apidsl::json::Document::new(&spec).to_json();
+        for command in &opts.plugins {
+            let said = run_plugin(command, &json, &out_dir)?;
+            report
+                .notes
+                .extend(said.lines().map(|l| format!("{command}: {l}")));
+        }
+    }
+    Ok(report)
 }
 
-fn plan_api(opts: &GenApiOptions) -> Result<Planned, GenError> {
+fn plan_api(opts: &GenApiOptions) -> Result<(Planned, apidsl::Spec), GenError> {
     let spec = apidsl::load_spec(&opts.api_file)?;
     if spec.groups.is_empty() {
         return Err(GenError::NoService(opts.api_file.clone()));
@@ -234,7 +252,58 @@ fn plan_api(opts: &GenApiOptions) -> Result<Planned, GenError> {
     let out_dir = absolute(&opts.out_dir)?;
     let runtime = runtime_dependency(&out_dir, opts.runtime_path.as_deref())?;
     let plan = codegen::api::generate(&spec, &CrateOptions { runtime });
-    Ok(Planned::new(out_dir, plan))
+    Ok((Planned::new(out_dir, plan), spec))
+}
+
+/// Run one plugin, as goctl's `api plugin` does: `command` is split as a
+/// shell would (no shell runs it), the output directory is appended as the
+/// last argument, and the checked definition goes to its standard input as
+/// JSON ([`apidsl::json`], version in `LOOKLOOK_API_JSON_VERSION` too).
+/// A plugin that exits non-zero fails the command with what it wrote to
+/// standard error. Returns what it wrote to standard output.
+pub fn run_plugin(command: &str, json: &str, out_dir: &Path) -> Result<String, GenError> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let fail = |message: String| GenError::Plugin {
+        command: command.to_string(),
+        message,
+    };
+    let words = shlex::split(command)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| fail("is empty or has an unclosed quote".into()))?;
+    let mut child = Command::new(&words[0])
+        .args(&words[1..])
+        .arg(out_dir)
+        .env(
+            "LOOKLOOK_API_JSON_VERSION",
+            apidsl::json::VERSION.to_string(),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("cannot start `{}`: {e}", words[0])))?;
+    // Fed from a thread, so a plugin that writes much before it has read
+    // everything cannot deadlock against us. A plugin that reads nothing
+    // closes the pipe early; that is its business.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = json.to_string();
+    let feeder = std::thread::spawn(move || match stdin.write_all(input.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    });
+    let output = child
+        .wait_with_output()
+        .map_err(|e| fail(format!("cannot wait for it: {e}")))?;
+    let fed = feeder
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(fail(format!("{}\n{}", output.status, stderr.trim_end())));
+    }
+    fed.map_err(|e| fail(format!("cannot write its input: {e}")))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// `looklook gen openapi`: the OpenAPI 3.1 document of an `.api` file.
@@ -624,6 +693,7 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
         api_file: staging.path().join(codegen::project::api_file(&name)),
         out_dir: staging.path().join(&name).join("api"),
         runtime_path: opts.runtime_path.clone(),
+        plugins: Vec::new(),
     })?;
     let in_crate = |p: PathBuf| Path::new(&name).join("api").join(p);
     report
@@ -680,6 +750,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
                 api_file,
                 out_dir: dir.join("api"),
                 runtime_path: runtime_path.clone(),
+                plugins: Vec::new(),
             };
             jobs.push((format!("{name}/api"), Job::Api(opts)));
         }

@@ -1,4 +1,4 @@
-//! `looklook api check` and `looklook api fmt`.
+//! `looklook api check`, `looklook api fmt` and `looklook api json`.
 
 use looklook_gen::apidsl::{self, SourceFile};
 
@@ -12,6 +12,11 @@ pub fn check(args: ApiCheckArgs) -> miette::Result<String> {
         args.file.display(),
         spec.types.len()
     ))
+}
+
+pub fn json(args: ApiCheckArgs) -> miette::Result<String> {
+    let spec = apidsl::load_spec(&args.file)?;
+    Ok(apidsl::json::Document::new(&spec).to_json())
 }
 
 pub fn fmt(args: ApiFmtArgs) -> miette::Result<String> {

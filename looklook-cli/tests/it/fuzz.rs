@@ -159,6 +159,7 @@ fn a_multi_line_doc_cannot_inject_code() {
         api_file: api,
         out_dir: out.clone(),
         runtime_path: Some(crate::support::workspace().join("looklook-runtime")),
+        plugins: Vec::new(),
     })
     .unwrap();
     for logic in ["src/logic/ping.rs", "src/logic/pong.rs"] {

@@ -11,6 +11,7 @@ mod gateway;
 mod infra;
 mod kube;
 mod model;
+mod plugin;
 mod rpc;
 mod serve;
 mod snapshots;

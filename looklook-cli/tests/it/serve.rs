@@ -232,6 +232,7 @@ fn generated_crates_are_clippy_clean() {
             api_file: examples().join(format!("sample/{sample}.api")),
             out_dir: out_dir.clone(),
             runtime_path: runtime.clone(),
+            plugins: Vec::new(),
         })
         .unwrap();
         crates.push(out_dir);
@@ -268,6 +269,7 @@ async fn generated_service_builds_serves_and_survives_regeneration() {
         api_file: defs.join("bookstore.api"),
         out_dir: crate_dir.clone(),
         runtime_path: Some(workspace().join("looklook-runtime")),
+        plugins: Vec::new(),
     };
     let report = gen_api(&opts).unwrap();
     assert!(report.notes.is_empty(), "{report}");

@@ -8,6 +8,7 @@ pub mod ast;
 pub mod check;
 
 pub mod format;
+pub mod json;
 pub mod lexer;
 pub mod parser;
 pub mod spec;
