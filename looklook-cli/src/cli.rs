@@ -24,6 +24,9 @@ pub enum Command {
     /// Start a project: a cargo workspace, looklook.toml, an .api file and
     /// the HTTP service generated from it, ready for `looklook dev`.
     New(NewArgs),
+    /// Grow a project: `looklook add service NAME`.
+    #[command(subcommand)]
+    Add(AddCommand),
     /// Generate a crate from a definition file; with no subcommand, every
     /// service of looklook.toml.
     Gen(GenArgs),
@@ -76,6 +79,37 @@ pub struct GenArgs {
     /// The project manifest whose [[service]] tables to regenerate
     /// [default: the nearest looklook.toml at or above the current
     /// directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddCommand {
+    /// A new service: starter definitions (NAME.api with one route,
+    /// NAME.proto with one method, NAME.sql with one table), its
+    /// [[service]] and [[process]] tables (on free ports), its workspace
+    /// members and database, and its crates, generated and wired: the API
+    /// calls the RPC service, which owns the model. The route answers at
+    /// once under `looklook dev`.
+    Service(AddServiceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddServiceArgs {
+    /// The service's name: lower-case letters, digits and `-`.
+    pub name: String,
+    /// An HTTP API crate [default: all three of --api, --rpc and --model].
+    #[arg(long)]
+    pub api: bool,
+    /// A gRPC crate, which the API calls.
+    #[arg(long)]
+    pub rpc: bool,
+    /// A model crate and its database, which the RPC service (or else the
+    /// API) reads and writes.
+    #[arg(long)]
+    pub model: bool,
+    /// The project manifest [default: the nearest looklook.toml at or above
+    /// the current directory].
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
 }

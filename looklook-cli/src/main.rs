@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{ApiCommand, Cli, Command, GenCommand};
+use cli::{AddCommand, ApiCommand, Cli, Command, GenCommand};
 use looklook_gen::generate::GenError;
 use looklook_gen::generate::Part;
 
@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Dev(a) => commands::dev::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::New(a) => commands::new::run(a),
+        Command::Add(AddCommand::Service(a)) => commands::add::service(a),
         Command::Completions(a) => commands::completions::run(a),
     };
     match result {

@@ -29,6 +29,14 @@ pub enum GenError {
         "`{0}` cannot name a project: use lower-case letters, digits and `-`, starting with a letter"
     )]
     ProjectName(String),
+    #[error(
+        "`{0}` cannot name a service: use lower-case letters, digits and `-`, starting with a letter"
+    )]
+    ServiceName(String),
+    #[error("the project already has {what}: pick another name than `{name}`")]
+    Exists { name: String, what: String },
+    #[error("cannot edit {}: {message}", .path.display())]
+    Edit { path: PathBuf, message: String },
     #[error("{} already exists and is not empty; pick a new directory", .0.display())]
     NotEmpty(PathBuf),
     #[error("{} lists no [[service]] to generate", .0.display())]
@@ -440,7 +448,10 @@ fn kube_plan(
     });
     Ok(Some((
         "kubernetes".to_string(),
-        Planned::new(absolute(base)?, codegen::kube::plan(manifest, def, &deployables, gateway_conf.as_deref())),
+        Planned::new(
+            absolute(base)?,
+            codegen::kube::plan(manifest, def, &deployables, gateway_conf.as_deref()),
+        ),
     )))
 }
 
@@ -728,6 +739,40 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
 /// checked before anything is written, so an error in one leaves every
 /// crate as it was.
 pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> {
+    let (mut planned, vendor_under) = plan_all(manifest_path)?;
+    if let Some(root) = vendor_under {
+        vendor_runtime(&root)?;
+    }
+    // One rustfmt pass for every crate: starting rustfmt is most of the cost.
+    let formatted = rustfmt::format_plans(
+        &mut planned
+            .iter_mut()
+            .map(|(_, p)| &mut p.plan)
+            .collect::<Vec<_>>(),
+        rustfmt::needs_rustfmt,
+    );
+    let mut reports = planned
+        .into_iter()
+        .map(|(name, p)| Ok((name, p.apply()?)))
+        .collect::<Result<Vec<_>, GenError>>()?;
+    if let (Err(e), Some((_, first))) = (formatted, reports.first_mut()) {
+        first.notes.push(e.to_string());
+    }
+    Ok(reports)
+}
+
+/// Whether `looklook gen` would succeed, without writing anything.
+pub(crate) fn check_all(manifest_path: &Path) -> Result<(), GenError> {
+    plan_all(manifest_path).map(|_| ())
+}
+
+/// Every crate and file of a project, each under its name, planned.
+type ProjectPlan = Vec<(String, Planned)>;
+
+/// Every crate and file of `looklook gen`, read, checked and generated, and
+/// nothing written; and the project root to vendor the runtime under, when
+/// the crates use a vendored copy.
+fn plan_all(manifest_path: &Path) -> Result<(ProjectPlan, Option<PathBuf>), GenError> {
     let (file, manifest) = looklook_manifest::load(manifest_path)?;
     if manifest.services.is_empty() {
         return Err(GenError::NoServices(manifest_path.to_path_buf()));
@@ -803,25 +848,7 @@ pub fn gen_all(manifest_path: &Path) -> Result<Vec<(String, Report)>, GenError> 
         let out_dir = absolute(base)?;
         planned.push(("metrics targets".into(), Planned::new(out_dir, plan)));
     }
-    if let Some(root) = vendor_under {
-        vendor_runtime(&root)?;
-    }
-    // One rustfmt pass for every crate: starting rustfmt is most of the cost.
-    let formatted = rustfmt::format_plans(
-        &mut planned
-            .iter_mut()
-            .map(|(_, p)| &mut p.plan)
-            .collect::<Vec<_>>(),
-        rustfmt::needs_rustfmt,
-    );
-    let mut reports = planned
-        .into_iter()
-        .map(|(name, p)| Ok((name, p.apply()?)))
-        .collect::<Result<Vec<_>, GenError>>()?;
-    if let (Err(e), Some((_, first))) = (formatted, reports.first_mut()) {
-        first.notes.push(e.to_string());
-    }
-    Ok(reports)
+    Ok((planned, vendor_under))
 }
 
 /// The manifest's `[types]`, each choice checked where it is written.

@@ -11,6 +11,7 @@
 //! This crate has no async runtime, container client, file watcher or HTTP
 //! client: generating code needs none of them.
 
+pub mod add;
 pub mod apidsl;
 pub mod codegen;
 pub mod ddl;

@@ -8,9 +8,9 @@ use crate::cli::GenModelArgs;
 pub fn run(args: GenModelArgs) -> miette::Result<String> {
     let mut types = TypeMap::default();
     for choice in &args.types {
-        let (key, ty) = choice
-            .split_once('=')
-            .ok_or_else(|| miette::miette!("--type {choice}: write it as SQL_TYPE=TYPE or table.column=TYPE"))?;
+        let (key, ty) = choice.split_once('=').ok_or_else(|| {
+            miette::miette!("--type {choice}: write it as SQL_TYPE=TYPE or table.column=TYPE")
+        })?;
         types
             .insert(key.trim(), ty)
             .map_err(|msg| miette::miette!("--type {choice}: {msg}"))?;

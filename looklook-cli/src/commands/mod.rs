@@ -1,6 +1,7 @@
 //! One module per command: turn flags into options, call one library
 //! function, and hand back what to print.
 
+pub mod add;
 pub mod api;
 pub mod completions;
 pub mod demo;

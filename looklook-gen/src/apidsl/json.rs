@@ -74,17 +74,34 @@ pub struct Range {
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Type<'a> {
     Bool,
-    Int { bits: u8, signed: bool },
-    Float { bits: u8 },
+    Int {
+        bits: u8,
+        signed: bool,
+    },
+    Float {
+        bits: u8,
+    },
     String,
     /// `interface{}`: any JSON value.
     Any,
     /// A type of the document's `types`.
-    Named { name: &'a str },
-    Pointer { elem: Box<Type<'a>> },
-    Slice { elem: Box<Type<'a>> },
-    Array { len: u64, elem: Box<Type<'a>> },
-    Map { key: Box<Type<'a>>, value: Box<Type<'a>> },
+    Named {
+        name: &'a str,
+    },
+    Pointer {
+        elem: Box<Type<'a>>,
+    },
+    Slice {
+        elem: Box<Type<'a>>,
+    },
+    Array {
+        len: u64,
+        elem: Box<Type<'a>>,
+    },
+    Map {
+        key: Box<Type<'a>>,
+        value: Box<Type<'a>>,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -285,7 +302,10 @@ service shop-api {
         let route = &group["routes"][0];
         assert_eq!(route["handler"], "itemRead");
         assert_eq!(route["path"], "/item/:id");
-        assert_eq!(route["response"], serde_json::json!({"name": "Resp", "slice": true}));
+        assert_eq!(
+            route["response"],
+            serde_json::json!({"name": "Resp", "slice": true})
+        );
         assert_eq!(route["doc"][0], "Read an item.");
     }
 }

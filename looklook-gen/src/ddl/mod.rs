@@ -140,7 +140,10 @@ impl std::str::FromStr for RustType {
             .find(|&t| t.path() == wanted || short(t) == wanted)
             .ok_or_else(|| {
                 let names: Vec<_> = ALL.into_iter().map(short).collect();
-                format!("`{wanted}` is not a type looklook maps columns to; use one of {}", names.join(", "))
+                format!(
+                    "`{wanted}` is not a type looklook maps columns to; use one of {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -672,11 +675,17 @@ CREATE TABLE `user_auth` (
     fn a_type_choice_that_names_nothing_is_an_error() {
         let mut types = TypeMap::default();
         let e = types.insert("tinyint(1)", "int8").unwrap_err();
-        assert!(e.starts_with("`int8` is not a type looklook maps columns to; use one of bool, i8"), "{e}");
+        assert!(
+            e.starts_with("`int8` is not a type looklook maps columns to; use one of bool, i8"),
+            "{e}"
+        );
         let e = types.insert("geometry", "i8").unwrap_err();
         assert_eq!(e, "`geometry` is not an SQL type looklook reads");
         let e = types.insert("order.trade state", "i8").unwrap_err();
-        assert_eq!(e, "`order.trade state` is neither an SQL type nor `table.column`");
+        assert_eq!(
+            e,
+            "`order.trade state` is neither an SQL type nor `table.column`"
+        );
         // Full paths and short names both name a type.
         assert_eq!("chrono::NaiveDateTime".parse(), Ok(RustType::DateTime));
         assert_eq!("Decimal".parse(), Ok(RustType::Decimal));
