@@ -549,4 +549,179 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     let progress = String::from_utf8_lossy(&demo.stderr);
     assert!(!demo.status.success(), "{progress}");
     assert!(progress.contains("the walk failed"), "{progress}");
+
+    grow_the_project(&looklook, &dir);
+}
+
+/// The path a new user takes after `new`: `add service catalog` (API, RPC
+/// and model), `add service orders --api --rpc`, a column added to
+/// catalog.sql and `looklook gen`, then `looklook up --engine native` and
+/// `looklook dev`: a catalog route goes API → RPC → MariaDB and back, and an
+/// orders route API → RPC.
+fn grow_the_project(looklook: &Path, dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new(looklook)
+            .args(args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", crates_target())
+            .env("CARGO_NET_OFFLINE", "true")
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "looklook {args:?}: {said}");
+        said
+    };
+    // The stack's servers on ports of their own, before `add` reads them.
+    let (mysql, redis) = (free_port(), free_port());
+    let stack_file = dir.join("looklook.stack.toml");
+    let stack = std::fs::read_to_string(&stack_file)
+        .unwrap()
+        .replace("127.0.0.1:3306:3306", &format!("127.0.0.1:{mysql}:3306"))
+        .replace("127.0.0.1:6379:6379", &format!("127.0.0.1:{redis}:6379"));
+    std::fs::write(&stack_file, stack).unwrap();
+    struct Down<'a>(&'a Path, &'a Path);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new(self.0)
+                .args(["down", "-v"])
+                .current_dir(self.1)
+                .output();
+        }
+    }
+
+    let said = run(&["add", "service", "catalog"]);
+    assert!(
+        said.contains("created catalog/rpc/src/logic/create_item.rs"),
+        "{said}"
+    );
+    run(&["add", "service", "orders", "--api", "--rpc"]);
+    // A name in use is refused, and nothing changes.
+    let before = std::fs::read_to_string(dir.join("looklook.toml")).unwrap();
+    let again = Command::new(looklook)
+        .args(["add", "service", "catalog"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("looklook.toml")).unwrap(),
+        before
+    );
+    let yaml = std::fs::read_to_string(dir.join("catalog/rpc/etc/catalog.yaml")).unwrap();
+    assert!(
+        yaml.contains(&format!("mysql://root:pw@127.0.0.1:{mysql}/hello_catalog")),
+        "{yaml}"
+    );
+
+    // A column for the table, and the model regenerated from it.
+    let sql = dir.join("catalog.sql");
+    let text = std::fs::read_to_string(&sql).unwrap();
+    let grown = text.replace(
+        "  `name` varchar(255) NOT NULL DEFAULT '',\n",
+        "  `name` varchar(255) NOT NULL DEFAULT '',\n  `price` decimal(10,2) NOT NULL DEFAULT '0.00',\n",
+    );
+    assert_ne!(grown, text);
+    std::fs::write(&sql, grown).unwrap();
+    let said = run(&["gen"]);
+    assert!(said.contains("updated src/item_gen.rs"), "{said}");
+    let model = std::fs::read_to_string(dir.join("catalog/model/src/item_gen.rs")).unwrap();
+    assert!(
+        model.contains("pub price: rust_decimal::Decimal"),
+        "{model}"
+    );
+
+    // Every process on a free port of its own.
+    let manifest_file = dir.join("looklook.toml");
+    let mut manifest = std::fs::read_to_string(&manifest_file).unwrap();
+    let file = looklook_gen::apidsl::SourceFile::new("looklook.toml", manifest.clone());
+    let parsed = looklook_manifest::parse(&file).unwrap();
+    let mut ports = std::collections::BTreeMap::new();
+    for p in &parsed.processes {
+        for (key, port) in [("port", p.port), ("metrics_port", p.metrics_port)] {
+            let Some(port) = port else { continue };
+            let free = free_port();
+            manifest = manifest.replace(
+                &format!("\n{key} = {port}\n"),
+                &format!("\n{key} = {free}\n"),
+            );
+            if key == "port" {
+                ports.insert(p.name.get_ref().clone(), free);
+            }
+        }
+    }
+    std::fs::write(&manifest_file, manifest).unwrap();
+
+    let _down = Down(looklook, dir);
+    let said = run(&["up", "--engine", "native"]);
+    assert!(
+        said.contains("init      mysql: database `hello_catalog`: catalog.sql"),
+        "{said}"
+    );
+    let mut cmd = Command::new(looklook);
+    cmd.arg("dev")
+        .env("CARGO_TARGET_DIR", crates_target())
+        .env("CARGO_NET_OFFLINE", "true");
+    let dev = Dev::spawn(cmd, dir);
+    dev.wait_line("watching", 0);
+    let catalog = post_json(
+        ports["catalog-api"],
+        "/catalog/v1/items",
+        r#"{"name":"lamp"}"#,
+    );
+    assert!(
+        catalog.contains(r#""data":{"id":1,"name":"lamp"}"#),
+        "{catalog}\n{}",
+        dev.output()
+    );
+    let orders = post_json(
+        ports["orders-api"],
+        "/orders/v1/items",
+        r#"{"name":"book"}"#,
+    );
+    assert!(
+        orders.contains(r#""name":"book""#),
+        "{orders}\n{}",
+        dev.output()
+    );
+    // The row is in the service's own database, price column and all.
+    let row = Command::new("mariadb")
+        .args(["-h127.0.0.1", &format!("-P{mysql}"), "-uroot", "-ppw", "-N"])
+        .args(["-e", "SELECT name, price FROM hello_catalog.item"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&row.stdout), "lamp\t0.00\n");
+    dev.signal("-INT");
+}
+
+/// POST a JSON body; the answer's body, once it comes.
+fn post_json(port: u16, path: &str, body: &str) -> String {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let answer = TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut s| {
+            s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+            write!(
+                s,
+                "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .ok()?;
+            let mut response = String::new();
+            s.read_to_string(&mut response).ok()?;
+            Some(response)
+        });
+        if let Some(response) = answer
+            && response.starts_with("HTTP/1.1 200")
+        {
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never answered {path}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
