@@ -325,7 +325,17 @@ pub struct GenTsArgs {
 #[derive(Debug, Args)]
 pub struct GenModelArgs {
     /// The .sql file of CREATE TABLE statements (other statements are skipped).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "datasource", conflicts_with = "datasource")]
+    pub file: Option<PathBuf>,
+    /// Read the tables from a live MySQL or MariaDB database instead, as
+    /// the server writes them (`SHOW CREATE TABLE`): the crate is the one
+    /// the same DDL in a file gives.
+    #[arg(long, value_name = "mysql://USER:PASS@HOST:PORT/DB")]
+    pub datasource: Option<String>,
+    /// With --datasource: only tables whose names match GLOB (`*`, `?`).
+    /// Repeat for more [default: every table].
+    #[arg(long = "table", value_name = "GLOB", requires = "datasource")]
+    pub tables: Vec<String>,
     /// The crate's directory (created if missing).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,

@@ -173,6 +173,7 @@ fn bench_ddl(label: &str, file: &Path, runs: usize) {
             n += 1;
             let o = looklook_gen::generate::GenModelOptions {
                 sql_file: file.to_path_buf(),
+                sql_text: None,
                 out_dir: out.path().join(format!("fresh-{n}")),
                 cache: true,
                 crate_name: None,

@@ -108,7 +108,11 @@ pub struct GenRpcOptions {
 
 #[derive(Debug, Clone)]
 pub struct GenModelOptions {
+    /// The DDL file; with `sql_text`, only the name its errors and the
+    /// crate are named after.
     pub sql_file: PathBuf,
+    /// The DDL itself, when it comes from elsewhere (a live database).
+    pub sql_text: Option<String>,
     pub out_dir: PathBuf,
     pub cache: bool,
     /// Default: `<file stem>-model`.
@@ -175,10 +179,13 @@ pub fn gen_model(opts: &GenModelOptions) -> Result<Report, GenError> {
 }
 
 fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
-    let text = std::fs::read_to_string(&opts.sql_file).map_err(|source| GenError::Path {
-        path: opts.sql_file.clone(),
-        source,
-    })?;
+    let text = match &opts.sql_text {
+        Some(text) => text.clone(),
+        None => std::fs::read_to_string(&opts.sql_file).map_err(|source| GenError::Path {
+            path: opts.sql_file.clone(),
+            source,
+        })?,
+    };
     let file = apidsl::SourceFile::new(opts.sql_file.display().to_string(), text);
     let (tables, warnings) = crate::ddl::parse_with(&file, &opts.types)?;
     if tables.is_empty() {
@@ -811,6 +818,7 @@ fn plan_all(manifest_path: &Path) -> Result<(ProjectPlan, Option<PathBuf>), GenE
         if let Some(sql_file) = path(&service.sql) {
             let opts = GenModelOptions {
                 sql_file,
+                sql_text: None,
                 out_dir: dir.join("model"),
                 cache: service.cache,
                 crate_name: Some(format!("{name}-model")),

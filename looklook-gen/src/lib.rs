@@ -9,11 +9,15 @@
 //! kept). [`generate`] ties them into the `looklook gen` operations.
 //!
 //! This crate has no async runtime, container client, file watcher or HTTP
-//! client: generating code needs none of them.
+//! client: generating code needs none of them. The one exception is behind
+//! the `datasource` feature (the CLI turns it on): reading a live database's
+//! schema for `gen model --datasource` takes a database client.
 
 pub mod add;
 pub mod apidsl;
 pub mod codegen;
+#[cfg(feature = "datasource")]
+pub mod datasource;
 pub mod ddl;
 pub mod generate;
 pub mod naming;

@@ -1,4 +1,5 @@
-//! `looklook gen model FILE.sql -o DIR [--cache] [--type K=T…]`.
+//! `looklook gen model FILE.sql -o DIR [--cache] [--type K=T…]`, or
+//! `--datasource URL [--table GLOB…]` instead of the file.
 
 use looklook_gen::ddl::TypeMap;
 use looklook_gen::generate::{GenModelOptions, gen_model};
@@ -15,8 +16,20 @@ pub fn run(args: GenModelArgs) -> miette::Result<String> {
             .insert(key.trim(), ty)
             .map_err(|msg| miette::miette!("--type {choice}: {msg}"))?;
     }
+    // A live database's tables, named like the file they could have come
+    // from: `<url>.sql`, so the crate is `<database>-model`.
+    let (sql_file, sql_text) = match (&args.datasource, args.file) {
+        (Some(url), _) => {
+            let schema = looklook_gen::datasource::read_mysql(url, &args.tables)
+                .map_err(|e| miette::miette!("{e}"))?;
+            (format!("{}.sql", schema.source).into(), Some(schema.ddl))
+        }
+        (None, Some(file)) => (file, None),
+        (None, None) => return Err(miette::miette!("name a .sql file or --datasource")),
+    };
     let opts = GenModelOptions {
-        sql_file: args.file,
+        sql_file,
+        sql_text,
         out_dir: args.out,
         cache: args.cache,
         crate_name: args.crate_name,

@@ -50,6 +50,7 @@ fn a_failed_generation_writes_nothing() {
     let out = dir.path().join("model");
     let opts = GenModelOptions {
         sql_file: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/ddl/unsupported.sql"),
+        sql_text: None,
         out_dir: out.clone(),
         cache: true,
         crate_name: None,
@@ -71,6 +72,7 @@ fn generated_models_work_against_mariadb_and_redis() {
     for (name, cache) in [("shop-model", true), ("shop-model-plain", false)] {
         let opts = GenModelOptions {
             sql_file: shop_sql(),
+            sql_text: None,
             out_dir: root.join(name),
             cache,
             crate_name: Some(name.into()),
@@ -115,4 +117,95 @@ fn generated_models_work_against_mariadb_and_redis() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("test result: ok. 12 passed"), "{stdout}");
+}
+
+/// Every file under `dir`, by path, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// `gen model --datasource`: a database made from the shop sample, read
+/// back live from the real MariaDB, gives the crate the file gives, byte for
+/// byte; `--table` picks tables by glob.
+#[test]
+fn a_live_database_generates_the_crate_its_ddl_does() {
+    let server =
+        std::env::var("LOOKLOOK_TEST_MYSQL").expect("LOOKLOOK_TEST_MYSQL: run `scripts/infra up`");
+    let db = format!("datasource_{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(&server).await.unwrap();
+        let ddl = fs::read_to_string(shop_sql()).unwrap();
+        let create = format!("DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}; USE {db}; {ddl}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let gen_model = |source: &[&str], out: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+            .args(["gen", "model"])
+            .args(source)
+            .args(["-o", out, "--cache", "--crate-name", "shop-model"])
+            .args(["--database", "shop", "--runtime-path"])
+            .arg(workspace().join("looklook-runtime"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    let url = format!("{server}/{db}");
+    gen_model(&["--datasource", &url], "live");
+    gen_model(&[shop_sql().to_str().unwrap()], "file");
+    let (live, file) = (
+        tree(&dir.path().join("live")),
+        tree(&dir.path().join("file")),
+    );
+    assert_eq!(live.len(), 8, "{:?}", live.keys());
+    for (path, bytes) in &file {
+        assert!(live.get(path) == Some(bytes), "{path} differs");
+    }
+    assert_eq!(
+        live.keys().collect::<Vec<_>>(),
+        file.keys().collect::<Vec<_>>()
+    );
+
+    gen_model(&["--datasource", &url, "--table", "user*"], "users");
+    let users = tree(&dir.path().join("users"));
+    assert!(
+        users.contains_key("src/user_auth_gen.rs"),
+        "{:?}",
+        users.keys()
+    );
+    assert!(
+        !users.contains_key("src/product_gen.rs"),
+        "{:?}",
+        users.keys()
+    );
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(&server).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
 }

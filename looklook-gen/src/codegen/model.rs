@@ -36,6 +36,10 @@ pub struct ModelOptions {
 
 /// Tables → the files of one model crate.
 pub fn generate(tables: &[Table], opts: &ModelOptions) -> FilePlan {
+    // By name: the crate is the same whatever order the file (or a live
+    // database, which lists tables by name) gives them in.
+    let mut tables: Vec<&Table> = tables.iter().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
     let mut plan = FilePlan::default();
     plan.add(
         "Cargo.toml",
@@ -47,7 +51,7 @@ pub fn generate(tables: &[Table], opts: &ModelOptions) -> FilePlan {
         }),
     );
     let mut mods = Vec::new();
-    for table in tables {
+    for &table in &tables {
         let t = TableNames::new(table);
         mods.push(ident_text(&t.module));
         mods.push(format!("{}_gen", t.module));

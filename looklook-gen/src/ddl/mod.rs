@@ -455,6 +455,17 @@ fn column(def: &ColumnDef) -> Option<(Column, bool, bool)> {
             }
             ColumnOption::OnUpdate(e) => c.on_update_now = is_now(e),
             ColumnOption::Comment(text) => c.comment = Some(text.clone()),
+            // MariaDB keeps JSON as `longtext ... CHECK (json_valid(col))`,
+            // and writes it so in `SHOW CREATE TABLE` and its dumps.
+            ColumnOption::Check(check)
+                if check
+                    .expr
+                    .to_string()
+                    .to_ascii_uppercase()
+                    .starts_with("JSON_VALID(") =>
+            {
+                c.rust_type = RustType::Json;
+            }
             ColumnOption::PrimaryKey(_) => pk = true,
             ColumnOption::Unique(_) => unique = true,
             ColumnOption::DialectSpecific(tokens) => {
@@ -669,6 +680,33 @@ CREATE TABLE `user_auth` (
         assert_eq!(columns[0], ("id".into(), RustType::U64));
         assert_eq!(columns[2], ("need_food".into(), RustType::I8));
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn mariadbs_json_reads_as_json() {
+        // `SHOW CREATE TABLE` and mysqldump write MariaDB's JSON so.
+        let (columns, _) = read_text(
+            "CREATE TABLE t (\n  id bigint(20) NOT NULL AUTO_INCREMENT,\n  extra longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`extra`)),\n  note longtext,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB AUTO_INCREMENT=3 DEFAULT CHARSET=utf8mb4;",
+        );
+        assert_eq!(
+            columns,
+            [
+                ("id".into(), RustType::I64),
+                ("extra".into(), RustType::Json),
+                ("note".into(), RustType::String)
+            ]
+        );
+    }
+
+    fn read_text(text: &str) -> (Vec<(String, RustType)>, Vec<String>) {
+        let (tables, warnings) =
+            parse_with(&SourceFile::new("t.sql", text), &TypeMap::default()).unwrap();
+        let columns = tables[0]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.rust_type))
+            .collect();
+        (columns, warnings.iter().map(|w| w.to_string()).collect())
     }
 
     #[test]
