@@ -76,7 +76,7 @@ export class UsercenterClient extends BaseClient {
   }
 
   /**
-   * log in through a WeChat mini-program; the first time creates the account
+   * log in through a WeChat mini-program; the first time creates the account (a number that already has one links from it: wxMiniBind)
    * `POST /usercenter/v1/user/wxMiniAuth`
    */
   wxMiniAuth(req: WXMiniAuthReq): Promise<WXMiniAuthResp> {
@@ -89,6 +89,14 @@ export class UsercenterClient extends BaseClient {
    */
   detail(req: UserInfoReq): Promise<UserInfoResp> {
     return this.call<UserInfoResp>('POST', '/usercenter/v1/user/detail', {}, {}, req);
+  }
+
+  /**
+   * link WeChat to the caller's account: the phone WeChat verifies must be the account's
+   * `POST /usercenter/v1/user/wxMiniBind`: needs the token (`setToken`)
+   */
+  wxMiniBind(req: WXMiniAuthReq): Promise<UserInfoResp> {
+    return this.call<UserInfoResp>('POST', '/usercenter/v1/user/wxMiniBind', {}, {}, req);
   }
 }
 
@@ -119,6 +127,12 @@ export interface Routes {
     method: 'post';
     path: '/usercenter/v1/user/detail';
     body: UserInfoReq;
+    data: UserInfoResp;
+  };
+  wxMiniBind: {
+    method: 'post';
+    path: '/usercenter/v1/user/wxMiniBind';
+    body: WXMiniAuthReq;
     data: UserInfoResp;
   };
 }

@@ -161,8 +161,9 @@ pub async fn walk(
         })
     };
     let phone = format!("139{:08}", fastrand::u32(..100_000_000));
-    sign_up(gw, &phone, report).await?;
-    let (token, openid) = log_in_with_wechat(gw, &phone, report).await?;
+    let password_token = sign_up(gw, &phone, report).await?;
+    let user_id = link_wechat(gw, &password_token, &phone, report).await?;
+    let (token, openid) = log_in_with_wechat(gw, &phone, user_id, report).await?;
     let (homestay_id, guests) = browse(gw, report).await?;
     let booking = json!({
         "homestayId": homestay_id, "isFood": true, "liveStartTime": noon_in(1),
@@ -183,8 +184,8 @@ pub async fn walk(
 }
 
 /// An account, with a mobile number and a password: register, log in, and
-/// ask who we are.
-async fn sign_up(gw: &Gateway, phone: &str, report: &mut Report<'_>) -> Result<(), WalkError> {
+/// ask who we are. The token.
+async fn sign_up(gw: &Gateway, phone: &str, report: &mut Report<'_>) -> Result<String, WalkError> {
     let users = "/usercenter/v1/user";
     let creds = json!({"mobile": phone, "password": "looklook-demo"});
     gw.call("usercenter-api", &format!("{users}/register"), &creds, None)
@@ -213,18 +214,12 @@ async fn sign_up(gw: &Gateway, phone: &str, report: &mut Report<'_>) -> Result<(
         "who am I",
         format!("POST {users}/detail -> {}", me["userInfo"]),
     );
-    Ok(())
+    Ok(token)
 }
 
-/// The same person opens the mini-program: WeChat (the sandbox) gives a
-/// login code and the phone number, encrypted; WeChat is linked to the
-/// account. The token, and the user's WeChat openid.
-async fn log_in_with_wechat(
-    gw: &Gateway,
-    phone: &str,
-    report: &mut Report<'_>,
-) -> Result<(String, String), WalkError> {
-    let users = "/usercenter/v1/user";
+/// What the mini-program sends after `wx.login` and the phone prompt: a
+/// login code and the phone number, encrypted (from WeChat, the sandbox).
+async fn wechat_login(gw: &Gateway, phone: &str) -> Result<Value, WalkError> {
     let (_, wx) = gw
         .post(
             "wechat-sandbox",
@@ -233,6 +228,49 @@ async fn log_in_with_wechat(
             None,
         )
         .await?;
+    Ok(wx)
+}
+
+/// The same person links WeChat from inside the account: logged in with its
+/// password, with the phone number WeChat verifies. (WeChat never links to
+/// an account on the number alone: anyone can register anyone's number.)
+async fn link_wechat(
+    gw: &Gateway,
+    token: &str,
+    phone: &str,
+    report: &mut Report<'_>,
+) -> Result<Value, WalkError> {
+    let users = "/usercenter/v1/user";
+    let wx = wechat_login(gw, phone).await?;
+    let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
+    let me = gw
+        .call(
+            "usercenter-api",
+            &format!("{users}/wxMiniBind"),
+            &auth,
+            Some(token),
+        )
+        .await?;
+    report(
+        "link WeChat",
+        format!(
+            "POST {users}/wxMiniBind (openid {}) -> WeChat linked to user {}",
+            wx["openid"], me["userInfo"]["id"]
+        ),
+    );
+    Ok(me["userInfo"]["id"].clone())
+}
+
+/// The same person opens the mini-program again: WeChat logs them straight
+/// in, to account `user_id`. The token, and the user's WeChat openid.
+async fn log_in_with_wechat(
+    gw: &Gateway,
+    phone: &str,
+    user_id: Value,
+    report: &mut Report<'_>,
+) -> Result<(String, String), WalkError> {
+    let users = "/usercenter/v1/user";
+    let wx = wechat_login(gw, phone).await?;
     let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
     let linked = gw
         .call(
@@ -246,10 +284,24 @@ async fn log_in_with_wechat(
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let me = gw
+        .call(
+            "usercenter-api",
+            &format!("{users}/detail"),
+            &json!({}),
+            Some(&token),
+        )
+        .await?;
+    if me["userInfo"]["id"] != user_id {
+        return Err(WalkError::Step {
+            step: "log in with WeChat".into(),
+            detail: format!("user {} instead of {user_id}", me["userInfo"]["id"]),
+        });
+    }
     report(
         "log in with WeChat",
         format!(
-            "POST {users}/wxMiniAuth (openid {}) -> WeChat linked to the account",
+            "POST {users}/wxMiniAuth (openid {}) -> a JWT of the same account",
             wx["openid"]
         ),
     );

@@ -404,7 +404,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     })
     .await
     .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
-    assert_eq!(steps.len(), 13, "{steps:?}");
+    assert_eq!(steps.len(), 14, "{steps:?}");
     let token = walked.token.as_str();
 
     // The generated TypeScript client, as a front end uses it.
@@ -491,6 +491,92 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         body,
         json!({"code": 100001, "msg": "this order does not exist"})
     );
+    // Account takeover by pre-registration: a stranger registers a number
+    // that is not theirs, with a password; then its owner opens the
+    // mini-program. The original linked the owner's WeChat to the
+    // stranger's account, and the stranger read the owner's orders.
+    let owners = "13600000777";
+    let squat = json!({"mobile": owners, "password": "squatter"});
+    let users = "/usercenter/v1/user";
+    gw.call("usercenter-api", &format!("{users}/register"), &squat, None)
+        .await
+        .unwrap();
+    let squatter = gw
+        .call("usercenter-api", &format!("{users}/login"), &squat, None)
+        .await
+        .unwrap();
+    let squatter = squatter["accessToken"].as_str().unwrap();
+    let wechat = |phone: &'static str| {
+        let gw = &gw;
+        async move {
+            let (_, wx) = gw
+                .post(
+                    "wechat-sandbox",
+                    "/sandbox/wxLogin",
+                    &json!({"phone": phone}),
+                    None,
+                )
+                .await
+                .unwrap();
+            json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]})
+        }
+    };
+    let (status, body) = gw
+        .post(
+            "usercenter-api",
+            &format!("{users}/wxMiniAuth"),
+            &wechat(owners).await,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["msg"].as_str()),
+        (
+            400,
+            Some("this mobile number has an account: log in to it, then link WeChat from there")
+        ),
+        "{body}"
+    );
+    // The squatter cannot link WeChat either: their own WeChat verifies
+    // their own number, not the one they typed.
+    let (status, body) = gw
+        .post(
+            "usercenter-api",
+            &format!("{users}/wxMiniBind"),
+            &wechat("13600000888").await,
+            Some(squatter),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["msg"].as_str()),
+        (
+            400,
+            Some("WeChat verified another mobile number than this account's")
+        ),
+        "{body}"
+    );
+    // So the owner's WeChat belongs to no account: the squatter's has none.
+    let squatter_id = gw
+        .call(
+            "usercenter-api",
+            &format!("{users}/detail"),
+            &json!({}),
+            Some(squatter),
+        )
+        .await
+        .unwrap()["userInfo"]["id"]
+        .as_i64()
+        .unwrap();
+    let linked = sql(
+        &mysql,
+        "looklook_e2e_usercenter",
+        &format!(
+            "SELECT COUNT(*) FROM user_auth WHERE user_id = {squatter_id} AND auth_type = 'wxMini'"
+        ),
+    );
+    assert_eq!(linked.trim(), "0");
     // Paying an order that is already paid is refused.
     let (_, body) = gw
         .post(

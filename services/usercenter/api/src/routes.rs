@@ -42,6 +42,10 @@ fn user_more(svc: &ServiceContext) -> Router<ServiceContext> {
             "/usercenter/v1/user/detail",
             post(handler::user::detail::detail),
         )
+        .route(
+            "/usercenter/v1/user/wxMiniBind",
+            post(handler::user::wx_mini_bind::wx_mini_bind),
+        )
         .route_layer(from_fn_with_state(
             JwtKey::new(&svc.config.jwt_auth.access_secret),
             jwt::require,

@@ -106,4 +106,17 @@ impl UsercenterClient {
             .map(Response::into_inner)
             .map_err(Error::from_status)
     }
+
+    pub async fn bind_user_auth(
+        &self,
+        ctx: &RequestCtx,
+        req: crate::pb::BindUserAuthReq,
+    ) -> Result<crate::pb::BindUserAuthResp> {
+        self.inner
+            .clone()
+            .bind_user_auth(rpc::request(ctx, req))
+            .await
+            .map(Response::into_inner)
+            .map_err(Error::from_status)
+    }
 }

@@ -118,4 +118,15 @@ impl crate::pb::usercenter_server::Usercenter for Usercenter {
             .map(Response::new)
             .map_err(Status::from)
     }
+
+    async fn bind_user_auth(
+        &self,
+        request: Request<crate::pb::BindUserAuthReq>,
+    ) -> Result<Response<crate::pb::BindUserAuthResp>, Status> {
+        let ctx = rpc::ctx(&request);
+        crate::logic::bind_user_auth::bind_user_auth(&self.svc, &ctx, request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
 }

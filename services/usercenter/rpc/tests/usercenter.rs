@@ -10,17 +10,19 @@ use looklook_shared::testing::{empty_cache, fresh_database};
 use usercenter_model::SqlConf;
 use usercenter_rpc::client::UsercenterClient;
 use usercenter_rpc::pb::{
-    GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq, GetUserInfoReq, LoginReq,
-    RegisterReq,
+    BindUserAuthReq, GenerateTokenReq, GetUserAuthByAuthKeyReq, GetUserAuthByUserIdReq,
+    GetUserInfoReq, LoginReq, RegisterReq,
 };
 
 const SECRET: &str = "test-secret";
 
 /// A fresh database with the service's tables, an empty cache, and the
 /// service serving on a free port; its client and the database's URL.
-async fn start() -> (UsercenterClient, String) {
-    let db = fresh_database("looklook_t_usercenter", &["usercenter/usercenter.sql"]).await;
-    let addr = looklook_testkit::usercenter_rpc(db.clone(), &empty_cache(7), SECRET).await;
+/// Each test has a database (and a Redis database) of its own: tests run
+/// side by side.
+async fn start(db: &str, redis_db: u8) -> (UsercenterClient, String) {
+    let db = fresh_database(db, &["usercenter/usercenter.sql"]).await;
+    let addr = looklook_testkit::usercenter_rpc(db.clone(), &empty_cache(redis_db), SECRET).await;
     let client = UsercenterClient::new(&RpcClientConf {
         timeout: 10_000,
         ..RpcClientConf::new(addr)
@@ -31,7 +33,7 @@ async fn start() -> (UsercenterClient, String) {
 
 #[tokio::test]
 async fn register_login_and_look_up_users() {
-    let (client, db) = start().await;
+    let (client, db) = start("looklook_t_usercenter", 7).await;
     let ctx = RequestCtx::default();
     let register = |mobile: &str, password: &str| RegisterReq {
         mobile: mobile.into(),
@@ -192,4 +194,95 @@ async fn register_login_and_look_up_users() {
         .await
         .unwrap_err();
     assert_eq!(bad.code_value(), codes::REQUEST_PARAM_ERROR);
+}
+
+/// WeChat joins an account only from inside it, and only with the
+/// account's own number: registering a number proves nothing, so a WeChat
+/// registration never links to the account of its number (the original did,
+/// and whoever registered your number first got your WeChat login).
+#[tokio::test]
+async fn wechat_links_only_to_its_own_verified_number() {
+    let (client, _db) = start("looklook_t_usercenter_wechat", 5).await;
+    let ctx = RequestCtx::default();
+    let squatter = client
+        .register(
+            &ctx,
+            RegisterReq {
+                mobile: "13600000001".into(),
+                password: "squat".into(),
+                auth_key: "13600000001".into(),
+                auth_type: "system".into(),
+                nickname: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let squatter = JwtKey::new(SECRET)
+        .verify(&squatter.access_token)
+        .unwrap()
+        .user_id;
+    // The number's owner logs in with WeChat: refused, not linked.
+    let owner = client
+        .register(
+            &ctx,
+            RegisterReq {
+                mobile: "13600000001".into(),
+                password: String::new(),
+                auth_key: "openid-owner".into(),
+                auth_type: "wxMini".into(),
+                nickname: String::new(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        owner.message(),
+        "this mobile number has an account: log in to it, then link WeChat from there"
+    );
+    let wechat_of = |user_id| GetUserAuthByUserIdReq {
+        user_id,
+        auth_type: "wxMini".into(),
+    };
+    let none = client
+        .get_user_auth_by_user_id(&ctx, wechat_of(squatter))
+        .await
+        .unwrap();
+    assert!(none.user_auth.is_none());
+
+    // Linking from inside the account needs WeChat to verify its number.
+    let bind = |user_id, openid: &str, mobile: &str| BindUserAuthReq {
+        user_id,
+        auth_key: openid.into(),
+        auth_type: "wxMini".into(),
+        verified_mobile: mobile.into(),
+    };
+    let other = client
+        .bind_user_auth(&ctx, bind(squatter, "openid-squatter", "13600000002"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other.message(),
+        "WeChat verified another mobile number than this account's"
+    );
+    client
+        .bind_user_auth(&ctx, bind(squatter, "openid-own", "13600000001"))
+        .await
+        .unwrap();
+    // Twice is once; a second WeChat is refused.
+    client
+        .bind_user_auth(&ctx, bind(squatter, "openid-own", "13600000001"))
+        .await
+        .unwrap();
+    let second = client
+        .bind_user_auth(&ctx, bind(squatter, "openid-second", "13600000001"))
+        .await
+        .unwrap_err();
+    assert_eq!(second.message(), "this account is linked to another WeChat");
+    let linked = client
+        .get_user_auth_by_user_id(&ctx, wechat_of(squatter))
+        .await
+        .unwrap()
+        .user_auth
+        .unwrap();
+    assert_eq!(linked.auth_key, "openid-own");
 }

@@ -4,6 +4,7 @@
 //! looklook adds a `pub mod` line here for each new route; it never removes
 //! one.
 
+pub mod bind_user_auth;
 pub mod generate_token;
 pub mod get_user_auth_by_auth_key;
 pub mod get_user_auth_by_user_id;

@@ -1,8 +1,12 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! `pb.usercenter/register`: a new account and its first way to log in, in
-//! one transaction, and a token for it. A WeChat registration whose phone
-//! already has an account links WeChat to that account instead (the
-//! original refused it, so such users could never log in with WeChat).
+//! one transaction, and a token for it.
+//!
+//! A number that already has an account is refused, WeChat or not. The
+//! original linked a WeChat registration to the account of its number;
+//! but that account's number was only typed in, never verified, so whoever
+//! registered it first (anyone) got the WeChat user's login. Linking is
+//! `bindUserAuth`, from inside the account.
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
@@ -10,10 +14,7 @@ use usercenter_model::transact;
 use usercenter_model::user::User;
 use usercenter_model::user_auth::UserAuth;
 
-use super::shared::{hash_password, random_nickname, token};
-
-/// The auth type of a WeChat mini-program login; its key is the openid.
-const WX_MINI: &str = "wxMini";
+use super::shared::{AUTH_WX_MINI, hash_password, random_nickname, token};
 use crate::pb::{RegisterReq, RegisterResp};
 use crate::svc::ServiceContext;
 
@@ -27,11 +28,13 @@ pub async fn register(
             "mobile, authKey and authType are required",
         ));
     }
-    if let Some(existing) = svc.users.find_one_by_mobile(&req.mobile).await? {
-        if req.auth_type != WX_MINI || !req.password.is_empty() {
-            return Err(Error::msg("user has been registered"));
-        }
-        return link_wechat(svc, existing.id, req.auth_key).await;
+    if svc.users.find_one_by_mobile(&req.mobile).await?.is_some() {
+        return Err(match req.auth_type == AUTH_WX_MINI {
+            true => Error::msg(
+                "this mobile number has an account: log in to it, then link WeChat from there",
+            ),
+            false => Error::msg("user has been registered"),
+        });
     }
     let password = match req.password.is_empty() {
         true => String::new(),
@@ -62,31 +65,6 @@ pub async fn register(
         Ok::<_, usercenter_model::Error>(user_id)
     })
     .await?;
-    let (access_token, access_expire, refresh_after) = token(svc, user_id)?;
-    Ok(RegisterResp {
-        access_token,
-        access_expire,
-        refresh_after,
-    })
-}
-
-/// Add a WeChat login to account `user_id`, unless it has one already.
-async fn link_wechat(svc: &ServiceContext, user_id: i64, openid: String) -> Result<RegisterResp> {
-    if svc
-        .user_auths
-        .find_one_by_user_id_auth_type(user_id, WX_MINI)
-        .await?
-        .is_some()
-    {
-        return Err(Error::msg("this account is linked to another WeChat"));
-    }
-    let auth = UserAuth {
-        user_id,
-        auth_key: openid,
-        auth_type: WX_MINI.into(),
-        ..UserAuth::default()
-    };
-    svc.user_auths.insert(&auth).await?;
     let (access_token, access_expire, refresh_after) = token(svc, user_id)?;
     Ok(RegisterResp {
         access_token,

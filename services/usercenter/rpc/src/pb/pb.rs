@@ -119,6 +119,22 @@ pub struct GenerateTokenResp {
     #[prost(int64, tag = "3")]
     pub refresh_after: i64,
 }
+/// Links a way of logging in to an account that exists. WeChat proves the
+/// phone number; it must be the account's, so an account someone else
+/// registered with your number never gets your WeChat.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BindUserAuthReq {
+    #[prost(int64, tag = "1")]
+    pub user_id: i64,
+    #[prost(string, tag = "2")]
+    pub auth_key: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub auth_type: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub verified_mobile: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BindUserAuthResp {}
 /// Generated client implementations.
 pub mod usercenter_client {
     #![allow(
@@ -295,6 +311,20 @@ pub mod usercenter_client {
                 .insert(GrpcMethod::new("pb.usercenter", "generateToken"));
             self.inner.unary(req, path, codec).await
         }
+        pub async fn bind_user_auth(
+            &mut self,
+            request: impl tonic::IntoRequest<super::BindUserAuthReq>,
+        ) -> std::result::Result<tonic::Response<super::BindUserAuthResp>, tonic::Status> {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static("/pb.usercenter/bindUserAuth");
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("pb.usercenter", "bindUserAuth"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -334,6 +364,10 @@ pub mod usercenter_server {
             &self,
             request: tonic::Request<super::GenerateTokenReq>,
         ) -> std::result::Result<tonic::Response<super::GenerateTokenResp>, tonic::Status>;
+        async fn bind_user_auth(
+            &self,
+            request: tonic::Request<super::BindUserAuthReq>,
+        ) -> std::result::Result<tonic::Response<super::BindUserAuthResp>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct UsercenterServer<T> {
@@ -629,6 +663,45 @@ pub mod usercenter_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = generateTokenSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/pb.usercenter/bindUserAuth" => {
+                    #[allow(non_camel_case_types)]
+                    struct bindUserAuthSvc<T: Usercenter>(pub Arc<T>);
+                    impl<T: Usercenter> tonic::server::UnaryService<super::BindUserAuthReq> for bindUserAuthSvc<T> {
+                        type Response = super::BindUserAuthResp;
+                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::BindUserAuthReq>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Usercenter>::bind_user_auth(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = bindUserAuthSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -5,3 +5,4 @@ pub mod detail;
 pub mod login;
 pub mod register;
 pub mod wx_mini_auth;
+pub mod wx_mini_bind;

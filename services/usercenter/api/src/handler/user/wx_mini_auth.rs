@@ -8,7 +8,7 @@ use looklook_runtime::http::{ApiResult, Bind, Envelope};
 use crate::svc::ServiceContext;
 use crate::types::{WXMiniAuthReq, WXMiniAuthResp};
 
-/// log in through a WeChat mini-program; the first time creates the account
+/// log in through a WeChat mini-program; the first time creates the account (a number that already has one links from it: wxMiniBind)
 pub async fn wx_mini_auth(
     State(svc): State<ServiceContext>,
     ctx: RequestCtx,

@@ -2,7 +2,8 @@
 //! `POST /user/wxMiniAuth`: log in through the WeChat mini-program. The
 //! login code gives the user's openid and a session key, which decrypts
 //! the phone number they shared. A known openid logs in; a new one
-//! registers (or links WeChat to the account of that phone).
+//! registers, unless the number has an account already: WeChat joins that
+//! one only from inside it (`wxMiniBind`).
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
@@ -12,29 +13,21 @@ use usercenter_rpc::pb;
 use crate::svc::ServiceContext;
 use crate::types::{WXMiniAuthReq, WXMiniAuthResp};
 
-const WX_MINI: &str = "wxMini";
+/// How usercenter-rpc names a WeChat mini-program login.
+pub(super) const WX_MINI: &str = "wxMini";
 
 pub async fn wx_mini_auth(
     svc: &ServiceContext,
     ctx: &RequestCtx,
     req: WXMiniAuthReq,
 ) -> Result<WXMiniAuthResp> {
-    let failed = |e: looklook_wechat::Error| Error::msg("wechat mini auth fail").with_cause(e);
-    let session = svc
-        .wx_mini
-        .code_to_session(&req.code)
-        .await
-        .map_err(failed)?;
-    let phone = mini::decrypt_phone(&session.session_key, &req.encrypted_data, &req.iv)
-        .map_err(failed)?
-        .pure_phone_number;
-
+    let (openid, phone) = verified(svc, &req).await?;
     let bound = svc
         .usercenter
         .get_user_auth_by_auth_key(
             ctx,
             pb::GetUserAuthByAuthKeyReq {
-                auth_key: session.openid.clone(),
+                auth_key: openid.clone(),
                 auth_type: WX_MINI.into(),
             },
         )
@@ -64,7 +57,7 @@ pub async fn wx_mini_auth(
                         mobile: phone.clone(),
                         nickname: format!("LookLook{tail}"),
                         password: String::new(),
-                        auth_key: session.openid,
+                        auth_key: openid,
                         auth_type: WX_MINI.into(),
                     },
                 )
@@ -77,4 +70,22 @@ pub async fn wx_mini_auth(
         access_expire,
         refresh_after,
     })
+}
+
+/// The openid of a login code, and the phone number WeChat verified for
+/// it (shared by the user, encrypted with the session's key).
+pub(super) async fn verified(
+    svc: &ServiceContext,
+    req: &WXMiniAuthReq,
+) -> Result<(String, String)> {
+    let failed = |e: looklook_wechat::Error| Error::msg("wechat mini auth fail").with_cause(e);
+    let session = svc
+        .wx_mini
+        .code_to_session(&req.code)
+        .await
+        .map_err(failed)?;
+    let phone = mini::decrypt_phone(&session.session_key, &req.encrypted_data, &req.iv)
+        .map_err(failed)?
+        .pure_phone_number;
+    Ok((session.openid, phone))
 }
