@@ -217,6 +217,15 @@ fn add_mods(existing: &str, mods: &[String]) -> Result<Option<String>, syn::Erro
     if missing.is_empty() {
         return Ok(None);
     }
+    // As the file declares its own: `pub mod` in a library's module files,
+    // `mod` in a binary's main.rs.
+    let private = !file.items.is_empty()
+        && file.items.iter().all(|i| match i {
+            syn::Item::Mod(m) => matches!(m.vis, syn::Visibility::Inherited),
+            _ => true,
+        })
+        && file.items.iter().any(|i| matches!(i, syn::Item::Mod(_)));
+    let keyword = if private { "mod" } else { "pub mod" };
     let last_mod_line = file
         .items
         .iter()
@@ -228,7 +237,7 @@ fn add_mods(existing: &str, mods: &[String]) -> Result<Option<String>, syn::Erro
     let lines: Vec<&str> = existing.lines().collect();
     let at = last_mod_line.unwrap_or(lines.len()).min(lines.len());
     let mut out: Vec<String> = lines[..at].iter().map(|s| s.to_string()).collect();
-    out.extend(missing.iter().map(|m| format!("pub mod {m};")));
+    out.extend(missing.iter().map(|m| format!("{keyword} {m};")));
     out.extend(lines[at..].iter().map(|s| s.to_string()));
     let mut text = out.join("\n");
     text.push('\n');
@@ -348,6 +357,13 @@ mod tests {
             "//! docs\n\npub mod a; // mine\nmod b;\npub mod c;\n\nfn helper() {}\n"
         );
         assert_eq!(add_mods(&out, &["c".into()]).unwrap(), None);
+        // A binary's main.rs declares its modules private: so is the new one.
+        let main = "mod config;\nmod routes;\n\nfn main() {}\n";
+        let out = add_mods(main, &["middleware".into()]).unwrap().unwrap();
+        assert_eq!(
+            out,
+            "mod config;\nmod routes;\nmod middleware;\n\nfn main() {}\n"
+        );
     }
 
     #[test]

@@ -476,6 +476,12 @@ pub struct RestConf {
     /// defaults, so a service is safe to expose as generated.
     #[serde(flatten)]
     pub limits: HttpLimits,
+    /// The proxies (a gateway, an ingress) whose `X-Real-IP` and
+    /// `X-Forwarded-For` are believed, as CIDRs: a rate limit per client
+    /// address counts the address they forward. Anyone else's are ignored.
+    /// Default: this machine only.
+    #[serde(default = "crate::limit::loopback")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The limits of an HTTP server. Every key has go-zero's default (or, for

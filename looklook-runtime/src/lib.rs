@@ -23,6 +23,7 @@ pub mod errors;
 pub mod http;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod limit;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod resilience;

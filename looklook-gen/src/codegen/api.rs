@@ -86,9 +86,24 @@ pub fn generate(spec: &Spec, opts: &CrateOptions) -> FilePlan {
             jwt: jwt_sections.iter().copied().collect(),
         }),
     );
+    // Yours, but a middleware named later needs its module declared: the
+    // writer adds the `mod` lines main.rs lacks.
+    let main_mods = [
+        "config",
+        "handler",
+        "logic",
+        "middleware",
+        "routes",
+        "svc",
+        "types",
+    ]
+    .into_iter()
+    .filter(|m| *m != "middleware" || !middleware.is_empty())
+    .map(String::from)
+    .collect();
     plan.add(
         "src/main.rs",
-        Owner::Scaffolded,
+        Owner::ModIndex { mods: main_mods },
         render(&MainRs {
             header: SCAFFOLDED_HEADER,
             crate_name: &crate_name,

@@ -163,6 +163,11 @@ impl Cache {
         })
     }
 
+    /// The connection, for other uses of the same Redis (rate limits).
+    pub(crate) fn connection(&self) -> ConnectionManager {
+        self.inner.redis.clone()
+    }
+
     pub fn stats(&self) -> CacheStats {
         let s = &self.inner.stats;
         CacheStats {

@@ -39,6 +39,11 @@ pub async fn usercenter_rpc(db: String, redis: &str, secret: &str) -> String {
             access_secret: secret.into(),
             access_expire: 3600,
         },
+        // As etc/usercenter.yaml has it.
+        login_limit: Some(looklook_runtime::limit::RateLimit {
+            requests: 10,
+            period_secs: 900,
+        }),
     })
     .await
     .unwrap();

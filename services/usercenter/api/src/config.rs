@@ -1,6 +1,7 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! The service's configuration, read from `etc/usercenter.yaml`.
 
+use looklook_runtime::limit::RateLimit;
 use looklook_runtime::rpc::RpcClientConf;
 use serde::Deserialize;
 
@@ -16,4 +17,7 @@ pub struct Config {
     pub usercenter_rpc_conf: RpcClientConf,
     /// The mini-program `wxMiniAuth` logs in through.
     pub wx_mini_conf: looklook_wechat::client::WxMiniConf,
+    /// Requests one client address may make to the open routes; none for
+    /// no limit (`Requests: 0` too).
+    pub rate_limit: Option<RateLimit>,
 }

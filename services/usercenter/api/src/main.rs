@@ -5,6 +5,7 @@
 mod config;
 mod handler;
 mod logic;
+mod middleware;
 mod routes;
 mod svc;
 mod types;

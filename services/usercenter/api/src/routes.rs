@@ -18,7 +18,7 @@ pub fn router(svc: ServiceContext) -> Router {
 }
 
 /// The `user` group.
-fn user(_svc: &ServiceContext) -> Router<ServiceContext> {
+fn user(svc: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .route(
             "/usercenter/v1/user/login",
@@ -32,6 +32,10 @@ fn user(_svc: &ServiceContext) -> Router<ServiceContext> {
             "/usercenter/v1/user/wxMiniAuth",
             post(handler::user::wx_mini_auth::wx_mini_auth),
         )
+        .route_layer(from_fn_with_state(
+            svc.clone(),
+            crate::middleware::rate_limit::rate_limit,
+        ))
 }
 
 /// The `user` group.

@@ -10,8 +10,14 @@ const SECRET: &str = "gateway-test-secret";
 
 /// usercenter-rpc on a fresh database; its address.
 async fn start_rpc() -> String {
-    let db = fresh_database("looklook_t_usercenter_api", &["usercenter/usercenter.sql"]).await;
-    looklook_testkit::usercenter_rpc(db, &empty_cache(8), SECRET).await
+    start_rpc_on("looklook_t_usercenter_api", 8).await
+}
+
+/// usercenter-rpc on database `db` and Redis database `redis_db`, both
+/// fresh; its address.
+async fn start_rpc_on(db: &str, redis_db: u8) -> String {
+    let db = fresh_database(db, &["usercenter/usercenter.sql"]).await;
+    looklook_testkit::usercenter_rpc(db, &empty_cache(redis_db), SECRET).await
 }
 
 #[tokio::test]
@@ -159,6 +165,60 @@ async fn outside_dev_mode_the_committed_secret_is_refused() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
+}
+
+/// The open routes give each client address a budget (`RateLimit`, 5 a
+/// minute here); over it, 429 in the envelope, without reaching
+/// usercenter-rpc. Behind the gateway on this machine, the address it
+/// forwards is the one counted.
+#[tokio::test]
+async fn each_client_address_has_a_budget_of_logins() {
+    let rpc = start_rpc_on("looklook_t_usercenter_api_limit", 3).await;
+    let gateway = start_service(
+        env!("CARGO_BIN_EXE_usercenter-api"),
+        env!("CARGO_MANIFEST_DIR"),
+        &[
+            ("USERCENTER_RPC_ADDR", &rpc),
+            ("JWT_SECRET", SECRET),
+            ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
+            ("LOOKLOOK_RATE_LIMIT__REQUESTS", "5"),
+        ],
+    )
+    .await;
+    let url = format!("http://127.0.0.1:{}/usercenter/v1/user/login", gateway.port);
+    let http = reqwest::Client::new();
+    let login = |forwarded: Option<&'static str>| {
+        let mut req = http
+            .post(&url)
+            .json(&json!({"mobile": "13700000009", "password": "pw"}));
+        if let Some(ip) = forwarded {
+            req = req.header("x-real-ip", ip);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    for _ in 0..5 {
+        let (status, body) = login(None).await;
+        assert_eq!(
+            (status, body["code"].as_i64()),
+            (400, Some(100001)),
+            "{body}"
+        );
+    }
+    let (status, body) = login(None).await;
+    assert_eq!(
+        (status, body),
+        (
+            429,
+            json!({"code": 429, "msg": "too many requests, try again later"})
+        )
+    );
+    // Another client, as the gateway on this machine forwards it.
+    let (status, _) = login(Some("203.0.113.9")).await;
+    assert_eq!(status, 400);
 }
 
 fn now() -> i64 {

@@ -2,6 +2,7 @@
 //! The service's configuration, read from `etc/usercenter.yaml`.
 
 use looklook_runtime::config::JwtAuth;
+use looklook_runtime::limit::RateLimit;
 use serde::Deserialize;
 use usercenter_model::{CacheConf, SqlConf};
 
@@ -18,4 +19,8 @@ pub struct Config {
     pub cache: CacheConf,
     /// Signs the tokens every HTTP gateway checks: the secret must be theirs.
     pub jwt_auth: JwtAuth,
+    /// Password logins one mobile number may take, counted in Redis by every
+    /// replica together: a guesser spreading over many addresses still
+    /// gets only this many tries. None (or `Requests: 0`) for no limit.
+    pub login_limit: Option<RateLimit>,
 }

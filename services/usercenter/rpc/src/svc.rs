@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use looklook_runtime::limit::PeriodLimit;
 use usercenter_model::Cache;
 use usercenter_model::user::UserModel;
 use usercenter_model::user_auth::UserAuthModel;
@@ -15,6 +16,8 @@ pub struct ServiceContext {
     pub config: Arc<Config>,
     pub users: UserModel,
     pub user_auths: UserAuthModel,
+    /// Password logins per mobile number, in the cache's Redis.
+    pub login_limit: Option<PeriodLimit>,
 }
 
 impl ServiceContext {
@@ -23,7 +26,12 @@ impl ServiceContext {
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         let pool = config.db.connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
+        let login_limit = config
+            .login_limit
+            .filter(|l| l.requests > 0)
+            .map(|limit| PeriodLimit::new(&cache, "login", limit));
         Ok(ServiceContext {
+            login_limit,
             users: UserModel::new(pool.clone(), cache.clone()),
             user_auths: UserAuthModel::new(pool, cache),
             config: Arc::new(config),

@@ -286,3 +286,51 @@ async fn wechat_links_only_to_its_own_verified_number() {
         .unwrap();
     assert_eq!(linked.auth_key, "openid-own");
 }
+
+/// A guesser gets ten password logins per number in fifteen minutes,
+/// wherever they come from (the count is in Redis, shared by replicas);
+/// then even the right password is refused, and other numbers are not.
+#[tokio::test]
+async fn password_logins_per_number_are_limited() {
+    let (client, _db) = start("looklook_t_usercenter_limit", 4).await;
+    let ctx = RequestCtx::default();
+    for mobile in ["13500000001", "13500000002"] {
+        client
+            .register(
+                &ctx,
+                RegisterReq {
+                    mobile: mobile.into(),
+                    password: "right".into(),
+                    auth_key: mobile.into(),
+                    auth_type: "system".into(),
+                    nickname: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let login = |mobile: &str, password: &str| LoginReq {
+        auth_type: "system".into(),
+        auth_key: mobile.into(),
+        password: password.into(),
+    };
+    for _ in 0..10 {
+        let guess = client
+            .login(&ctx, login("13500000001", "guess"))
+            .await
+            .unwrap_err();
+        assert_eq!(guess.message(), "wrong mobile number or password");
+    }
+    let owner = client
+        .login(&ctx, login("13500000001", "right"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        owner.message(),
+        "too many login attempts for this number; try again later"
+    );
+    client
+        .login(&ctx, login("13500000002", "right"))
+        .await
+        .unwrap();
+}
