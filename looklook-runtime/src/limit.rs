@@ -188,7 +188,7 @@ if current < limit then return 1 elseif current == limit then return 2 else retu
 mod tests {
     use super::*;
 
-    fn request(peer: &str, headers: &[(&str, &str)]) -> Request {
+    fn request(peer: &str, headers: &[(&'static str, &str)]) -> Request {
         let mut req = Request::new(axum::body::Body::empty());
         req.extensions_mut()
             .insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
