@@ -289,6 +289,10 @@ async fn a_deadline_set_at_the_edge_bounds_every_hop() {
                         calls.lock().unwrap().push((started.elapsed(), code));
                     });
                     let _ = call.await;
+                    // The call ends at the same deadline the server's
+                    // `Timeout` does; a handler that went on working must
+                    // still be cut off by the server, not answer late.
+                    tokio::time::sleep(Duration::from_secs(5)).await;
                     "done"
                 }
             }),
