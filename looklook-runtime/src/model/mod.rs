@@ -83,6 +83,11 @@ pub struct SqlConf {
     /// How long to wait for a free connection before failing, in milliseconds.
     #[serde(default = "default_acquire_timeout")]
     pub acquire_timeout_ms: u64,
+    /// Every session's time zone (`+08:00`): what `CURRENT_TIMESTAMP`
+    /// fills a DATETIME column with, and what `NOW()` means. Default: UTC
+    /// (sqlx sets `+00:00`), whatever zone the server runs in.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 fn default_max_connections() -> u32 {
@@ -99,6 +104,15 @@ impl SqlConf {
             data_source: data_source.into(),
             max_connections: default_max_connections(),
             acquire_timeout_ms: default_acquire_timeout(),
+            time_zone: None,
+        }
+    }
+
+    /// The same, with sessions in `time_zone` (`+08:00`).
+    pub fn in_time_zone(&self, time_zone: &str) -> SqlConf {
+        SqlConf {
+            time_zone: Some(time_zone.to_string()),
+            ..self.clone()
         }
     }
 
@@ -111,7 +125,10 @@ impl SqlConf {
     /// Open a pool. Connections are made on first use, so a service starts
     /// even when the database comes up a moment later.
     pub fn connect_lazy(&self) -> Result<MySqlPool, sqlx::Error> {
-        let options: MySqlConnectOptions = self.data_source.parse()?;
+        let mut options: MySqlConnectOptions = self.data_source.parse()?;
+        if let Some(tz) = &self.time_zone {
+            options = options.timezone(Some(tz.clone()));
+        }
         Ok(MySqlPoolOptions::new()
             .max_connections(self.max_connections)
             .acquire_timeout(Duration::from_millis(self.acquire_timeout_ms))

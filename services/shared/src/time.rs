@@ -4,9 +4,19 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-/// China Standard Time, UTC+8 all year (no daylight saving).
+/// The business's offset from UTC, in seconds: China Standard Time, UTC+8
+/// all year (no daylight saving).
+const OFFSET_SECS: i32 = 8 * 3600;
+
+/// The same offset as a database session's time zone. Every pool runs its
+/// sessions in it (`SqlConf::in_time_zone`), so that a `CURRENT_TIMESTAMP`
+/// column holds business time like every time the services write, whatever
+/// zone the server runs in.
+pub const SQL_TIME_ZONE: &str = "+08:00";
+
+/// China Standard Time.
 pub fn business_tz() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("8 hours is a valid offset")
+    FixedOffset::east_opt(OFFSET_SECS).expect("8 hours is a valid offset")
 }
 
 /// Now, business time, as stored.
@@ -39,6 +49,11 @@ pub fn local(secs: i64) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sessions_zone_is_the_business_zone() {
+        assert_eq!(business_tz().to_string(), SQL_TIME_ZONE);
+    }
 
     #[test]
     fn round_trips_and_the_epoch_default() {

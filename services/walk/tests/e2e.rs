@@ -621,6 +621,18 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let booking = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 5,
         "liveEndTime": chrono_now() + 86400 * 6, "livePeopleNum": 1});
     let (sn, prepay) = book_and_prepay(&gw, token, &booking).await;
+    // Asked again: the same payment and the same WeChat transaction, not a
+    // second one the user could pay as well.
+    let again = gw
+        .call(
+            "payment-api",
+            "/payment/v1/thirdPayment/thirdPaymentWxPay",
+            &json!({"orderSn": sn, "serviceType": "homestayOrder"}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again["package"], prepay["package"]);
     let row = sql(
         &mysql,
         "looklook_e2e_payment",

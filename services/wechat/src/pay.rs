@@ -255,8 +255,24 @@ pub struct JsapiPrepay {
     #[serde(default)]
     pub attach: String,
     pub notify_url: String,
+    /// When the transaction stops being payable, as [`time`] writes it:
+    /// the merchant's own deadline for the order, so that nobody pays for
+    /// an order after the merchant has given up on it. WeChat's default is
+    /// about two hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_expire: Option<String>,
     pub amount: Amount,
     pub payer: Payer,
+}
+
+/// Unix seconds as RFC 3339 in China Standard Time, as WeChat Pay writes
+/// and reads times (`2026-11-30T16:05:00+08:00`).
+pub fn time(secs: i64) -> String {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .with_timezone(&cst)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,6 +335,11 @@ mod tests {
         let private = std::fs::read_to_string(format!("{dir}/merchant.key")).unwrap();
         let public = std::fs::read_to_string(format!("{dir}/merchant.pub")).unwrap();
         (private_key(&private).unwrap(), public_key(&public).unwrap())
+    }
+
+    #[test]
+    fn times_are_written_in_china_standard_time() {
+        assert_eq!(time(1_800_000_000), "2027-01-15T16:00:00+08:00");
     }
 
     #[test]

@@ -58,6 +58,9 @@ struct Sandbox {
     codes: Mutex<HashMap<String, Session>>,
     /// Pre-pay orders by id.
     prepays: Mutex<HashMap<String, JsapiPrepay>>,
+    /// The pre-pays the user has paid: paying again only tells the
+    /// merchant again, as WeChat Pay retries a notification.
+    paid: Mutex<std::collections::HashSet<String>>,
     /// Access tokens handed out.
     tokens: Mutex<Vec<String>>,
     /// Subscribe messages sent, oldest first.
@@ -73,6 +76,7 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         conf,
         codes: Mutex::default(),
         prepays: Mutex::default(),
+        paid: Mutex::default(),
         tokens: Mutex::default(),
         messages: Mutex::default(),
         http: reqwest::Client::new(),
@@ -86,6 +90,14 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         .route("/cgi-bin/message/subscribe/send", post(send_subscribe))
         .route("/sandbox/messages", get(messages))
         .with_state(Arc::new(sandbox)))
+}
+
+/// Whether a transaction with this `time_expire` can no longer be paid at
+/// `now`; one that cannot be read has expired too.
+fn expired(time_expire: Option<&str>, now: i64) -> bool {
+    time_expire.is_some_and(|t| {
+        chrono::DateTime::parse_from_rfc3339(t).map_or(true, |t| t.timestamp() <= now)
+    })
 }
 
 fn now() -> i64 {
@@ -252,6 +264,21 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
             "no such pre-pay id",
         );
     };
+    // Past the merchant's `time_expire`, WeChat no longer takes the money
+    // (a transaction already paid is only told again).
+    let paid_before = !s
+        .paid
+        .lock()
+        .expect("not poisoned")
+        .insert(req.prepay_id.clone());
+    if !paid_before && expired(order.time_expire.as_deref(), now()) {
+        s.paid.lock().expect("not poisoned").remove(&req.prepay_id);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "ORDER_CLOSED",
+            "the transaction expired before it was paid",
+        );
+    }
     let transaction = Transaction {
         appid: order.appid,
         mchid: order.mchid,
@@ -261,7 +288,7 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         trade_type: "JSAPI".into(),
         trade_state: "SUCCESS".into(),
         trade_state_desc: "paid".into(),
-        success_time: rfc3339(now()),
+        success_time: pay::time(now()),
         payer: order.payer,
         amount: TransactionAmount {
             total: order.amount.total,
@@ -276,7 +303,7 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
     };
     let notification = Notification {
         id: crate::nonce(36),
-        create_time: rfc3339(now()),
+        create_time: pay::time(now()),
         event_type: "TRANSACTION.SUCCESS".into(),
         resource_type: "encrypt-resource".into(),
         resource,
@@ -316,15 +343,6 @@ fn hex_of(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Unix seconds as RFC 3339 in China Standard Time, as WeChat writes times.
-fn rfc3339(secs: i64) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .with_timezone(&cst)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 #[derive(Deserialize)]
@@ -400,4 +418,19 @@ async fn messages(
             .cloned()
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_past_its_time_expire_cannot_be_paid() {
+        let deadline = 1_800_000_000;
+        let at = pay::time(deadline);
+        assert!(!expired(None, deadline + 3600));
+        assert!(!expired(Some(&at), deadline - 1));
+        assert!(expired(Some(&at), deadline));
+        assert!(expired(Some("not a time"), 0));
+    }
 }

@@ -7,6 +7,7 @@ use order_rpc::client::OrderClient;
 use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::{Config, SubscribeTemplates};
+use looklook_shared::time;
 
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -23,7 +24,11 @@ impl ServiceContext {
             orders: OrderClient::new(&config.order_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?,
             order_rows: HomestayOrderModel::new(
-                config.order_db.connect_lazy()?,
+                // On the business's clock, as order-rpc writes them.
+                config
+                    .order_db
+                    .in_time_zone(time::SQL_TIME_ZONE)
+                    .connect_lazy()?,
                 Cache::new(&config.cache)?,
             ),
             usercenter: UsercenterClient::new(&config.usercenter_rpc_conf)

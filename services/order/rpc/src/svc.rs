@@ -10,6 +10,7 @@ use order_model::homestay_order::HomestayOrderModel;
 use travel_rpc::client::TravelClient;
 
 use crate::config::Config;
+use looklook_shared::time;
 
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -27,7 +28,9 @@ impl ServiceContext {
     /// connect on first use, so the service starts before them; the job
     /// queue's Redis must be up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = config.db.connect_lazy()?;
+        // Sessions on the business's clock: `create_time` columns then hold
+        // China Standard Time, as every time the services write does.
+        let pool = config.db.in_time_zone(time::SQL_TIME_ZONE).connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         let close_orders = jobs::queue(&config.job_redis.url, CloseOrder::QUEUE).await?;
         let notify_paid = jobs::queue(&config.job_redis.url, PaySuccessNotify::QUEUE).await?;

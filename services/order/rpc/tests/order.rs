@@ -72,6 +72,9 @@ async fn booking_pricing_listing_and_the_state_machine() {
     assert_eq!(order.live_end_date - order.live_start_date, 2 * 86400);
     assert_eq!(order.cover, "https://img.looklook.dev/h/2a.jpg");
     assert_eq!(order.trade_code.len(), 8);
+    // Unpaid, it must be paid before the close job cancels it (1800 s here):
+    // the deadline payment-api gives WeChat as the transaction's expiry.
+    assert_eq!(order.pay_deadline, order.create_time + 1800);
 
     // Harbour bunk is priced per guest: 128.00 × 2 guests × 1 night.
     let bunk = client
@@ -164,6 +167,8 @@ async fn booking_pricing_listing_and_the_state_machine() {
         .list;
     let sns: Vec<&str> = all.iter().map(|o| o.sn.as_str()).collect();
     assert_eq!(sns, [bunk.sn.as_str(), sn.as_str()]);
+    // Paid or cancelled, neither waits for payment: no deadline.
+    assert!(all.iter().all(|o| o.pay_deadline == 0), "{all:?}");
     let paid_only = client
         .user_homestay_order_list(&ctx, list(0, 1, 1))
         .await

@@ -9,6 +9,7 @@ use payment_model::Cache;
 use payment_model::third_payment::ThirdPaymentModel;
 
 use crate::config::Config;
+use looklook_shared::time;
 
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -21,7 +22,9 @@ impl ServiceContext {
     /// Build the shared state once, at start-up. Nothing connects until
     /// first used, so the service starts before what it needs.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = config.db.connect_lazy()?;
+        // Sessions on the business's clock: `create_time` columns then hold
+        // China Standard Time, as every time the services write does.
+        let pool = config.db.in_time_zone(time::SQL_TIME_ZONE).connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
             payments: ThirdPaymentModel::new(pool, cache),

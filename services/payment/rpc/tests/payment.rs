@@ -79,6 +79,28 @@ async fn payments_move_and_every_move_is_published() {
         .unwrap()
         .sn;
     assert!(sn.starts_with("PMT") && sn.len() == 25, "{sn}");
+    // Asking again for the same order gets the same open payment: one
+    // WeChat transaction, never a second one the user could pay too.
+    let again = client
+        .create_payment(&ctx, create("HSO1", "homestayOrder"))
+        .await
+        .unwrap()
+        .sn;
+    assert_eq!(again, sn);
+    let other_amount = client
+        .create_payment(
+            &ctx,
+            CreatePaymentReq {
+                pay_total: 1,
+                ..create("HSO1", "homestayOrder")
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other_amount.message(),
+        "this order has an open payment for another amount"
+    );
     let refused = client
         .create_payment(&ctx, create("HSO1", "flights"))
         .await

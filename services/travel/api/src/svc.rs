@@ -11,6 +11,7 @@ use travel_model::homestay_comment::HomestayCommentModel;
 use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::Config;
+use looklook_shared::time;
 
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -25,7 +26,9 @@ pub struct ServiceContext {
 impl ServiceContext {
     /// Build the shared state once, at start-up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = config.db.connect_lazy()?;
+        // Sessions on the business's clock: `create_time` columns then hold
+        // China Standard Time, as every time the services write does.
+        let pool = config.db.in_time_zone(time::SQL_TIME_ZONE).connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
             homestays: HomestayModel::new(pool.clone(), cache.clone()),

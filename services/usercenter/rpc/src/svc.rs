@@ -10,6 +10,7 @@ use usercenter_model::user::UserModel;
 use usercenter_model::user_auth::UserAuthModel;
 
 use crate::config::Config;
+use looklook_shared::time;
 
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -24,7 +25,9 @@ impl ServiceContext {
     /// Build the shared state once, at start-up. The pool connects on first
     /// use, so the service starts even while the database is still coming up.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = config.db.connect_lazy()?;
+        // Sessions on the business's clock: `create_time` columns then hold
+        // China Standard Time, as every time the services write does.
+        let pool = config.db.in_time_zone(time::SQL_TIME_ZONE).connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         let login_limit = config
             .login_limit

@@ -17,6 +17,6 @@ pub async fn homestay_order_detail(
 ) -> Result<HomestayOrderDetailResp> {
     let found = svc.orders.find_one_by_sn(&req.sn).await?;
     Ok(HomestayOrderDetailResp {
-        homestay_order: found.map(order),
+        homestay_order: found.map(|row| order(row, svc.config.close_order_after_secs)),
     })
 }

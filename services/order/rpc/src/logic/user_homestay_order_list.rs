@@ -34,6 +34,9 @@ pub async fn user_homestay_order_list(
         .find_page_by_id_desc(filter, after, page_size)
         .await?;
     Ok(UserHomestayOrderListResp {
-        list: rows.into_iter().map(order).collect(),
+        list: rows
+            .into_iter()
+            .map(|row| order(row, svc.config.close_order_after_secs))
+            .collect(),
     })
 }

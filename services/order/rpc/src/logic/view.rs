@@ -1,13 +1,19 @@
 //! A stored order as the wire message: dates as the unix time of their
 //! midnight in the business's time zone.
 
+use looklook_shared::state::trade_state;
 use looklook_shared::time::{unix, unix_date};
 use order_model::homestay_order::HomestayOrder as Row;
 
 use crate::pb::HomestayOrder;
 
-pub fn order(row: Row) -> HomestayOrder {
+/// `close_after`: the seconds an order may wait for payment (the close
+/// job's delay), which give its `pay_deadline`.
+pub fn order(row: Row, close_after: i64) -> HomestayOrder {
+    let created = unix(row.create_time);
+    let waiting = i64::from(row.trade_state) == trade_state::WAIT_PAY;
     HomestayOrder {
+        pay_deadline: if waiting { created + close_after } else { 0 },
         id: row.id,
         sn: row.sn,
         user_id: row.user_id,
@@ -33,7 +39,7 @@ pub fn order(row: Row) -> HomestayOrder {
         order_total_price: row.order_total_price,
         food_total_price: row.food_total_price,
         homestay_total_price: row.homestay_total_price,
-        create_time: unix(row.create_time),
+        create_time: created,
         need_food: i64::from(row.need_food),
     }
 }

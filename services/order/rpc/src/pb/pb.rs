@@ -58,6 +58,10 @@ pub struct HomestayOrder {
     pub create_time: i64,
     #[prost(int64, tag = "27")]
     pub need_food: i64,
+    /// Unix seconds: an order still unpaid by then is closed. 0 once it no
+    /// longer waits for payment.
+    #[prost(int64, tag = "28")]
+    pub pay_deadline: i64,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct CreateHomestayOrderReq {

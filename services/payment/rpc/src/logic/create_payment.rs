@@ -1,11 +1,18 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! `pb.payment/CreatePayment`: record a payment about to be made with a
 //! third party; its number (PMT...) is what the third party is told.
+//!
+//! An order has one open payment: asking again (the user tapped "pay"
+//! twice, or came back later) returns the one already made, so WeChat is
+//! told the same number and keeps one transaction. A second payment would
+//! be a second transaction the user could pay as well: charged twice.
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result};
 use looklook_shared::sn;
-use payment_model::third_payment::ThirdPayment;
+use looklook_shared::state::pay_status;
+use payment_model::Filter;
+use payment_model::third_payment::{ThirdPayment, ThirdPaymentColumn as Col};
 
 use crate::pb::{CreatePaymentReq, CreatePaymentResp};
 use crate::svc::ServiceContext;
@@ -36,6 +43,20 @@ pub async fn create_payment(
         return Err(Error::bad_param(
             "a payment needs a user, an order and an amount",
         ));
+    }
+    let open = Filter::new()
+        .eq(Col::OrderSn, req.order_sn.clone())
+        .eq(Col::PayStatus, pay_status::WAIT)
+        .limit(1);
+    if let Some(open) = svc.payments.find_all(open).await?.into_iter().next() {
+        // The order's amount does not change while it waits; a payment for
+        // another amount or another user is not this one.
+        if open.pay_total != req.pay_total || open.user_id != req.user_id {
+            return Err(Error::msg(
+                "this order has an open payment for another amount",
+            ));
+        }
+        return Ok(CreatePaymentResp { sn: open.sn });
     }
     let payment = ThirdPayment {
         sn: sn::gen_sn(sn::THIRD_PAYMENT),

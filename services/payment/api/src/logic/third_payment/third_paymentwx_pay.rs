@@ -3,17 +3,28 @@
 //! orders with WeChat Pay (JSAPI). Only an order still waiting for payment
 //! can be paid; the amount is the order's, never the client's. The answer
 //! is what the mini-program passes to `wx.requestPayment`.
+//!
+//! The WeChat transaction expires with the order (`time_expire` is the
+//! order's pay deadline, when the close job cancels it): WeChat's own
+//! default is two hours, and a payment made after the cancel would take
+//! the money for an order that is gone. Asking again for the same order
+//! gets the same payment and the same WeChat transaction, never a second
+//! one that could be paid as well.
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
 use looklook_shared::state::trade_state;
-use looklook_wechat::pay::{Amount, JsapiPrepay, Payer};
+use looklook_wechat::pay::{self, Amount, JsapiPrepay, Payer};
 use order_rpc::pb::HomestayOrderDetailReq;
 use payment_rpc::pb::CreatePaymentReq;
 use usercenter_rpc::pb::GetUserAuthByUserIdReq;
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayReq, ThirdPaymentWxPayResp};
+
+/// Seconds before the pay deadline after which no payment starts: the
+/// user needs a moment to pay.
+const PAY_MARGIN_SECS: i64 = 5;
 
 pub async fn third_paymentwx_pay(
     svc: &ServiceContext,
@@ -30,8 +41,13 @@ pub async fn third_paymentwx_pay(
         .homestay_order
         .filter(|o| o.user_id == user_id)
         .ok_or_else(|| Error::msg("this order does not exist"))?;
+    let now = chrono::Utc::now().timestamp();
     if order.trade_state != trade_state::WAIT_PAY {
         return Err(Error::msg("this order is not waiting for payment"));
+    }
+    // A moment before the close job: no time left to pay is no payment.
+    if order.pay_deadline > 0 && order.pay_deadline <= now + PAY_MARGIN_SECS {
+        return Err(Error::msg("this order can no longer be paid"));
     }
     let openid = svc
         .usercenter
@@ -70,13 +86,13 @@ pub async fn third_paymentwx_pay(
         out_trade_no: payment_sn,
         attach: String::new(),
         notify_url: conf.notify_url.clone(),
+        time_expire: (order.pay_deadline > 0).then(|| pay::time(order.pay_deadline)),
         amount: Amount {
             total: order.order_total_price,
             currency: "CNY".into(),
         },
         payer: Payer { openid },
     };
-    let now = chrono::Utc::now().timestamp();
     let prepay_id = svc
         .wx_pay
         .jsapi_prepay(&prepay, now)
