@@ -101,9 +101,11 @@ fn free_port() -> u16 {
 /// test's service must cross the threshold before its queue outlasts the
 /// shedder's 5 s memory of good latencies.
 ///
-/// The bound here is 5× the unloaded p99: this debug build's p99 is 2× on
-/// most runs, and its tail moves with the machine. `scripts/bench-shed`
-/// measures the release build against go-zero's 3×.
+/// The bound here is 10× the unloaded p99, and 10× better than without
+/// shedding: this debug build's p99 is 2× on most runs, but the other tests
+/// of this binary run beside it on two cores and its tail moves with them
+/// (8× was seen once, against 600× without shedding). `scripts/bench-shed`
+/// measures the release build, alone, against go-zero's 3×.
 #[test]
 fn an_overloaded_server_sheds_and_keeps_its_latency() {
     let port = free_port();
@@ -121,7 +123,7 @@ fn an_overloaded_server_sheds_and_keeps_its_latency() {
     eprintln!("unloaded {unloaded:?}\nshedding on {loaded:?}\nshedding off {queued:?}");
     assert!(loaded.refused > 0, "nothing was shed: {loaded:?}");
     assert!(
-        loaded.p99 <= 5 * unloaded.p99,
+        loaded.p99 <= 10 * unloaded.p99,
         "served p99 {} µs against {} µs unloaded",
         loaded.p99,
         unloaded.p99
@@ -131,5 +133,11 @@ fn an_overloaded_server_sheds_and_keeps_its_latency() {
         "without shedding p99 {} µs against {} µs unloaded",
         queued.p99,
         unloaded.p99
+    );
+    assert!(
+        queued.p99 > 10 * loaded.p99,
+        "without shedding p99 {} µs, with it {} µs",
+        queued.p99,
+        loaded.p99
     );
 }
