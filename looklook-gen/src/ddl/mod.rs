@@ -639,7 +639,16 @@ CREATE TABLE `user_auth` (
     const STATES: &str = "CREATE TABLE `order` (\n  id bigint PRIMARY KEY,\n  trade_state tinyint(1) NOT NULL,\n  need_food tinyint(1) NOT NULL,\n  paid bool NOT NULL\n);";
 
     fn read(types: &TypeMap) -> (Vec<(String, RustType)>, Vec<String>) {
-        let (tables, warnings) = parse_with(&SourceFile::new("o.sql", STATES), types).unwrap();
+        read_text("o.sql", STATES, types)
+    }
+
+    /// The first table's columns and their Rust types, and the warnings.
+    fn read_text(
+        name: &str,
+        text: &str,
+        types: &TypeMap,
+    ) -> (Vec<(String, RustType)>, Vec<String>) {
+        let (tables, warnings) = parse_with(&SourceFile::new(name, text), types).unwrap();
         let columns = tables[0]
             .columns
             .iter()
@@ -686,7 +695,9 @@ CREATE TABLE `user_auth` (
     fn mariadbs_json_reads_as_json() {
         // `SHOW CREATE TABLE` and mysqldump write MariaDB's JSON so.
         let (columns, _) = read_text(
+            "t.sql",
             "CREATE TABLE t (\n  id bigint(20) NOT NULL AUTO_INCREMENT,\n  extra longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`extra`)),\n  note longtext,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB AUTO_INCREMENT=3 DEFAULT CHARSET=utf8mb4;",
+            &TypeMap::default(),
         );
         assert_eq!(
             columns,
@@ -696,17 +707,6 @@ CREATE TABLE `user_auth` (
                 ("note".into(), RustType::String)
             ]
         );
-    }
-
-    fn read_text(text: &str) -> (Vec<(String, RustType)>, Vec<String>) {
-        let (tables, warnings) =
-            parse_with(&SourceFile::new("t.sql", text), &TypeMap::default()).unwrap();
-        let columns = tables[0]
-            .columns
-            .iter()
-            .map(|c| (c.name.clone(), c.rust_type))
-            .collect();
-        (columns, warnings.iter().map(|w| w.to_string()).collect())
     }
 
     #[test]

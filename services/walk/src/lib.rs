@@ -202,24 +202,28 @@ async fn sign_up(gw: &Gateway, phone: &str, report: &mut Report<'_>) -> Result<S
         "log in",
         format!("POST {users}/login -> a JWT of {} characters", token.len()),
     );
-    let me = gw
-        .call(
-            "usercenter-api",
-            &format!("{users}/detail"),
-            &json!({}),
-            Some(&token),
-        )
-        .await?;
-    report(
-        "who am I",
-        format!("POST {users}/detail -> {}", me["userInfo"]),
-    );
+    let me = who_am_i(gw, &token).await?;
+    report("who am I", format!("POST {users}/detail -> {me}"));
     Ok(token)
 }
 
+/// The user a token belongs to, as usercenter-api tells it.
+async fn who_am_i(gw: &Gateway, token: &str) -> Result<Value, WalkError> {
+    let me = gw
+        .call(
+            "usercenter-api",
+            "/usercenter/v1/user/detail",
+            &json!({}),
+            Some(token),
+        )
+        .await?;
+    Ok(me["userInfo"].clone())
+}
+
 /// What the mini-program sends after `wx.login` and the phone prompt: a
-/// login code and the phone number, encrypted (from WeChat, the sandbox).
-async fn wechat_login(gw: &Gateway, phone: &str) -> Result<Value, WalkError> {
+/// login code and the phone number, encrypted (from WeChat, the sandbox);
+/// and the user's openid, which only WeChat and the sandbox know.
+async fn wechat_login(gw: &Gateway, phone: &str) -> Result<(Value, Value), WalkError> {
     let (_, wx) = gw
         .post(
             "wechat-sandbox",
@@ -228,7 +232,8 @@ async fn wechat_login(gw: &Gateway, phone: &str) -> Result<Value, WalkError> {
             None,
         )
         .await?;
-    Ok(wx)
+    let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
+    Ok((auth, wx["openid"].clone()))
 }
 
 /// The same person links WeChat from inside the account: logged in with its
@@ -241,8 +246,7 @@ async fn link_wechat(
     report: &mut Report<'_>,
 ) -> Result<Value, WalkError> {
     let users = "/usercenter/v1/user";
-    let wx = wechat_login(gw, phone).await?;
-    let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
+    let (auth, openid) = wechat_login(gw, phone).await?;
     let me = gw
         .call(
             "usercenter-api",
@@ -254,8 +258,8 @@ async fn link_wechat(
     report(
         "link WeChat",
         format!(
-            "POST {users}/wxMiniBind (openid {}) -> WeChat linked to user {}",
-            wx["openid"], me["userInfo"]["id"]
+            "POST {users}/wxMiniBind (openid {openid}) -> WeChat linked to user {}",
+            me["userInfo"]["id"]
         ),
     );
     Ok(me["userInfo"]["id"].clone())
@@ -270,8 +274,7 @@ async fn log_in_with_wechat(
     report: &mut Report<'_>,
 ) -> Result<(String, String), WalkError> {
     let users = "/usercenter/v1/user";
-    let wx = wechat_login(gw, phone).await?;
-    let auth = json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]});
+    let (auth, openid) = wechat_login(gw, phone).await?;
     let linked = gw
         .call(
             "usercenter-api",
@@ -284,28 +287,18 @@ async fn log_in_with_wechat(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let me = gw
-        .call(
-            "usercenter-api",
-            &format!("{users}/detail"),
-            &json!({}),
-            Some(&token),
-        )
-        .await?;
-    if me["userInfo"]["id"] != user_id {
+    let me = who_am_i(gw, &token).await?;
+    if me["id"] != user_id {
         return Err(WalkError::Step {
             step: "log in with WeChat".into(),
-            detail: format!("user {} instead of {user_id}", me["userInfo"]["id"]),
+            detail: format!("user {} instead of {user_id}", me["id"]),
         });
     }
     report(
         "log in with WeChat",
-        format!(
-            "POST {users}/wxMiniAuth (openid {}) -> a JWT of the same account",
-            wx["openid"]
-        ),
+        format!("POST {users}/wxMiniAuth (openid {openid}) -> a JWT of the same account"),
     );
-    let openid = wx["openid"].as_str().unwrap_or_default().to_string();
+    let openid = openid.as_str().unwrap_or_default().to_string();
     Ok((token, openid))
 }
 
