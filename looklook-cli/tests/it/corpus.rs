@@ -102,6 +102,68 @@ fn the_reference_system_definitions_are_complete() {
     assert_eq!((tables, columns), (8, 125));
 }
 
+/// Each reference service's README names every route and RPC method of its
+/// definitions and every config key of its processes (past the header every
+/// service shares), so a learner reading it misses nothing and it cannot
+/// fall behind an edit of the definitions.
+#[test]
+fn every_service_readme_names_its_routes_methods_and_config_keys() {
+    let root = crate::support::workspace();
+    let header = [
+        "Name",
+        "Mode",
+        "Host",
+        "Port",
+        "ListenOn",
+        "Timeout",
+        "Log",
+        "Prometheus",
+        "Telemetry",
+    ];
+    for service in ["usercenter", "travel", "order", "payment", "mqueue"] {
+        let dir = root.join("services").join(service);
+        let readme = fs::read_to_string(dir.join("README.md"))
+            .unwrap_or_else(|e| panic!("services/{service}/README.md: {e}"));
+        let mut names = Vec::new();
+        let defs = root.join("examples/looklook").join(service).join(service);
+        if defs.with_extension("api").exists() {
+            let spec = apidsl::load_spec(&defs.with_extension("api")).unwrap();
+            names.extend(spec.routes().map(|(_, r)| r.handler.clone()));
+            let proto = looklook_gen::proto::compile(&defs.with_extension("proto"), &[]).unwrap();
+            names.extend(
+                proto
+                    .services
+                    .iter()
+                    .flat_map(|s| s.methods.iter().map(|m| m.name.clone())),
+            );
+        }
+        for process in fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+            let Ok(etc) = fs::read_dir(process.join("etc")) else {
+                continue;
+            };
+            for yaml in etc.map(|e| e.unwrap().path()) {
+                let text = fs::read_to_string(&yaml).unwrap();
+                names.extend(
+                    text.lines()
+                        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+                        .filter(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
+                        .filter(|k| !header.contains(k))
+                        .map(str::to_string),
+                );
+            }
+        }
+        assert!(names.len() > 3, "{service}: {names:?}");
+        let missing: Vec<_> = names
+            .iter()
+            .filter(|n| !readme.contains(&format!("`{n}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "services/{service}/README.md does not name {missing:?}"
+        );
+    }
+}
+
 /// `looklook gen` over the repository's manifest changes nothing: the
 /// checked-in services/ are exactly what the generators make of
 /// examples/looklook, and the Prometheus targets what they make of the
