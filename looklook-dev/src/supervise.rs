@@ -9,6 +9,9 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use file_rotate::compression::Compression;
+use file_rotate::suffix::AppendCount;
+use file_rotate::{ContentLimit, FileRotate};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -19,18 +22,41 @@ use tokio::sync::watch;
 /// `<process>.log`: the stack's log shipper reads it from there.
 pub const LOG_DIR: &str = ".looklook/logs";
 
-/// A process's output file, appended to line by line. Clones share it.
+/// A process's log grows to this size, then moves to `<process>.log.1`
+/// (the older ones to `.2`, `.3`, …) and a new one starts: a service that
+/// logs every request must not fill the disk over a long session.
+pub const LOG_ROTATE_BYTES: usize = 10 * 1024 * 1024;
+
+/// How many moved logs each process keeps; the oldest is deleted.
+pub const LOG_KEEP: usize = 5;
+
+/// A process's output file, appended to line by line and rotated by size
+/// (file-rotate). Clones share it.
 #[derive(Clone)]
-pub struct LogFile(Arc<Mutex<std::fs::File>>);
+pub struct LogFile(Arc<Mutex<FileRotate<AppendCount>>>);
 
 impl LogFile {
-    /// Open (or create) `<dir>/<process>.log` for appending.
+    /// Open (or create) `<dir>/<process>.log` for appending, rotated at
+    /// [`LOG_ROTATE_BYTES`] with [`LOG_KEEP`] kept.
     pub fn open(dir: &Path, process: &str) -> std::io::Result<LogFile> {
+        LogFile::open_rotated(dir, process, LOG_ROTATE_BYTES, LOG_KEEP)
+    }
+
+    /// [`LogFile::open`] with a limit and a count of its own.
+    pub fn open_rotated(
+        dir: &Path,
+        process: &str,
+        max_bytes: usize,
+        keep: usize,
+    ) -> std::io::Result<LogFile> {
         std::fs::create_dir_all(dir)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join(format!("{process}.log")))?;
+        let file = FileRotate::new(
+            dir.join(format!("{process}.log")),
+            AppendCount::new(keep),
+            ContentLimit::BytesSurpassed(max_bytes),
+            Compression::None,
+            None,
+        );
         Ok(LogFile(Arc::new(Mutex::new(file))))
     }
 
@@ -154,5 +180,34 @@ pub fn working_dir(manifest_dir: &Path, cwd: Option<&str>, package_dir: &Path) -
     match cwd {
         Some(cwd) => manifest_dir.join(cwd),
         None => package_dir.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_rotates_by_size_keeps_a_few_and_appends_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = LogFile::open_rotated(dir.path(), "api", 1000, 2).unwrap();
+        log.write("before the restart");
+        drop(log);
+        // looklook started again: the same file goes on.
+        let log = LogFile::open_rotated(dir.path(), "api", 1000, 2).unwrap();
+        for i in 0..100 {
+            log.write(&format!("{i:>3} {}", "x".repeat(95)));
+        }
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name));
+        let current = read("api.log").unwrap();
+        assert!(
+            current.ends_with(&format!(" 99 {}\n", "x".repeat(95))),
+            "{current}"
+        );
+        assert!(current.len() <= 1100, "{}", current.len());
+        assert!(read("api.log.1").is_ok() && read("api.log.2").is_ok());
+        assert!(read("api.log.3").is_err(), "only two rotated logs are kept");
+        // The oldest lines went with the oldest file.
+        assert!(!read("api.log.2").unwrap().contains("before the restart"));
     }
 }
