@@ -595,6 +595,21 @@ fn edit_manifest(
         service.insert("cache", value(true));
     }
     array_of_tables(&mut doc, "service")?.push(service);
+    // `looklook demo` brings up what the project needs: a model needs the
+    // stack's database and cache.
+    if model
+        && let Some(up) = doc
+            .get_mut("demo")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|demo| demo.get_mut("up"))
+            .and_then(Item::as_array_mut)
+    {
+        for needed in ["mysql", "redis"] {
+            if !up.iter().any(|v| v.as_str() == Some(needed)) {
+                up.push(needed);
+            }
+        }
+    }
     for (kind, ports) in [("rpc", ports.rpc), ("api", ports.api)] {
         let Some((port, metrics)) = ports else {
             continue;
@@ -737,7 +752,7 @@ mod tests {
 
     #[test]
     fn the_manifest_keeps_its_comments_and_gains_the_service() {
-        let text = "# my project\n[dev]\ndebounce_ms = 50 # quick\n\n[[service]]\nname = \"hello\"\ndir = \"hello\"\napi = \"hello.api\"\n\n[[process]]\nname = \"hello-api\"\npackage = \"hello-api\"\nport = 8888\n";
+        let text = "# my project\n[dev]\ndebounce_ms = 50 # quick\n\n[[service]]\nname = \"hello\"\ndir = \"hello\"\napi = \"hello.api\"\n\n[[process]]\nname = \"hello-api\"\npackage = \"hello-api\"\nport = 8888\n\n[demo]\nup = []\nwalk = { command = [\"true\"] }\n";
         let ports = NewPorts {
             api: Some((8889, 9092)),
             rpc: Some((8080, 9093)),
@@ -754,6 +769,9 @@ mod tests {
         assert_eq!(service.proto.as_deref(), Some("pet-shop.proto"));
         assert_eq!(service.database.as_deref(), Some("mall_pet_shop"));
         assert!(service.cache);
+        // The demo now brings up the database and the cache the model needs.
+        let up = manifest.demo.unwrap().up.unwrap();
+        assert_eq!(up, ["mysql", "redis"]);
         let processes: Vec<_> = manifest
             .processes
             .iter()
