@@ -96,7 +96,8 @@ pub enum AddCommand {
 
 #[derive(Debug, Args)]
 pub struct AddServiceArgs {
-    /// The service's name: lower-case letters, digits and `-`.
+    /// The service's name: lower-case letters and digits, starting with a
+    /// letter (it becomes the .api service `NAME-api`).
     pub name: String,
     /// An HTTP API crate [default: all three of --api, --rpc and --model].
     #[arg(long)]

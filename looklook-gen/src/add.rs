@@ -168,11 +168,7 @@ pub fn choose_ports(taken: &BTreeSet<u16>, api: bool, rpc: bool) -> NewPorts {
 /// anything; if generating the new service fails, every file is put back.
 pub fn add_service(opts: &AddOptions) -> Result<Report, GenError> {
     let name = opts.name.as_str();
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !plain {
+    if !crate::naming::is_service_name(name) {
         return Err(GenError::ServiceName(name.to_string()));
     }
     let (api, rpc, model) = match (opts.api, opts.rpc, opts.model) {

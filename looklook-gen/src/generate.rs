@@ -26,11 +26,11 @@ pub enum GenError {
     #[error("{0}: no `CREATE TABLE` statement to generate a model from")]
     NoTable(PathBuf),
     #[error(
-        "`{0}` cannot name a project: use lower-case letters, digits and `-`, starting with a letter"
+        "`{0}` cannot name a project: its first service is the .api service `NAME-api`, so use lower-case letters and digits, starting with a letter (give one with --name)"
     )]
     ProjectName(String),
     #[error(
-        "`{0}` cannot name a service: use lower-case letters, digits and `-`, starting with a letter"
+        "`{0}` cannot name a service: it becomes the .api service `NAME-api` and the crates `NAME-api`, `NAME-rpc` and `NAME-model`, so use lower-case letters and digits, starting with a letter"
     )]
     ServiceName(String),
     #[error("the project already has {what}: pick another name than `{name}`")]
@@ -685,11 +685,7 @@ pub fn new_project(opts: &NewOptions) -> Result<Report, GenError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !plain {
+    if !crate::naming::is_service_name(&name) {
         return Err(GenError::ProjectName(name));
     }
     let io = |path: &Path| {
