@@ -52,7 +52,15 @@ pub fn api_file(name: &str) -> String {
 /// digits and `-`). The first route's logic is planned here, answering for
 /// real, so the `.api` generator finds it and keeps it.
 pub fn generate(name: &str) -> FilePlan {
-    let render = |t: &dyn askama::DynTemplate| t.dyn_render().expect("templates render");
+    // Every file ends with a newline, as rustfmt and editors write them
+    // (askama drops the template's last one).
+    let render = |t: &dyn askama::DynTemplate| {
+        let mut text = t.dyn_render().expect("templates render");
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    };
     let mut plan = FilePlan::default();
     plan.add(
         "Cargo.toml",
