@@ -468,7 +468,7 @@ fn wire(
         } else {
             String::new()
         };
-        yaml.push((format!("api/etc/{name}.yaml"), section, false));
+        yaml.push((format!("api/etc/{name}.yaml"), section));
         add_dependency(
             &dir.join("api/Cargo.toml"),
             rpc.then(|| format!("{name}-rpc"))
@@ -502,7 +502,7 @@ fn wire(
             }),
         );
         let section = if model { db_section() } else { String::new() };
-        yaml.push((format!("rpc/etc/{name}.yaml"), section, true));
+        yaml.push((format!("rpc/etc/{name}.yaml"), section));
         add_dependency(
             &dir.join("rpc/Cargo.toml"),
             model.then(|| format!("{name}-model")),
@@ -514,29 +514,13 @@ fn wire(
     for file in &plan.files {
         writer::replace_file(&dir.join(&file.path), &file.contents)?;
     }
-    for (path, section, rpc_server) in yaml {
+    for (path, section) in yaml {
         let path = dir.join(path);
         let mut text = read(&path)?;
-        if rpc_server {
-            text = listen_on_port(&text);
-        }
         text.push_str(&section);
         writer::replace_file(&path, &text)?;
     }
     Ok(())
-}
-
-/// What `gen rpc` writes for the address a server listens on, for a server
-/// started by hand.
-const LISTEN_ON_BY_HAND: &str = "# This machine only: open it to others (LISTEN_ON=0.0.0.0:8080) behind a\n# network that only your services reach.\nListenOn: ${LISTEN_ON:-127.0.0.1:8080}\n";
-
-/// An RPC server's config, listening where looklook.toml says: a process of
-/// the manifest is told its port as PORT.
-fn listen_on_port(yaml: &str) -> String {
-    yaml.replace(
-        LISTEN_ON_BY_HAND,
-        "# This machine only, on the port looklook.toml gives it (PORT): open it\n# to others (0.0.0.0) only behind a network that only your services reach.\nListenOn: 127.0.0.1:${PORT}\n",
-    )
 }
 
 fn read(path: &Path) -> Result<String, GenError> {
@@ -717,14 +701,14 @@ mod tests {
             runtime: crate::codegen::RuntimeDep::Path("../runtime".into()),
         };
         let plan = crate::codegen::rpc::generate(&proto, "catalog", &opts).unwrap();
+        // `gen rpc` writes it so: a process of the manifest is told its
+        // port as PORT, as the HTTP services are.
         let yaml = &plan.get("etc/catalog.yaml").unwrap().contents;
-        assert!(yaml.contains(LISTEN_ON_BY_HAND), "{yaml}");
-        let edited = listen_on_port(yaml);
         assert!(
-            edited.contains("\nListenOn: 127.0.0.1:${PORT}\n"),
-            "{edited}"
+            yaml.contains("\nListenOn: 127.0.0.1:${PORT:-8080}\n"),
+            "{yaml}"
         );
-        assert!(!edited.contains("${LISTEN_ON"), "{edited}");
+        assert!(!yaml.contains("${LISTEN_ON"), "{yaml}");
     }
 
     #[test]

@@ -205,34 +205,31 @@ fn decide(file: &PlannedFile, existing: Option<&str>, report: &mut Report) -> Op
 /// leaving every other byte as the user wrote it.
 fn add_mods(existing: &str, mods: &[String]) -> Result<Option<String>, syn::Error> {
     let file = syn::parse_file(existing)?;
-    let declared: Vec<String> = file
+    let declared: Vec<&syn::ItemMod> = file
         .items
         .iter()
         .filter_map(|i| match i {
-            syn::Item::Mod(m) => Some(m.ident.to_string()),
+            syn::Item::Mod(m) => Some(m),
             _ => None,
         })
         .collect();
-    let missing: Vec<&String> = mods.iter().filter(|m| !declared.contains(m)).collect();
+    let missing: Vec<&String> = mods
+        .iter()
+        .filter(|m| !declared.iter().any(|d| d.ident == m))
+        .collect();
     if missing.is_empty() {
         return Ok(None);
     }
     // As the file declares its own: `pub mod` in a library's module files,
     // `mod` in a binary's main.rs.
-    let private = !file.items.is_empty()
-        && file.items.iter().all(|i| match i {
-            syn::Item::Mod(m) => matches!(m.vis, syn::Visibility::Inherited),
-            _ => true,
-        })
-        && file.items.iter().any(|i| matches!(i, syn::Item::Mod(_)));
+    let private = !declared.is_empty()
+        && declared
+            .iter()
+            .all(|m| matches!(m.vis, syn::Visibility::Inherited));
     let keyword = if private { "mod" } else { "pub mod" };
-    let last_mod_line = file
-        .items
+    let last_mod_line = declared
         .iter()
-        .filter_map(|i| match i {
-            syn::Item::Mod(m) => Some(syn::spanned::Spanned::span(m).end().line),
-            _ => None,
-        })
+        .map(|m| syn::spanned::Spanned::span(m).end().line)
         .max();
     let lines: Vec<&str> = existing.lines().collect();
     let at = last_mod_line.unwrap_or(lines.len()).min(lines.len());

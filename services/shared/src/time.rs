@@ -4,19 +4,17 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-/// The business's offset from UTC, in seconds: China Standard Time, UTC+8
-/// all year (no daylight saving).
-const OFFSET_SECS: i32 = 8 * 3600;
-
-/// The same offset as a database session's time zone. Every pool runs its
-/// sessions in it (`SqlConf::in_time_zone`), so that a `CURRENT_TIMESTAMP`
-/// column holds business time like every time the services write, whatever
-/// zone the server runs in.
-pub const SQL_TIME_ZONE: &str = "+08:00";
-
-/// China Standard Time.
+/// China Standard Time, UTC+8 all year (no daylight saving).
 pub fn business_tz() -> FixedOffset {
-    FixedOffset::east_opt(OFFSET_SECS).expect("8 hours is a valid offset")
+    FixedOffset::east_opt(8 * 3600).expect("8 hours is a valid offset")
+}
+
+/// The same offset as a database session's time zone (`+08:00`). Every
+/// pool runs its sessions in it (`SqlConf::in_time_zone`), so that a
+/// `CURRENT_TIMESTAMP` column holds business time like every time the
+/// services write, whatever zone the server runs in.
+pub fn sql_time_zone() -> String {
+    business_tz().to_string()
 }
 
 /// Now, business time, as stored.
@@ -52,7 +50,7 @@ mod tests {
 
     #[test]
     fn the_sessions_zone_is_the_business_zone() {
-        assert_eq!(business_tz().to_string(), SQL_TIME_ZONE);
+        assert_eq!(sql_time_zone(), "+08:00");
     }
 
     #[test]

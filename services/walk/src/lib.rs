@@ -223,7 +223,7 @@ async fn who_am_i(gw: &Gateway, token: &str) -> Result<Value, WalkError> {
 /// What the mini-program sends after `wx.login` and the phone prompt: a
 /// login code and the phone number, encrypted (from WeChat, the sandbox);
 /// and the user's openid, which only WeChat and the sandbox know.
-async fn wechat_login(gw: &Gateway, phone: &str) -> Result<(Value, Value), WalkError> {
+pub async fn wechat_login(gw: &Gateway, phone: &str) -> Result<(Value, Value), WalkError> {
     let (_, wx) = gw
         .post(
             "wechat-sandbox",

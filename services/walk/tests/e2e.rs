@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use looklook_dev::build;
 use looklook_dev::system::{System, free_ports};
-use looklook_walk::{Gateway, wait_for_state, walk};
+use looklook_walk::{Gateway, wait_for_state, walk, wechat_login};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use serde_json::json;
 
@@ -506,21 +506,8 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         .await
         .unwrap();
     let squatter = squatter["accessToken"].as_str().unwrap();
-    let wechat = |phone: &'static str| {
-        let gw = &gw;
-        async move {
-            let (_, wx) = gw
-                .post(
-                    "wechat-sandbox",
-                    "/sandbox/wxLogin",
-                    &json!({"phone": phone}),
-                    None,
-                )
-                .await
-                .unwrap();
-            json!({"code": wx["code"], "iv": wx["iv"], "encryptedData": wx["encryptedData"]})
-        }
-    };
+    // What the mini-program sends for a phone, as the walk makes it.
+    let wechat = async |phone: &str| wechat_login(&gw, phone).await.unwrap().0;
     let (status, body) = gw
         .post(
             "usercenter-api",

@@ -266,19 +266,22 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
     };
     // Past the merchant's `time_expire`, WeChat no longer takes the money
     // (a transaction already paid is only told again).
-    let paid_before = !s
+    let paid_before = s
         .paid
         .lock()
         .expect("not poisoned")
-        .insert(req.prepay_id.clone());
+        .contains(&req.prepay_id);
     if !paid_before && expired(order.time_expire.as_deref(), now()) {
-        s.paid.lock().expect("not poisoned").remove(&req.prepay_id);
         return refuse(
             StatusCode::BAD_REQUEST,
             "ORDER_CLOSED",
             "the transaction expired before it was paid",
         );
     }
+    s.paid
+        .lock()
+        .expect("not poisoned")
+        .insert(req.prepay_id.clone());
     let transaction = Transaction {
         appid: order.appid,
         mchid: order.mchid,

@@ -27,7 +27,7 @@ impl ServiceContext {
                 // On the business's clock, as order-rpc writes them.
                 config
                     .order_db
-                    .in_time_zone(time::SQL_TIME_ZONE)
+                    .in_time_zone(&time::sql_time_zone())
                     .connect_lazy()?,
                 Cache::new(&config.cache)?,
             ),

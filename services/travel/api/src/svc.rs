@@ -28,7 +28,10 @@ impl ServiceContext {
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         // Sessions on the business's clock: `create_time` columns then hold
         // China Standard Time, as every time the services write does.
-        let pool = config.db.in_time_zone(time::SQL_TIME_ZONE).connect_lazy()?;
+        let pool = config
+            .db
+            .in_time_zone(&time::sql_time_zone())
+            .connect_lazy()?;
         let cache = Cache::new(&config.cache)?;
         Ok(ServiceContext {
             homestays: HomestayModel::new(pool.clone(), cache.clone()),

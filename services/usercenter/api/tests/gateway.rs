@@ -3,7 +3,7 @@
 //! MariaDB and Redis (`scripts/infra up`; LOOKLOOK_TEST_MYSQL and
 //! LOOKLOOK_TEST_REDIS).
 
-use looklook_shared::testing::{empty_cache, fresh_database, start_service};
+use looklook_shared::testing::{Service, empty_cache, fresh_database, start_service};
 use serde_json::{Value, json};
 
 const SECRET: &str = "gateway-test-secret";
@@ -20,20 +20,27 @@ async fn start_rpc_on(db: &str, redis_db: u8) -> String {
     looklook_testkit::usercenter_rpc(db, &empty_cache(redis_db), SECRET).await
 }
 
+/// usercenter-api in dev mode in front of `rpc`, with `more` environment.
+async fn start_gateway(rpc: &str, more: &[(&str, &str)]) -> Service {
+    let mut env = vec![
+        ("USERCENTER_RPC_ADDR", rpc),
+        ("JWT_SECRET", SECRET),
+        // Nobody: the WeChat login is walked end to end by services/walk.
+        ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
+    ];
+    env.extend_from_slice(more);
+    start_service(
+        env!("CARGO_BIN_EXE_usercenter-api"),
+        env!("CARGO_MANIFEST_DIR"),
+        &env,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn register_login_and_detail_through_the_gateway() {
     let rpc = start_rpc().await;
-    let gateway = start_service(
-        env!("CARGO_BIN_EXE_usercenter-api"),
-        env!("CARGO_MANIFEST_DIR"),
-        &[
-            ("USERCENTER_RPC_ADDR", &rpc),
-            ("JWT_SECRET", SECRET),
-            // Nobody: the WeChat login is walked end to end by services/walk.
-            ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
-        ],
-    )
-    .await;
+    let gateway = start_gateway(&rpc, &[]).await;
     let port = gateway.port;
     let base = format!("http://127.0.0.1:{port}/usercenter/v1/user");
     let http = reqwest::Client::new();
@@ -174,17 +181,7 @@ async fn outside_dev_mode_the_committed_secret_is_refused() {
 #[tokio::test]
 async fn each_client_address_has_a_budget_of_logins() {
     let rpc = start_rpc_on("looklook_t_usercenter_api_limit", 3).await;
-    let gateway = start_service(
-        env!("CARGO_BIN_EXE_usercenter-api"),
-        env!("CARGO_MANIFEST_DIR"),
-        &[
-            ("USERCENTER_RPC_ADDR", &rpc),
-            ("JWT_SECRET", SECRET),
-            ("WECHAT_SANDBOX_ADDR", "127.0.0.1:9"),
-            ("LOOKLOOK_RATE_LIMIT__REQUESTS", "5"),
-        ],
-    )
-    .await;
+    let gateway = start_gateway(&rpc, &[("LOOKLOOK_RATE_LIMIT__REQUESTS", "5")]).await;
     let url = format!("http://127.0.0.1:{}/usercenter/v1/user/login", gateway.port);
     let http = reqwest::Client::new();
     let login = |forwarded: Option<&'static str>| {
