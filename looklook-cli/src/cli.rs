@@ -67,6 +67,15 @@ pub enum Command {
     /// that crashes is started again, with back-off. Ctrl-C stops
     /// everything.
     Dev(DevArgs),
+    /// Build the processes' images through the Docker Engine API.
+    ///
+    /// Each process (or each one named) from its Dockerfile, which
+    /// `looklook gen` writes. Named <registry>/<process>:<tag>: the registry from --registry, else
+    /// [kube] registry, else localhost/<the workspace's directory>; the tag
+    /// from --tag, else the commit's short hash.
+    Build(BuildArgs),
+    /// Push the images `looklook build` made to their registry.
+    Push(ImageArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 }
@@ -139,6 +148,42 @@ pub struct DevArgs {
     /// the current directory].
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Only these processes [default: every one with a Dockerfile].
+    pub processes: Vec<String>,
+    /// Where the images go, such as registry.example.com/shop.
+    #[arg(long, value_name = "HOST/PATH")]
+    pub registry: Option<String>,
+    /// The images' tag [default: the commit's short hash].
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// The project manifest [default: the nearest looklook.toml at or above
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Build the binaries on this machine with cargo and only the image's
+    /// run stage: no Rust image needed. The binary runs on the base's glibc,
+    /// which must be as new as this machine's.
+    #[arg(long)]
+    pub prebuilt: bool,
+    /// The cargo profile of --prebuilt.
+    #[arg(long, default_value = "release", requires = "prebuilt")]
+    pub profile: String,
+    /// The image the binary runs on (the Dockerfile's BASE).
+    #[arg(long, value_name = "IMAGE")]
+    pub base: Option<String>,
+    /// The image it is compiled in (the Dockerfile's BUILDER).
+    #[arg(long, value_name = "IMAGE", conflicts_with = "prebuilt")]
+    pub builder: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,8 @@ fn main() -> ExitCode {
         Command::Logs(a) => commands::infra::logs(a),
         Command::Doctor => commands::infra::doctor(),
         Command::Dev(a) => commands::dev::run(a),
+        Command::Build(a) => commands::image::build(a),
+        Command::Push(a) => commands::image::push(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::New(a) => commands::new::run(a),
         Command::Add(AddCommand::Service(a)) => commands::add::service(a),

@@ -43,11 +43,22 @@ pub struct BuildError(#[from] pub std::io::Error);
 /// that fails does not stop the others: each binary that builds can be
 /// restarted even when another one is broken.
 pub async fn build(root: &Path, targets: &[BinTarget], color: bool) -> Result<Build, BuildError> {
+    build_with_profile(root, targets, color, None).await
+}
+
+/// [`build`] with a cargo profile (`release`, say) instead of `dev`.
+pub async fn build_with_profile(
+    root: &Path,
+    targets: &[BinTarget],
+    color: bool,
+    profile: Option<&str>,
+) -> Result<Build, BuildError> {
     let started = Instant::now();
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root)
         .arg("build")
         .arg("--keep-going")
+        .args(profile.map(|p| format!("--profile={p}")))
         .arg(match color {
             true => "--message-format=json-diagnostic-rendered-ansi",
             false => "--message-format=json",

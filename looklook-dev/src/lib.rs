@@ -17,6 +17,7 @@ pub mod build;
 pub mod demo;
 pub mod docs;
 pub mod graph;
+pub mod image;
 pub mod supervise;
 pub mod system;
 pub mod watch;

@@ -371,6 +371,14 @@ pub fn addr_var(name: &str) -> String {
     format!("{}_ADDR", name.to_shouty_snake_case())
 }
 
+/// The image repository of process `name` in `registry`:
+/// `registry.example.com/shop` + `catalog-api` →
+/// `registry.example.com/shop/catalog-api`. The manifests `looklook gen`
+/// writes deploy it, and `looklook build` tags it.
+pub fn image_repository(registry: &str, name: &str) -> String {
+    format!("{}/{name}", registry.trim_end_matches('/'))
+}
+
 /// The environment a process starts with: dev mode, the others' addresses,
 /// its own `PORT` and `METRICS_PORT`, then its manifest `env` (which wins).
 pub fn process_env(

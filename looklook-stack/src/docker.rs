@@ -56,6 +56,10 @@ pub enum DockerError {
     NoGateway { network: String },
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error("building the image `{image}` failed: {detail}")]
+    Build { image: String, detail: String },
+    #[error("pushing the image `{image}` failed: {detail}")]
+    Push { image: String, detail: String },
     #[error("the container engine refused {what}: {source}")]
     Engine { what: String, source: BollardError },
 }

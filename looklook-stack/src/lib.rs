@@ -3,6 +3,7 @@
 //! once it is. Read, validated and planned here; the engines run the plan.
 
 pub mod docker;
+pub mod image;
 pub mod kafka;
 pub mod native;
 pub mod ops;
@@ -211,6 +212,30 @@ pub enum Event {
     Skipped {
         service: String,
         why: String,
+    },
+    /// `looklook build`: the engine starts building an image.
+    Building {
+        image: String,
+    },
+    /// A line the builder printed, or a push's status.
+    Output {
+        image: String,
+        line: String,
+    },
+    Built {
+        image: String,
+        id: String,
+        after: Duration,
+    },
+    /// `looklook push`: the image goes to its registry.
+    Pushing {
+        image: String,
+    },
+    Pushed {
+        image: String,
+        /// What the registry calls it, when the engine says.
+        digest: Option<String>,
+        after: Duration,
     },
 }
 

@@ -143,7 +143,7 @@ impl Progress {
             }
             Event::Layer { .. } => {}
             other => {
-                if matches!(other, Event::Pulled { .. }) {
+                if matches!(other, Event::Pulled { .. } | Event::Pushed { .. }) {
                     for (_, bar) in self.layers.drain() {
                         bar.finish_and_clear();
                     }
@@ -203,7 +203,29 @@ fn describe(event: &Event) -> String {
         Event::Recreated { service } => format!("restarted {service}: its definition changed"),
         Event::InitRan { service, step } => format!("init      {service}: {step}"),
         Event::Skipped { service, why } => format!("skipped   {service}: {why}"),
+        Event::Building { image } => format!("building  {image}"),
+        Event::Output { line, .. } => format!("          {line}"),
+        Event::Built { image, id, after } => format!(
+            "built     {image} ({}, {:.1} s)",
+            short_id(id),
+            after.as_secs_f64()
+        ),
+        Event::Pushing { image } => format!("pushing   {image}"),
+        Event::Pushed {
+            image,
+            digest,
+            after,
+        } => match digest {
+            Some(digest) => format!("pushed    {image} ({digest}, {:.1} s)", after.as_secs_f64()),
+            None => format!("pushed    {image} ({:.1} s)", after.as_secs_f64()),
+        },
     }
+}
+
+/// An image id as engines show it: 12 hex digits.
+pub(crate) fn short_id(id: &str) -> &str {
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    &hex[..hex.len().min(12)]
 }
 
 /// The state of each service, with where to open or connect to it.

@@ -11,5 +11,6 @@ pub mod gen_api;
 pub mod gen_clients;
 pub mod gen_model;
 pub mod gen_rpc;
+pub mod image;
 pub mod infra;
 pub mod new;

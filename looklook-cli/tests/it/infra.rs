@@ -689,6 +689,162 @@ fn an_unreachable_engine_is_named() {
     );
 }
 
+/// `looklook build --prebuilt` of a reference service, on a base the
+/// infrastructure made with what distroless `cc` holds (glibc, libgcc, CA
+/// certificates, a nonroot user): the image runs in Podman as that user and
+/// answers `/healthz`. `looklook push` puts it in the registry. A build from
+/// source whose builder image cannot be pulled says which and why.
+#[test]
+fn a_reference_service_image_is_built_runs_and_is_pushed() {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name}: run `scripts/infra up`"))
+    };
+    let (base, registry, host) = (
+        var("LOOKLOOK_TEST_BASE_IMAGE"),
+        var("LOOKLOOK_TEST_REGISTRY"),
+        var("LOOKLOOK_TEST_DOCKER_HOST"),
+    );
+    let looklook = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_looklook"))
+            .args(args)
+            .current_dir(crate::support::workspace())
+            .env("DOCKER_HOST", &host)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman").args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let one_line = |out: &Output| {
+        let words: Vec<String> = String::from_utf8_lossy(&out.stderr)
+            .split_whitespace()
+            .filter(|w| *w != "|")
+            .map(str::to_string)
+            .collect();
+        words.join(" ")
+    };
+    let id = std::process::id();
+    let repo = format!("{registry}/it-{id}");
+    let image = format!("{repo}/usercenter-api:t1");
+
+    // Names are checked before anything is built.
+    let out = looklook(&["build", "no-such-process"]);
+    assert!(one_line(&out).contains("there is no process `no-such-process`"));
+    let out = looklook(&["build", "wechat-sandbox", "--tag", "t1"]);
+    assert!(one_line(&out).contains("`wechat-sandbox` has no image: it is in [docker] exclude"));
+
+    let build = [
+        "build",
+        "usercenter-api",
+        "--prebuilt",
+        "--profile",
+        "dev",
+        "--base",
+        &base,
+        "--registry",
+        &repo,
+        "--tag",
+        "t1",
+    ];
+    let (stdout, progress) = ok(&looklook(&build));
+    assert!(stdout.starts_with(&format!("{image}  ")), "{stdout}");
+    assert!(
+        progress.contains("COPY --from=build /usercenter-api /app/usercenter-api"),
+        "{progress}"
+    );
+    assert_eq!(
+        podman(&["image", "inspect", "--format", "{{.Config.User}}", &image]),
+        "65532:65532"
+    );
+
+    struct Remove(String);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = Command::new("podman").args(["rm", "-f", &self.0]).output();
+        }
+    }
+    let container = format!("it-image-{id}");
+    let _remove = Remove(container.clone());
+    let port = free_port();
+    let published = format!("127.0.0.1:{port}:8080");
+    let out = Command::new("podman")
+        .args(["run", "-d", "--name", &container, "-p", &published])
+        .args([
+            "-e",
+            "LOOKLOOK_MODE=dev",
+            "-e",
+            "PORT=8080",
+            "-e",
+            "METRICS_PORT=9100",
+        ])
+        .args(["-e", "USERCENTER_RPC_ADDR=127.0.0.1:1"])
+        .args(["-e", "WECHAT_SANDBOX_ADDR=127.0.0.1:1", &image])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let answer = loop {
+        let answer = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let answer = reqwest::get(&url).await.ok()?;
+            Some((answer.status().as_u16(), answer.text().await.ok()?))
+        });
+        match answer {
+            Some(answer) => break answer,
+            None if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            None => panic!(
+                "no answer at {url}; its log:\n{}",
+                podman(&["logs", &container])
+            ),
+        }
+    };
+    assert_eq!(answer, (200, "ok".to_string()));
+
+    let (stdout, _) = ok(&looklook(&[
+        "push",
+        "usercenter-api",
+        "--registry",
+        &repo,
+        "--tag",
+        "t1",
+    ]));
+    assert!(stdout.starts_with(&format!("{image}  sha256:")), "{stdout}");
+    let (status, tags) = http_get(&format!(
+        "http://{registry}/v2/it-{id}/usercenter-api/tags/list"
+    ));
+    assert_eq!((status, tags.contains("\"t1\"")), (200, true), "{tags}");
+
+    // From source, the builder is pulled first; this one is nowhere.
+    let out = looklook(&[
+        "build",
+        "usercenter-api",
+        "--builder",
+        &format!("{registry}/it/no-rust:nope"),
+        "--registry",
+        &repo,
+        "--tag",
+        "src",
+    ]);
+    assert!(!out.status.success());
+    let err = one_line(&out);
+    assert!(
+        err.contains(&format!(
+            "building the image `{repo}/usercenter-api:src` failed"
+        )) && err.contains("no-rust")
+            && err.contains("manifest unknown"),
+        "{err}"
+    );
+    podman(&["rmi", "-f", &image]);
+}
+
 /// The reference system's own stack file (looklook.stack.toml at the
 /// repository root), on other ports: natively it runs MariaDB with the four
 /// databases loaded (125 columns in 8 tables), Redis, tansu with the topics

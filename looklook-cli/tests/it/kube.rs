@@ -75,6 +75,8 @@ fn every_dockerfile_passes_hadolint() {
     run(Command::new("hadolint").args(&files));
     let rpc = std::fs::read_to_string(dir.join("order-rpc.Dockerfile")).unwrap();
     for want in [
+        "ARG BASE=gcr.io/distroless/cc-debian12:nonroot",
+        "RUN cargo chef cook --release --locked --recipe-path recipe.json \\\n    -p order-rpc --bin order-rpc",
         "cargo build --release --locked -p order-rpc --bin order-rpc",
         "COPY services/order/rpc/etc /app/etc",
         "USER 65532:65532",

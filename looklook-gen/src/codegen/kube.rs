@@ -218,8 +218,8 @@ fn deployment(def: &KubeDef, d: &Deployable, kind: Kind, singleton: bool) -> Str
     }
     let _ = writeln!(
         out,
-        "    spec:\n      terminationGracePeriodSeconds: {GRACE_SECONDS}\n      automountServiceAccountToken: false\n      securityContext:\n        runAsNonRoot: true\n        runAsUser: 65532\n        runAsGroup: 65532\n        seccompProfile:\n          type: RuntimeDefault\n      containers:\n        - name: {name}\n          image: {}/{name}:latest\n          workingDir: {APP_DIR}",
-        def.registry.trim_end_matches('/')
+        "    spec:\n      terminationGracePeriodSeconds: {GRACE_SECONDS}\n      automountServiceAccountToken: false\n      securityContext:\n        runAsNonRoot: true\n        runAsUser: 65532\n        runAsGroup: 65532\n        seccompProfile:\n          type: RuntimeDefault\n      containers:\n        - name: {name}\n          image: {}:latest\n          workingDir: {APP_DIR}",
+        looklook_manifest::image_repository(&def.registry, name)
     );
     let mut ports = Vec::new();
     if let Some(port) = p.port {
@@ -394,9 +394,8 @@ fn prod_overlay(def: &KubeDef, processes: &[Deployable]) -> String {
     for d in processes {
         let _ = writeln!(
             out,
-            "  - name: {}/{}\n    newTag: \"{}\"",
-            def.registry.trim_end_matches('/'),
-            d.process.name.get_ref(),
+            "  - name: {}\n    newTag: \"{}\"",
+            looklook_manifest::image_repository(&def.registry, d.process.name.get_ref()),
             def.tag
         );
     }
