@@ -97,6 +97,78 @@ pub struct RpcServerConf {
     /// call. Outside dev mode a weak or committed key stops the start.
     #[serde(default)]
     pub caller_key: Option<String>,
+    /// TLS on the port; with `ClientCaFile`, mutual TLS: a caller without
+    /// a certificate that CA signed cannot even connect.
+    #[serde(default)]
+    pub tls: Option<ServerTls>,
+}
+
+/// `Tls` of a server: PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServerTls {
+    pub cert_file: String,
+    pub key_file: String,
+    /// The CA its callers' certificates must be signed by.
+    #[serde(default)]
+    pub client_ca_file: Option<String>,
+}
+
+/// `Tls` of a client: PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientTls {
+    /// The CA the server's certificate must be signed by (the only one
+    /// trusted: a deployment's own CA, not the public ones).
+    pub ca_file: String,
+    /// This service's certificate and key, for a server that asks.
+    #[serde(default)]
+    pub cert_file: Option<String>,
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// The name the server's certificate must carry [default: the
+    /// endpoint's host].
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+fn read_pem(what: &str, path: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read the TLS {what} {path}: {e}"))
+}
+
+impl ServerTls {
+    fn config(&self) -> anyhow::Result<tonic::transport::ServerTlsConfig> {
+        use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+        let identity = Identity::from_pem(
+            read_pem("certificate", &self.cert_file)?,
+            read_pem("key", &self.key_file)?,
+        );
+        let mut config = ServerTlsConfig::new().identity(identity);
+        if let Some(ca) = &self.client_ca_file {
+            config = config.client_ca_root(Certificate::from_pem(read_pem("client CA", ca)?));
+        }
+        Ok(config)
+    }
+}
+
+impl ClientTls {
+    fn config(&self, host: &str) -> anyhow::Result<tonic::transport::ClientTlsConfig> {
+        use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+        let mut config = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(read_pem("CA", &self.ca_file)?))
+            .domain_name(self.domain.as_deref().unwrap_or(host));
+        match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => {
+                config = config.identity(Identity::from_pem(
+                    read_pem("certificate", cert)?,
+                    read_pem("key", key)?,
+                ));
+            }
+            (None, None) => {}
+            _ => anyhow::bail!("Tls needs both CertFile and KeyFile, or neither"),
+        }
+        Ok(config)
+    }
 }
 
 /// One method's time limit (zrpc's `MethodTimeouts` entry).
@@ -143,6 +215,9 @@ pub struct RpcClientConf {
     /// Which guards the client runs.
     #[serde(default)]
     pub middlewares: ClientMiddlewares,
+    /// TLS to the server (the endpoints are then `https`).
+    #[serde(default)]
+    pub tls: Option<ClientTls>,
 }
 
 fn default_client_timeout() -> u64 {
@@ -161,6 +236,7 @@ impl RpcServerConf {
             cpu_threshold: crate::config::default_cpu_threshold(),
             shutdown_timeout: crate::config::default_shutdown_timeout(),
             caller_key: None,
+            tls: None,
         }
     }
 }
@@ -173,6 +249,7 @@ impl RpcClientConf {
             timeout: default_client_timeout(),
             key: None,
             middlewares: ClientMiddlewares::default(),
+            tls: None,
         }
     }
 }
@@ -235,7 +312,10 @@ pub async fn serve_with_shutdown(
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?);
     }
-    let builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &conf.tls {
+        builder = builder.tls_config(tls.config()?)?;
+    }
     // Once `shutdown` resolves, calls in flight get `ShutdownTimeout`.
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     let callers = CallerCheckLayer(
@@ -381,10 +461,23 @@ pub fn channel_with(
             anyhow::anyhow!("bad endpoint `{e}`: {err}"),
         )
     };
-    let endpoint = move |uri: String| {
+    let tls = conf.tls.clone();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // `host` is the name the server's certificate is checked against: a
+    // looked-up address keeps its name's.
+    let endpoint = move |uri: String, host: &str| -> Result<Endpoint, String> {
         // The call's deadline is the transport's, for the whole call; the
         // endpoint only bounds making a connection.
-        Endpoint::from_shared(uri).map(|ep| ep.connect_timeout(timeout))
+        let ep = Endpoint::from_shared(uri)
+            .map_err(|e| e.to_string())?
+            .connect_timeout(timeout);
+        match &tls {
+            Some(tls) => {
+                let config = tls.config(host).map_err(|e| e.to_string())?;
+                ep.tls_config(config).map_err(|e| e.to_string())
+            }
+            None => Ok(ep),
+        }
     };
     let mut fixed = Vec::new();
     let mut names = Vec::new();
@@ -392,9 +485,16 @@ pub fn channel_with(
         let uri = if e.contains("://") {
             e.clone()
         } else {
-            format!("http://{e}")
+            format!("{scheme}://{e}")
         };
-        let ep = endpoint(uri.clone()).map_err(|err| bad(e, err.to_string()))?;
+        let parsed: tonic::codegen::http::Uri =
+            uri.parse().map_err(|err| bad(e, format!("{err}")))?;
+        let host = parsed
+            .host()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_string();
+        let ep = endpoint(uri.clone(), &host).map_err(|err| bad(e, err))?;
         let authority = ep.uri().authority().map(|a| a.as_str().to_string());
         let host = ep.uri().host().unwrap_or_default().trim_matches(['[', ']']);
         match (host.parse::<std::net::IpAddr>(), authority) {
@@ -454,7 +554,8 @@ pub fn channel_with(
                     if known.contains(&key) {
                         continue;
                     }
-                    let Ok(ep) = endpoint(format!("http://{addr}")) else {
+                    let host = name.rsplit_once(':').map_or(name.as_str(), |(h, _)| h);
+                    let Ok(ep) = endpoint(format!("{scheme}://{addr}"), host) else {
                         continue;
                     };
                     known.insert(key.clone());
@@ -1203,5 +1304,153 @@ mod tests {
             service: String::new(),
         };
         assert!(health.check(check).await.is_ok());
+    }
+
+    /// `openssl` makes a CA and, signed by it, a certificate for `name`
+    /// (`server` or `client` use) in `dir`: `<name>.pem` and `<name>.key`.
+    fn issue(dir: &std::path::Path, ca: &str, name: &str, usage: &str) {
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("openssl is installed (Debian's openssl package)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let key = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        if !dir.join(format!("{ca}.pem")).exists() {
+            let (out, keyout) = (format!("{ca}.pem"), format!("{ca}.key"));
+            run(&[
+                &["req", "-x509"][..],
+                &key,
+                &[
+                    "-keyout",
+                    &keyout,
+                    "-out",
+                    &out,
+                    "-days",
+                    "1",
+                    "-subj",
+                    &format!("/CN={ca}"),
+                ],
+            ]
+            .concat());
+        }
+        let (csr, keyout, out) = (
+            format!("{name}.csr"),
+            format!("{name}.key"),
+            format!("{name}.pem"),
+        );
+        run(&[
+            &["req"][..],
+            &key,
+            &[
+                "-keyout",
+                &keyout,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={name}"),
+            ],
+        ]
+        .concat());
+        let ext = dir.join(format!("{name}.ext"));
+        std::fs::write(
+            &ext,
+            format!("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage={usage}\n"),
+        )
+        .unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-out",
+            &out,
+            "-days",
+            "1",
+            "-extfile",
+            &ext.to_string_lossy(),
+        ]);
+    }
+
+    /// Mutual TLS: only a caller with a certificate the deployment's CA
+    /// signed gets through. Without TLS, without a certificate, or with
+    /// one from another CA, the connection itself fails; a health check
+    /// (which needs no caller key) is the call made.
+    #[tokio::test]
+    async fn mutual_tls_refuses_callers_without_the_deployments_certificate() {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_client::HealthClient;
+
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        issue(d, "ca", "order-rpc", "serverAuth");
+        issue(d, "ca", "order-api", "clientAuth");
+        issue(d, "other-ca", "intruder", "clientAuth");
+        let file = |name: &str| d.join(name).to_string_lossy().into_owned();
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let mut conf = RpcServerConf::new("tls-rpc", addr.clone());
+        conf.tls = Some(ServerTls {
+            cert_file: file("order-rpc.pem"),
+            key_file: file("order-rpc.key"),
+            client_ca_file: Some(file("ca.pem")),
+        });
+        tokio::spawn(async move {
+            let shutdown = std::future::pending();
+            serve_with_shutdown(&conf, listener, Routes::default(), &[], &[], shutdown).await
+        });
+        let tls = |cert: Option<&str>| ClientTls {
+            ca_file: file("ca.pem"),
+            cert_file: cert.map(|c| file(&format!("{c}.pem"))),
+            key_file: cert.map(|c| file(&format!("{c}.key"))),
+            domain: None,
+        };
+        for (who, tls, answered) in [
+            ("plaintext", None, false),
+            ("no certificate", Some(tls(None)), false),
+            ("another CA's", Some(tls(Some("intruder"))), false),
+            ("the deployment's", Some(tls(Some("order-api"))), true),
+        ] {
+            let mut caller = RpcClientConf::new(addr.clone());
+            caller.tls = tls;
+            caller.middlewares.breaker = false;
+            let mut health = HealthClient::new(client(&caller).unwrap());
+            let answer = health
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await;
+            assert_eq!(answer.is_ok(), answered, "{who}: {answer:?}");
+        }
+        // A file that is not there is named when the server starts.
+        let mut conf = RpcServerConf::new("tls-rpc", "127.0.0.1:0");
+        conf.tls = Some(ServerTls {
+            cert_file: file("missing.pem"),
+            key_file: file("order-rpc.key"),
+            client_ca_file: None,
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let err = serve_with_shutdown(&conf, listener, Routes::default(), &[], &[], async {})
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("missing.pem"), "{err}");
     }
 }
