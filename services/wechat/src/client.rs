@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::Error;
 use crate::mini::{AccessToken, Ack, Session, SubscribeMessage};
-use crate::pay::{self, Authorization, JsapiPrepay, Notification, PrepayId, Transaction};
+use crate::pay::{
+    self, Authorization, JsapiPrepay, Notification, PrepayId, Refund, RefundRequest, Transaction,
+    TransactionState,
+};
 
 /// How far a notification's time may be from ours: older ones are replays.
 const NOTIFICATION_WINDOW_SECS: i64 = 300;
@@ -186,6 +189,15 @@ pub struct PayClient {
     http: reqwest::Client,
 }
 
+/// What closing a transaction came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// It can no longer be paid (or never could).
+    Closed,
+    /// The user paid before it closed.
+    AlreadyPaid,
+}
+
 /// What the mini-program passes to `wx.requestPayment`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestPayment {
@@ -216,37 +228,101 @@ impl PayClient {
         &self.conf
     }
 
-    /// Place a JSAPI order; WeChat answers with a pre-pay id.
-    pub async fn jsapi_prepay(&self, order: &JsapiPrepay, now: i64) -> Result<PrepayId, Error> {
-        let path = "/v3/pay/transactions/jsapi";
-        let body = serde_json::to_string(order).expect("an order serialises");
+    /// A signed call to WeChat Pay: its status and body. `path` is what is
+    /// signed, query included.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(u16, String), Error> {
         let auth = Authorization::sign(
             &self.key,
             &self.conf.mch_id,
             &self.conf.serial_no,
-            "POST",
+            method,
             path,
-            &body,
+            body,
             now,
         );
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.conf.base_url))
+        let url = format!("{}{path}", self.conf.base_url);
+        let request = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).body(body.to_string()),
+        };
+        let resp = request
             .header("Authorization", auth.header())
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
-            .body(body)
             .send()
             .await?;
         let status = resp.status().as_u16();
-        let text = resp.text().await?;
+        Ok((status, resp.text().await?))
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(
+        what: &'static str,
+        (status, text): (u16, String),
+    ) -> Result<T, Error> {
         if status != 200 {
             return Err(Error::Remote { status, body: text });
         }
         serde_json::from_str(&text).map_err(|e| Error::Malformed {
-            what: "pre-pay answer",
+            what,
             detail: e.to_string(),
         })
+    }
+
+    /// Place a JSAPI order; WeChat answers with a pre-pay id.
+    pub async fn jsapi_prepay(&self, order: &JsapiPrepay, now: i64) -> Result<PrepayId, Error> {
+        let body = serde_json::to_string(order).expect("an order serialises");
+        let answer = self
+            .call("POST", "/v3/pay/transactions/jsapi", &body, now)
+            .await?;
+        Self::answer("pre-pay answer", answer)
+    }
+
+    /// Where a transaction stands, by the merchant's number.
+    pub async fn query(&self, out_trade_no: &str, now: i64) -> Result<TransactionState, Error> {
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+            self.conf.mch_id
+        );
+        Self::answer("transaction", self.call("GET", &path, "", now).await?)
+    }
+
+    /// Close an unpaid transaction, so the user can no longer pay it. A
+    /// transaction paid a moment before cannot be closed: that is
+    /// [`Closed::AlreadyPaid`], and its notification is on its way. Read
+    /// back with [`PayClient::query`] whenever the close is refused, so
+    /// the answer rests on the transaction's state, not on an error code.
+    pub async fn close(&self, out_trade_no: &str, now: i64) -> Result<Closed, Error> {
+        let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
+        let body = serde_json::json!({ "mchid": self.conf.mch_id }).to_string();
+        let (status, text) = self.call("POST", &path, &body, now).await?;
+        if status == 204 {
+            return Ok(Closed::Closed);
+        }
+        match self.query(out_trade_no, now).await {
+            Ok(state) => match state.trade_state.as_str() {
+                "SUCCESS" | "REFUND" => Ok(Closed::AlreadyPaid),
+                "CLOSED" | "REVOKED" | "PAYERROR" => Ok(Closed::Closed),
+                _ => Err(Error::Remote { status, body: text }),
+            },
+            // Never pre-paid at WeChat: there is nothing to pay.
+            Err(Error::Remote { status: 404, .. }) => Ok(Closed::Closed),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Give a paid transaction's money back.
+    pub async fn refund(&self, refund: &RefundRequest, now: i64) -> Result<Refund, Error> {
+        let body = serde_json::to_string(refund).expect("a refund serialises");
+        let answer = self
+            .call("POST", "/v3/refund/domestic/refunds", &body, now)
+            .await?;
+        Self::answer("refund answer", answer)
     }
 
     /// Sign the parameters of `wx.requestPayment` for `prepay_id`.

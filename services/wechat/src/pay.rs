@@ -324,6 +324,68 @@ pub struct TransactionAmount {
     pub payer_currency: String,
 }
 
+/// A refund of a paid transaction (`POST /v3/refund/domestic/refunds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    pub out_trade_no: String,
+    /// The merchant's number for the refund: asking again with the same
+    /// one is the same refund, never a second.
+    pub out_refund_no: String,
+    #[serde(default)]
+    pub reason: String,
+    pub amount: RefundAmount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundAmount {
+    /// Yuan fen to give back; at most `total`.
+    pub refund: i64,
+    /// The transaction's amount.
+    pub total: i64,
+    pub currency: String,
+}
+
+/// WeChat Pay's answer to a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub refund_id: String,
+    pub out_refund_no: String,
+    pub transaction_id: String,
+    pub out_trade_no: String,
+    /// ORIGINAL: back where the money came from.
+    pub channel: String,
+    pub user_received_account: String,
+    /// RFC 3339, once it succeeded.
+    #[serde(default)]
+    pub success_time: String,
+    pub create_time: String,
+    /// SUCCESS, CLOSED, PROCESSING, ABNORMAL.
+    pub status: String,
+    pub amount: RefundedAmount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundedAmount {
+    pub total: i64,
+    pub refund: i64,
+    pub payer_total: i64,
+    pub payer_refund: i64,
+    pub currency: String,
+}
+
+/// What a query of a transaction answers: its state, and once paid, the
+/// rest of a [`Transaction`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionState {
+    pub out_trade_no: String,
+    /// SUCCESS, REFUND, NOTPAY, CLOSED, REVOKED, USERPAYING, PAYERROR
+    pub trade_state: String,
+    #[serde(default)]
+    pub trade_state_desc: String,
+    #[serde(default)]
+    pub transaction_id: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,8 @@
 //!   signature and answers a pre-pay id; `POST /sandbox/pay
 //!   {"prepayId"}` is the user paying: a signed, encrypted notification goes
 //!   to the order's `notify_url` (again each time it is called, as WeChat
-//!   retries);
+//!   retries); the close, query and refund calls as WeChat Pay has them,
+//!   signed alike, and `GET /sandbox/refunds` to see the refunds made;
 //! - subscribe messages: `GET /cgi-bin/token` and `POST
 //!   /cgi-bin/message/subscribe/send` as WeChat has them, and `GET
 //!   /sandbox/messages?openid=` to see what a user was sent.
@@ -18,8 +19,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -31,7 +32,8 @@ use sha2::{Digest, Sha256};
 use crate::client::read_key;
 use crate::mini::{self, AccessToken, Ack, Phone, Session, SubscribeMessage};
 use crate::pay::{
-    self, Authorization, JsapiPrepay, Notification, Resource, Transaction, TransactionAmount,
+    self, Authorization, JsapiPrepay, Notification, Refund, RefundRequest, RefundedAmount,
+    Resource, Transaction, TransactionAmount,
 };
 
 /// Who the sandbox is, and the keys of both sides.
@@ -61,6 +63,10 @@ struct Sandbox {
     /// The pre-pays the user has paid: paying again only tells the
     /// merchant again, as WeChat Pay retries a notification.
     paid: Mutex<std::collections::HashSet<String>>,
+    /// The pre-pays the merchant closed.
+    closed: Mutex<std::collections::HashSet<String>>,
+    /// Refunds made, oldest first.
+    refunds: Mutex<Vec<Refund>>,
     /// Access tokens handed out.
     tokens: Mutex<Vec<String>>,
     /// Subscribe messages sent, oldest first.
@@ -77,6 +83,8 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         codes: Mutex::default(),
         prepays: Mutex::default(),
         paid: Mutex::default(),
+        closed: Mutex::default(),
+        refunds: Mutex::default(),
         tokens: Mutex::default(),
         messages: Mutex::default(),
         http: reqwest::Client::new(),
@@ -86,6 +94,16 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         .route("/sns/jscode2session", get(code_to_session))
         .route("/v3/pay/transactions/jsapi", post(jsapi_prepay))
         .route("/sandbox/pay", post(pay_now))
+        .route(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            post(close),
+        )
+        .route(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            get(query),
+        )
+        .route("/v3/refund/domestic/refunds", post(refund))
+        .route("/sandbox/refunds", get(refunds))
         .route("/cgi-bin/token", get(access_token))
         .route("/cgi-bin/message/subscribe/send", post(send_subscribe))
         .route("/sandbox/messages", get(messages))
@@ -178,31 +196,41 @@ fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Respons
         .into_response()
 }
 
-async fn jsapi_prepay(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
+/// Check a merchant's request as WeChat Pay does: the `Authorization`
+/// header's merchant, time and signature over method, path (with its
+/// query) and body.
+fn signed(
+    s: &Sandbox,
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Result<(), Response> {
     let header = headers
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let auth = match Authorization::parse(header) {
-        Ok(auth) => auth,
-        Err(e) => return refuse(StatusCode::UNAUTHORIZED, "SIGN_ERROR", e.to_string()),
-    };
+    let auth = Authorization::parse(header)
+        .map_err(|e| refuse(StatusCode::UNAUTHORIZED, "SIGN_ERROR", e.to_string()))?;
     if auth.mchid != s.conf.mch_id || (now() - auth.timestamp).abs() > 300 {
-        return refuse(
+        return Err(refuse(
             StatusCode::UNAUTHORIZED,
             "SIGN_ERROR",
             "wrong merchant or stale request",
-        );
+        ));
     }
-    if auth
-        .verify(&s.merchant, "POST", "/v3/pay/transactions/jsapi", &body)
-        .is_err()
-    {
-        return refuse(
+    auth.verify(&s.merchant, method, path, body).map_err(|_| {
+        refuse(
             StatusCode::UNAUTHORIZED,
             "SIGN_ERROR",
             "signature does not verify",
-        );
+        )
+    })
+}
+
+async fn jsapi_prepay(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
+    if let Err(refused) = signed(&s, &headers, "POST", "/v3/pay/transactions/jsapi", &body) {
+        return refused;
     }
     let order: JsapiPrepay = match serde_json::from_str(&body) {
         Ok(order) => order,
@@ -246,6 +274,11 @@ async fn jsapi_prepay(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: S
 #[serde(rename_all = "camelCase")]
 struct PayNow {
     prepay_id: String,
+    /// Take the money although the merchant has closed the transaction:
+    /// the race at the moment of closing, which a merchant must repair
+    /// with a refund. Only the sandbox lets a test make it happen.
+    #[serde(default)]
+    after_close: bool,
 }
 
 /// The user pays: tell the merchant, signed and encrypted as WeChat Pay
@@ -271,7 +304,19 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         .lock()
         .expect("not poisoned")
         .contains(&req.prepay_id);
-    if !paid_before && expired(order.time_expire.as_deref(), now()) {
+    let closed = s
+        .closed
+        .lock()
+        .expect("not poisoned")
+        .contains(&req.prepay_id);
+    if !paid_before && closed && !req.after_close {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "ORDER_CLOSED",
+            "the merchant closed the transaction",
+        );
+    }
+    if !paid_before && !req.after_close && expired(order.time_expire.as_deref(), now()) {
         return refuse(
             StatusCode::BAD_REQUEST,
             "ORDER_CLOSED",
@@ -283,11 +328,10 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         .expect("not poisoned")
         .insert(req.prepay_id.clone());
     let transaction = Transaction {
+        transaction_id: transaction_id(&order),
         appid: order.appid,
         mchid: order.mchid,
         out_trade_no: order.out_trade_no.clone(),
-        // The same payment keeps its transaction id when told again.
-        transaction_id: format!("42000{}", &hex_of(&order.out_trade_no)[..27]),
         trade_type: "JSAPI".into(),
         trade_state: "SUCCESS".into(),
         trade_state_desc: "paid".into(),
@@ -339,6 +383,165 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         }
         Err(e) => refuse(StatusCode::BAD_GATEWAY, "NOTIFY_FAILED", e.to_string()),
     }
+}
+
+/// The pre-pay id and order of a merchant's number.
+fn prepay_of(s: &Sandbox, out_trade_no: &str) -> Option<(String, JsapiPrepay)> {
+    s.prepays
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .find(|(_, o)| o.out_trade_no == out_trade_no)
+        .map(|(id, o)| (id.clone(), o.clone()))
+}
+
+fn is_paid(s: &Sandbox, prepay_id: &str) -> bool {
+    s.paid.lock().expect("not poisoned").contains(prepay_id)
+}
+
+#[derive(Deserialize)]
+struct CloseBody {
+    mchid: String,
+}
+
+/// Close an unpaid transaction: 204. A paid one cannot be closed.
+async fn close(
+    State(s): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Err(refused) = signed(&s, &headers, "POST", uri.path(), &body) {
+        return refused;
+    }
+    match serde_json::from_str::<CloseBody>(&body) {
+        Ok(b) if b.mchid == s.conf.mch_id => {}
+        _ => return refuse(StatusCode::BAD_REQUEST, "PARAM_ERROR", "mchid is required"),
+    }
+    let Some((id, _)) = prepay_of(&s, &out_trade_no) else {
+        return refuse(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no such order");
+    };
+    if is_paid(&s, &id) {
+        return refuse(StatusCode::BAD_REQUEST, "ORDERPAID", "the order is paid");
+    }
+    s.closed.lock().expect("not poisoned").insert(id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Where a transaction stands.
+async fn query(
+    State(s): State<Arc<Sandbox>>,
+    Path(out_trade_no): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    if let Err(refused) = signed(&s, &headers, "GET", path, "") {
+        return refused;
+    }
+    let Some((id, order)) = prepay_of(&s, &out_trade_no) else {
+        return refuse(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no such order");
+    };
+    let refunded = s
+        .refunds
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .any(|r| r.out_trade_no == out_trade_no);
+    let (state, transaction_id) = if refunded {
+        ("REFUND", transaction_id(&order))
+    } else if is_paid(&s, &id) {
+        ("SUCCESS", transaction_id(&order))
+    } else if s.closed.lock().expect("not poisoned").contains(&id) {
+        ("CLOSED", String::new())
+    } else {
+        ("NOTPAY", String::new())
+    };
+    Json(json!({
+        "appid": order.appid,
+        "mchid": order.mchid,
+        "out_trade_no": out_trade_no,
+        "transaction_id": transaction_id,
+        "trade_state": state,
+        "trade_state_desc": state.to_lowercase(),
+    }))
+    .into_response()
+}
+
+/// Give a paid transaction's money back, at once and whole or in part;
+/// the same `out_refund_no` again answers the same refund.
+async fn refund(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
+    if let Err(refused) = signed(&s, &headers, "POST", "/v3/refund/domestic/refunds", &body) {
+        return refused;
+    }
+    let req: RefundRequest = match serde_json::from_str(&body) {
+        Ok(req) => req,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, "PARAM_ERROR", e.to_string()),
+    };
+    let mut refunds = s.refunds.lock().expect("not poisoned");
+    if let Some(done) = refunds
+        .iter()
+        .find(|r| r.out_refund_no == req.out_refund_no)
+    {
+        return Json(done.clone()).into_response();
+    }
+    let Some((id, order)) = prepay_of(&s, &req.out_trade_no) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "no such order",
+        );
+    };
+    if !is_paid(&s, &id) {
+        return refuse(StatusCode::FORBIDDEN, "NO_AUTH", "the order is not paid");
+    }
+    let given: i64 = refunds
+        .iter()
+        .filter(|r| r.out_trade_no == req.out_trade_no)
+        .map(|r| r.amount.refund)
+        .sum();
+    let a = &req.amount;
+    if a.total != order.amount.total
+        || a.currency != "CNY"
+        || a.refund <= 0
+        || given + a.refund > a.total
+    {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "the refund does not fit the transaction's amount",
+        );
+    }
+    let done = Refund {
+        refund_id: format!("50000{}", &hex_of(&req.out_refund_no)[..27]),
+        out_refund_no: req.out_refund_no,
+        transaction_id: transaction_id(&order),
+        out_trade_no: req.out_trade_no,
+        channel: "ORIGINAL".into(),
+        user_received_account: "the payer's WeChat balance".into(),
+        success_time: pay::time(now()),
+        create_time: pay::time(now()),
+        status: "SUCCESS".into(),
+        amount: RefundedAmount {
+            total: a.total,
+            refund: a.refund,
+            payer_total: a.total,
+            payer_refund: a.refund,
+            currency: "CNY".into(),
+        },
+    };
+    refunds.push(done.clone());
+    Json(done).into_response()
+}
+
+async fn refunds(State(s): State<Arc<Sandbox>>) -> Json<Vec<Refund>> {
+    Json(s.refunds.lock().expect("not poisoned").clone())
+}
+
+/// A transaction keeps one id, however often it is told or asked about.
+fn transaction_id(order: &JsapiPrepay) -> String {
+    format!("42000{}", &hex_of(&order.out_trade_no)[..27])
 }
 
 fn hex_of(s: &str) -> String {
@@ -435,5 +638,148 @@ mod tests {
         assert!(!expired(Some(&at), deadline - 1));
         assert!(expired(Some(&at), deadline));
         assert!(expired(Some("not a time"), 0));
+    }
+
+    /// The merchant's client against the sandbox on 127.0.0.1: an unpaid
+    /// transaction closes and can then not be paid; a paid one does not
+    /// close, and is refunded once however often asked; a forged or
+    /// oversized request is refused.
+    #[tokio::test]
+    async fn close_query_and_refund_as_wechat_pay_has_them() {
+        use crate::client::{Closed, PayClient, WxPayConf};
+        use crate::pay::{Amount, Payer, RefundAmount};
+
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/dev-keys");
+        let router = router(SandboxConf {
+            app_id: "wx-app".into(),
+            secret: "secret".into(),
+            mch_id: "1900000109".into(),
+            api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
+            merchant_public_key_file: format!("{keys}/merchant.pub"),
+            platform_private_key_file: format!("{keys}/platform.key"),
+            platform_serial: "PUB".into(),
+        })
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let conf = WxPayConf {
+            mch_id: "1900000109".into(),
+            serial_no: "SERIAL".into(),
+            private_key_file: format!("{keys}/merchant.key"),
+            api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
+            platform_public_key_file: format!("{keys}/platform.pub"),
+            platform_serial: "PUB".into(),
+            // Nobody listens: the sandbox still marks the payment paid.
+            notify_url: "http://127.0.0.1:9/notify".into(),
+            base_url: base.clone(),
+        };
+        let wx = PayClient::new(&conf).unwrap();
+        let now = super::now();
+        let prepay = |sn: &str| JsapiPrepay {
+            appid: "wx-app".into(),
+            mchid: "1900000109".into(),
+            description: "stay".into(),
+            out_trade_no: sn.into(),
+            attach: String::new(),
+            notify_url: conf.notify_url.clone(),
+            time_expire: None,
+            amount: Amount {
+                total: 500,
+                currency: "CNY".into(),
+            },
+            payer: Payer {
+                openid: "o-1".into(),
+            },
+        };
+        let http = reqwest::Client::new();
+        let pay = async |id: &str, after_close: bool| {
+            http.post(format!("{base}/sandbox/pay"))
+                .json(&json!({"prepayId": id, "afterClose": after_close}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+
+        // Unpaid: closed, and then it cannot be paid.
+        let unpaid = wx.jsapi_prepay(&prepay("P-unpaid"), now).await.unwrap();
+        assert_eq!(wx.close("P-unpaid", now).await.unwrap(), Closed::Closed);
+        assert_eq!(
+            wx.query("P-unpaid", now).await.unwrap().trade_state,
+            "CLOSED"
+        );
+        assert_eq!(pay(&unpaid.prepay_id, false).await, 400);
+        // Never pre-paid: nothing to close.
+        assert_eq!(wx.close("P-never", now).await.unwrap(), Closed::Closed);
+
+        // Paid: it cannot be closed; the refund is one, asked twice.
+        let paid = wx.jsapi_prepay(&prepay("P-paid"), now).await.unwrap();
+        pay(&paid.prepay_id, false).await;
+        assert_eq!(wx.close("P-paid", now).await.unwrap(), Closed::AlreadyPaid);
+        let ask = RefundRequest {
+            out_trade_no: "P-paid".into(),
+            out_refund_no: "R-paid".into(),
+            reason: "the order was closed".into(),
+            amount: RefundAmount {
+                refund: 500,
+                total: 500,
+                currency: "CNY".into(),
+            },
+        };
+        let first = wx.refund(&ask, now).await.unwrap();
+        assert_eq!(
+            (first.status.as_str(), first.amount.refund),
+            ("SUCCESS", 500)
+        );
+        assert_eq!(wx.refund(&ask, now).await.unwrap(), first);
+        assert_eq!(wx.query("P-paid", now).await.unwrap().trade_state, "REFUND");
+        // More than was paid, or an unpaid transaction: refused.
+        let more = RefundRequest {
+            out_refund_no: "R-more".into(),
+            ..ask.clone()
+        };
+        assert!(matches!(
+            wx.refund(&more, now).await,
+            Err(crate::Error::Remote { status: 400, .. })
+        ));
+        let unpaid_refund = RefundRequest {
+            out_trade_no: "P-unpaid".into(),
+            out_refund_no: "R-unpaid".into(),
+            ..ask.clone()
+        };
+        assert!(wx.refund(&unpaid_refund, now).await.is_err());
+        let given: Vec<Refund> = http
+            .get(format!("{base}/sandbox/refunds"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(given, vec![first]);
+
+        // The race a refund repairs: money taken as the transaction closed.
+        let raced = wx.jsapi_prepay(&prepay("P-raced"), now).await.unwrap();
+        assert_eq!(wx.close("P-raced", now).await.unwrap(), Closed::Closed);
+        pay(&raced.prepay_id, true).await;
+        assert_eq!(
+            wx.query("P-raced", now).await.unwrap().trade_state,
+            "SUCCESS"
+        );
+
+        // Someone without the merchant's key.
+        let forged = http
+            .post(format!("{base}/v3/pay/transactions/out-trade-no/P-paid/close"))
+            .header(
+                "Authorization",
+                format!(r#"{} mchid="1900000109",nonce_str="n",signature="c2ln",timestamp="{now}",serial_no="S""#, pay::SCHEME),
+            )
+            .body(r#"{"mchid":"1900000109"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 401);
     }
 }
