@@ -198,28 +198,36 @@ fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Respons
 
 /// Check a merchant's request as WeChat Pay does: the `Authorization`
 /// header's merchant, time and signature over method, path (with its
-/// query) and body.
-fn signed(
+/// query) and body. The refusal to send back, if it does not hold.
+fn refused_signature(
     s: &Sandbox,
     headers: &HeaderMap,
     method: &str,
     path: &str,
     body: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let header = headers
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let auth = Authorization::parse(header)
-        .map_err(|e| refuse(StatusCode::UNAUTHORIZED, "SIGN_ERROR", e.to_string()))?;
+    let auth = match Authorization::parse(header) {
+        Ok(auth) => auth,
+        Err(e) => {
+            return Some(refuse(
+                StatusCode::UNAUTHORIZED,
+                "SIGN_ERROR",
+                e.to_string(),
+            ));
+        }
+    };
     if auth.mchid != s.conf.mch_id || (now() - auth.timestamp).abs() > 300 {
-        return Err(refuse(
+        return Some(refuse(
             StatusCode::UNAUTHORIZED,
             "SIGN_ERROR",
             "wrong merchant or stale request",
         ));
     }
-    auth.verify(&s.merchant, method, path, body).map_err(|_| {
+    auth.verify(&s.merchant, method, path, body).err().map(|_| {
         refuse(
             StatusCode::UNAUTHORIZED,
             "SIGN_ERROR",
@@ -229,7 +237,9 @@ fn signed(
 }
 
 async fn jsapi_prepay(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
-    if let Err(refused) = signed(&s, &headers, "POST", "/v3/pay/transactions/jsapi", &body) {
+    if let Some(refused) =
+        refused_signature(&s, &headers, "POST", "/v3/pay/transactions/jsapi", &body)
+    {
         return refused;
     }
     let order: JsapiPrepay = match serde_json::from_str(&body) {
@@ -412,7 +422,7 @@ async fn close(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Err(refused) = signed(&s, &headers, "POST", uri.path(), &body) {
+    if let Some(refused) = refused_signature(&s, &headers, "POST", uri.path(), &body) {
         return refused;
     }
     match serde_json::from_str::<CloseBody>(&body) {
@@ -437,7 +447,7 @@ async fn query(
     headers: HeaderMap,
 ) -> Response {
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    if let Err(refused) = signed(&s, &headers, "GET", path, "") {
+    if let Some(refused) = refused_signature(&s, &headers, "GET", path, "") {
         return refused;
     }
     let Some((id, order)) = prepay_of(&s, &out_trade_no) else {
@@ -472,7 +482,9 @@ async fn query(
 /// Give a paid transaction's money back, at once and whole or in part;
 /// the same `out_refund_no` again answers the same refund.
 async fn refund(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String) -> Response {
-    if let Err(refused) = signed(&s, &headers, "POST", "/v3/refund/domestic/refunds", &body) {
+    if let Some(refused) =
+        refused_signature(&s, &headers, "POST", "/v3/refund/domestic/refunds", &body)
+    {
         return refused;
     }
     let req: RefundRequest = match serde_json::from_str(&body) {
