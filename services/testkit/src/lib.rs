@@ -97,14 +97,61 @@ pub async fn order_rpc_on(
     ));
 }
 
-/// payment-rpc publishing to `kafka`'s topic.
+/// The WeChat sandbox on 127.0.0.1 with the development keys, as
+/// `wechat-sandbox` runs it; its base URL.
+pub async fn wechat_sandbox() -> String {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../wechat/dev-keys");
+    let router = looklook_wechat::sandbox::router(looklook_wechat::sandbox::SandboxConf {
+        app_id: "wx-sandbox-app".into(),
+        secret: "sandbox-secret".into(),
+        mch_id: "1900000109".into(),
+        api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
+        merchant_public_key_file: format!("{keys}/merchant.pub"),
+        platform_private_key_file: format!("{keys}/platform.key"),
+        platform_serial: "PUB_KEY_ID_SANDBOX".into(),
+    })
+    .unwrap();
+    let (listener, addr) = local_listener().await;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+/// The sandbox merchant of `services/wechat/dev-keys`, at WeChat Pay
+/// `base_url`.
+pub fn wx_pay_conf(base_url: &str) -> looklook_wechat::client::WxPayConf {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../wechat/dev-keys");
+    looklook_wechat::client::WxPayConf {
+        mch_id: "1900000109".into(),
+        serial_no: "SANDBOX-MERCHANT-SERIAL".into(),
+        private_key_file: format!("{keys}/merchant.key"),
+        api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
+        platform_public_key_file: format!("{keys}/platform.pub"),
+        platform_serial: "PUB_KEY_ID_SANDBOX".into(),
+        notify_url: "http://127.0.0.1:9/notify".into(),
+        base_url: base_url.into(),
+    }
+}
+
+/// payment-rpc publishing to `kafka`'s topic. Nothing answers for WeChat
+/// Pay: closing or refunding fails.
 pub async fn payment_rpc(db: String, redis: &str, kafka: KafkaConf) -> String {
+    payment_rpc_with_wechat(db, redis, kafka, "http://127.0.0.1:9").await
+}
+
+/// [`payment_rpc`], with WeChat Pay at `wechat` (the sandbox's address).
+pub async fn payment_rpc_with_wechat(
+    db: String,
+    redis: &str,
+    kafka: KafkaConf,
+    wechat: &str,
+) -> String {
     let (listener, addr) = local_listener().await;
     let svc = payment_rpc::svc::ServiceContext::new(payment_rpc::config::Config {
         rpc: RpcServerConf::new("payment-rpc", &addr),
         db: payment_model::SqlConf::new(db),
         cache: payment_model::CacheConf::new(redis.to_string()),
         kq_payment_update_pay_status_conf: kafka,
+        wx_pay_conf: wx_pay_conf(wechat),
     })
     .await
     .unwrap();

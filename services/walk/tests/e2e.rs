@@ -407,6 +407,18 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     assert_eq!(steps.len(), 14, "{steps:?}");
     let token = walked.token.as_str();
 
+    // An order pre-paid and left: the close job closes its WeChat
+    // transaction, then the order (checked at the end, when its time is
+    // up).
+    let stay = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 8,
+        "liveEndTime": chrono_now() + 86400 * 9, "livePeopleNum": 1});
+    let (raced, raced_prepay) = book_and_prepay(&gw, token, &stay).await;
+    let raced_prepay_id = raced_prepay["package"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("prepay_id=")
+        .to_string();
+
     // The generated TypeScript client, as a front end uses it.
     let env = addresses.clone();
     tokio::task::spawn_blocking(move || typescript_walk(&env))
@@ -928,6 +940,102 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     assert!(
         statuses.iter().filter(|s| **s == 400).count() >= 5,
         "{statuses:?}"
+    );
+
+    // The order left unpaid is closed, its WeChat transaction first: the
+    // user can no longer pay it.
+    wait_for_state(
+        &gw,
+        token,
+        &raced,
+        -1,
+        Duration::from_secs(90),
+        "closed by the job",
+    )
+    .await
+    .unwrap();
+    let pay = async |after_close: bool| {
+        let body = json!({"prepayId": raced_prepay_id, "afterClose": after_close});
+        gw.post("wechat-sandbox", "/sandbox/pay", &body, None).await
+    };
+    let (status, refused) = pay(false).await.unwrap();
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (400, Some("ORDER_CLOSED")),
+        "{refused}"
+    );
+    // The race: WeChat took the money as the transaction closed. The
+    // payment is recorded, order-mq finds its order closed, and the money
+    // goes back through WeChat Pay's refund; the order stays closed.
+    let (_, taken) = pay(true).await.unwrap();
+    assert_eq!(taken["notifyBody"], "SUCCESS", "{taken}");
+    let payment_sn = sql(
+        &mysql,
+        "looklook_e2e_payment",
+        &format!("SELECT sn FROM third_payment WHERE order_sn = '{raced}'"),
+    );
+    let payment_sn = payment_sn.trim();
+    let refunds_url = format!(
+        "http://{}/sandbox/refunds",
+        addresses["WECHAT_SANDBOX_ADDR"]
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let refund = loop {
+        let refunds: Vec<serde_json::Value> = reqwest::get(&refunds_url)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(refund) = refunds
+            .into_iter()
+            .find(|r| r["out_trade_no"] == payment_sn)
+        {
+            break refund;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{payment_sn} was never refunded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        (refund["status"].as_str(), &refund["out_refund_no"]),
+        (Some("SUCCESS"), &json!(format!("RF{payment_sn}"))),
+        "{refund}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sql(
+        &mysql,
+        "looklook_e2e_payment",
+        &format!("SELECT pay_status FROM third_payment WHERE sn = '{payment_sn}'"),
+    )
+    .trim()
+        != "2"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{payment_sn} never marked refunded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, body) = gw
+        .post(
+            "order-api",
+            "/order/v1/homestayOrder/userHomestayOrderDetail",
+            &json!({"sn": raced}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["tradeState"], -1, "{body}");
+    // And a person can find it: logged as an incident.
+    let mq_log = std::fs::read_to_string(root.join(".looklook/logs/order-mq.log")).unwrap();
+    assert!(
+        mq_log
+            .lines()
+            .any(|l| l.contains("paid_after_close") && l.contains(&raced)),
+        "no incident logged for {raced}"
     );
     system.stop().await;
     own_redis.stop();

@@ -15,6 +15,7 @@ pub struct Config {
     pub service: ServiceConf,
     pub job_redis: JobRedisConf,
     pub order_rpc_conf: RpcClientConf,
+    pub payment_rpc_conf: RpcClientConf,
     #[serde(rename = "OrderDB")]
     pub order_db: SqlConf,
     pub cache: CacheConf,

@@ -4,6 +4,7 @@ use looklook_wechat::client::MiniClient;
 use order_model::Cache;
 use order_model::homestay_order::HomestayOrderModel;
 use order_rpc::client::OrderClient;
+use payment_rpc::client::PaymentClient;
 use usercenter_rpc::client::UsercenterClient;
 
 use crate::config::{Config, SubscribeTemplates};
@@ -12,6 +13,7 @@ use looklook_shared::time;
 #[derive(Clone)]
 pub struct ServiceContext {
     pub orders: OrderClient,
+    pub payments: PaymentClient,
     pub order_rows: HomestayOrderModel,
     pub usercenter: UsercenterClient,
     pub wx_mini: MiniClient,
@@ -23,6 +25,8 @@ impl ServiceContext {
         Ok(ServiceContext {
             orders: OrderClient::new(&config.order_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?,
+            payments: PaymentClient::new(&config.payment_rpc_conf)
+                .map_err(|e| anyhow::anyhow!("payment-rpc client: {e:?}"))?,
             order_rows: HomestayOrderModel::new(
                 // On the business's clock, as order-rpc writes them.
                 config

@@ -1,18 +1,25 @@
-//! mqueue-job in-process against a real Redis job queue, order-rpc and
-//! travel-rpc on 127.0.0.1, and a real MariaDB: an unpaid order is closed
-//! when its time is up, a paid one is not, ended stays expire.
+//! mqueue-job in-process against a real Redis job queue, order-rpc,
+//! travel-rpc and payment-rpc on 127.0.0.1, the WeChat sandbox, and a real
+//! MariaDB: an unpaid order is closed when its time is up (its WeChat
+//! transaction first), a paid one is not, nor one whose user paid WeChat
+//! just before the close; ended stays expire.
 
 use std::time::{Duration, Instant};
 
 use chrono::Days;
 use looklook_runtime::config::ServiceConf;
 use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::kafka::KafkaConf;
 use looklook_runtime::rpc::RpcClientConf;
 use looklook_shared::jobs::{self, ExpireOrders, JobRedisConf};
 use looklook_shared::sn;
 use looklook_shared::testing::{empty_cache, fresh_database};
 use looklook_shared::time;
-use looklook_testkit::{noon_in, order_rpc, travel_rpc};
+use looklook_testkit::{
+    noon_in, order_rpc, payment_rpc_with_wechat, travel_rpc, wechat_sandbox, wx_pay_conf,
+};
+use looklook_wechat::client::PayClient;
+use looklook_wechat::pay::{Amount, JsapiPrepay, Payer};
 use mqueue_job::{Config, ServiceContext};
 use order_model::homestay_order::{HomestayOrder, HomestayOrderModel};
 use order_model::{Cache, CacheConf, SqlConf};
@@ -20,6 +27,8 @@ use order_rpc::client::OrderClient;
 use order_rpc::pb::{
     CreateHomestayOrderReq, HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq,
 };
+use payment_rpc::client::PaymentClient;
+use payment_rpc::pb::{CreatePaymentReq, GetPaymentBySnReq};
 
 async fn state(orders: &OrderClient, sn: &str) -> i64 {
     orders
@@ -50,7 +59,16 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     )
     .await;
     let order_db = fresh_database("looklook_t_jobs_order", &["order/order.sql"]).await;
+    let payment_db = fresh_database("looklook_t_jobs_payment", &["payment/payment.sql"]).await;
     let redis = empty_cache(15);
+    let wechat = wechat_sandbox().await;
+    let kafka = KafkaConf {
+        brokers: looklook_shared::testing::kafka_brokers(),
+        topic: "jobs-test-unused".into(),
+        group: String::new(),
+        options: Default::default(),
+    };
+    let payment_addr = payment_rpc_with_wechat(payment_db, &redis, kafka, &wechat).await;
 
     let travel = travel_rpc(travel_db, &redis).await;
     // Two seconds to pay, for the test.
@@ -61,6 +79,7 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
         service: ServiceConf::new("mqueue-job"),
         job_redis: JobRedisConf { url: redis.clone() },
         order_rpc_conf: RpcClientConf::new(order_addr),
+        payment_rpc_conf: RpcClientConf::new(payment_addr.clone()),
         order_db: SqlConf::new(order_db.clone()),
         cache: CacheConf::new(redis.clone()),
         // Telling users is walked end to end (services/walk's e2e test);
@@ -84,7 +103,9 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
             .unwrap();
     });
 
-    // Two orders; one is paid in time.
+    // Four orders: one never pre-paid, one paid in time, one pre-paid and
+    // left, one whose user paid WeChat a moment before the close (its
+    // notification not yet here).
     let ctx = RequestCtx::default();
     let book = || CreateHomestayOrderReq {
         homestay_id: 1,
@@ -97,6 +118,54 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     };
     let unpaid = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
     let paid = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
+    let left = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
+    let raced = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
+    let payments = PaymentClient::new(&RpcClientConf::new(payment_addr)).unwrap();
+    let wx = PayClient::new(&wx_pay_conf(&wechat)).unwrap();
+    let mut prepay_ids = Vec::new();
+    let mut payment_sns = Vec::new();
+    for order_sn in [&left, &raced] {
+        let sn = payments
+            .create_payment(
+                &ctx,
+                CreatePaymentReq {
+                    user_id: 1,
+                    pay_model: "WECHAT_PAY".into(),
+                    pay_total: 100,
+                    order_sn: order_sn.clone(),
+                    service_type: "homestayOrder".into(),
+                },
+            )
+            .await
+            .unwrap()
+            .sn;
+        let prepay = JsapiPrepay {
+            appid: "wx-sandbox-app".into(),
+            mchid: "1900000109".into(),
+            description: "stay".into(),
+            out_trade_no: sn.clone(),
+            attach: String::new(),
+            notify_url: "http://127.0.0.1:9/notify".into(),
+            time_expire: None,
+            amount: Amount {
+                total: 100,
+                currency: "CNY".into(),
+            },
+            payer: Payer {
+                openid: "o-jobs".into(),
+            },
+        };
+        let now = time::unix(time::now());
+        prepay_ids.push(wx.jsapi_prepay(&prepay, now).await.unwrap().prepay_id);
+        payment_sns.push(sn);
+    }
+    // The user pays; WeChat's notification goes nowhere (yet).
+    reqwest::Client::new()
+        .post(format!("{wechat}/sandbox/pay"))
+        .json(&serde_json::json!({ "prepayId": prepay_ids[1] }))
+        .send()
+        .await
+        .unwrap();
     orders
         .update_homestay_order_trade_state(
             &ctx,
@@ -111,8 +180,32 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     assert_eq!(state(&orders, &unpaid).await, 0);
     // ...but then closed; the paid one is left alone.
     until_state(&orders, &unpaid, -1).await;
+    until_state(&orders, &left, -1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(state(&orders, &paid).await, 1);
+    // The one left unpaid: its transaction closed at WeChat before the
+    // order, so it can no longer be paid, and its payment says so.
+    let now = time::unix(time::now());
+    assert_eq!(
+        wx.query(&payment_sns[0], now).await.unwrap().trade_state,
+        "CLOSED"
+    );
+    let payment = |sn: String| async {
+        payments
+            .get_payment_by_sn(&ctx, GetPaymentBySnReq { sn })
+            .await
+            .unwrap()
+            .payment_detail
+            .unwrap()
+    };
+    let closed = payment(payment_sns[0].clone()).await;
+    assert_eq!(
+        (closed.pay_status, closed.trade_state.as_str()),
+        (-1, "CLOSED")
+    );
+    // The one paid at WeChat: not cancelled, left for its notification.
+    assert_eq!(state(&orders, &raced).await, 0);
+    assert_eq!(payment(payment_sns[1].clone()).await.pay_status, 0);
 
     // A paid stay that ended yesterday expires when the scheduler's job runs.
     let rows = HomestayOrderModel::new(

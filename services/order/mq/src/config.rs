@@ -16,4 +16,6 @@ pub struct Config {
     pub kq_payment_update_pay_status_conf: KafkaConf,
     /// Where order-rpc is.
     pub order_rpc_conf: RpcClientConf,
+    /// Where payment-rpc is: refunds.
+    pub payment_rpc_conf: RpcClientConf,
 }

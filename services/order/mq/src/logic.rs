@@ -5,7 +5,8 @@ use looklook_runtime::kafka::Handled;
 use looklook_runtime::{Error, codes};
 use looklook_shared::message::PayStatusUpdate;
 use looklook_shared::state::{pay_status, trade_state};
-use order_rpc::pb::UpdateHomestayOrderTradeStateReq;
+use order_rpc::pb::{HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq};
+use payment_rpc::pb::RefundPaymentReq;
 
 use crate::svc::ServiceContext;
 
@@ -36,7 +37,57 @@ pub async fn handle(svc: &ServiceContext, ctx: &RequestCtx, message: PayStatusUp
             Handled::Done
         }
         Err(e) if retryable(&e) => Handled::Retry(format!("{}: {}", message.order_sn, e.message())),
-        Err(e) => Handled::Drop(format!("{}: {}", message.order_sn, e.message())),
+        Err(e) => refused(svc, ctx, &message, e.message()).await,
+    }
+}
+
+/// order-rpc refused the move. Money that arrived for an order closed in
+/// the meantime (WeChat took it as the close job closed the transaction)
+/// must not stay taken: it is refunded and logged as an incident for a
+/// person to see. A refund for a closed order changes nothing. Anything
+/// else is dropped with its reason.
+async fn refused(
+    svc: &ServiceContext,
+    ctx: &RequestCtx,
+    message: &PayStatusUpdate,
+    why: &str,
+) -> Handled {
+    let sn = &message.order_sn;
+    let state = match svc
+        .orders
+        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: sn.clone() })
+        .await
+    {
+        Ok(found) => found.homestay_order.map(|o| o.trade_state),
+        Err(e) => return Handled::Retry(format!("{sn}: reading the order: {}", e.message())),
+    };
+    match (message.pay_status, state) {
+        (pay_status::SUCCESS, Some(trade_state::CANCELLED)) => {
+            tracing::error!(
+                incident = "paid_after_close",
+                sn,
+                "money arrived for a closed order: refunding it"
+            );
+            let refund = RefundPaymentReq {
+                order_sn: sn.clone(),
+                reason: "the order was closed before the payment arrived".into(),
+            };
+            match svc.payments.refund_payment(ctx, refund).await {
+                Ok(done) => {
+                    tracing::warn!(
+                        incident = "paid_after_close",
+                        sn,
+                        refund = done.refund_id,
+                        "refunded"
+                    );
+                    Handled::Done
+                }
+                // Until WeChat has the refund, the message is kept.
+                Err(e) => Handled::Retry(format!("{sn}: refunding: {}", e.message())),
+            }
+        }
+        (pay_status::REFUNDED, Some(trade_state::CANCELLED)) => Handled::Done,
+        _ => Handled::Drop(format!("{sn}: {why}")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the logic works with, built once from the config.
 
 use order_rpc::client::OrderClient;
+use payment_rpc::client::PaymentClient;
 
 use crate::config::Config;
 
@@ -8,12 +9,19 @@ use crate::config::Config;
 pub struct ServiceContext {
     pub config: Config,
     pub orders: OrderClient,
+    pub payments: PaymentClient,
 }
 
 impl ServiceContext {
     pub fn new(config: Config) -> anyhow::Result<Self> {
         let orders = OrderClient::new(&config.order_rpc_conf)
             .map_err(|e| anyhow::anyhow!("order-rpc client: {e:?}"))?;
-        Ok(ServiceContext { config, orders })
+        let payments = PaymentClient::new(&config.payment_rpc_conf)
+            .map_err(|e| anyhow::anyhow!("payment-rpc client: {e:?}"))?;
+        Ok(ServiceContext {
+            config,
+            orders,
+            payments,
+        })
     }
 }

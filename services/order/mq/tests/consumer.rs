@@ -110,6 +110,8 @@ impl World {
             service: ServiceConf::new("order-mq"),
             kq_payment_update_pay_status_conf: self.kafka.clone(),
             order_rpc_conf: RpcClientConf::new(order_rpc),
+            // Refunds are walked end to end (services/walk's e2e test).
+            payment_rpc_conf: RpcClientConf::new("127.0.0.1:9"),
         };
         let svc = ServiceContext::new(config).unwrap();
         tokio::spawn(async move {

@@ -80,4 +80,30 @@ impl PaymentClient {
             .map(Response::into_inner)
             .map_err(Error::from_status)
     }
+
+    pub async fn close_payment(
+        &self,
+        ctx: &RequestCtx,
+        req: crate::pb::ClosePaymentReq,
+    ) -> Result<crate::pb::ClosePaymentResp> {
+        self.inner
+            .clone()
+            .close_payment(rpc::request(ctx, req))
+            .await
+            .map(Response::into_inner)
+            .map_err(Error::from_status)
+    }
+
+    pub async fn refund_payment(
+        &self,
+        ctx: &RequestCtx,
+        req: crate::pb::RefundPaymentReq,
+    ) -> Result<crate::pb::RefundPaymentResp> {
+        self.inner
+            .clone()
+            .refund_payment(rpc::request(ctx, req))
+            .await
+            .map(Response::into_inner)
+            .map_err(Error::from_status)
+    }
 }

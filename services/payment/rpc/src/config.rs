@@ -2,6 +2,7 @@
 //! The service's configuration, read from `etc/payment.yaml`.
 
 use looklook_runtime::kafka::KafkaConf;
+use looklook_wechat::client::WxPayConf;
 use payment_model::{CacheConf, SqlConf};
 use serde::Deserialize;
 
@@ -18,4 +19,7 @@ pub struct Config {
     pub cache: CacheConf,
     /// The topic a payment's new status goes to.
     pub kq_payment_update_pay_status_conf: KafkaConf,
+    /// The merchant account at WeChat Pay: closing and refunding its
+    /// transactions.
+    pub wx_pay_conf: WxPayConf,
 }

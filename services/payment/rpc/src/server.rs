@@ -92,4 +92,26 @@ impl crate::pb::payment_server::Payment for Payment {
             .map(Response::new)
             .map_err(Status::from)
     }
+
+    async fn close_payment(
+        &self,
+        request: Request<crate::pb::ClosePaymentReq>,
+    ) -> Result<Response<crate::pb::ClosePaymentResp>, Status> {
+        let ctx = rpc::ctx(&request);
+        crate::logic::close_payment::close_payment(&self.svc, &ctx, request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn refund_payment(
+        &self,
+        request: Request<crate::pb::RefundPaymentReq>,
+    ) -> Result<Response<crate::pb::RefundPaymentResp>, Status> {
+        let ctx = rpc::ctx(&request);
+        crate::logic::refund_payment::refund_payment(&self.svc, &ctx, request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
 }

@@ -1,10 +1,11 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
-//! The state every call shares: the config, the payment model and the
-//! Kafka publisher.
+//! The state every call shares: the config, the payment model, the
+//! Kafka publisher and WeChat Pay.
 
 use std::sync::Arc;
 
 use looklook_runtime::kafka::Publisher;
+use looklook_wechat::client::PayClient;
 use payment_model::Cache;
 use payment_model::third_payment::ThirdPaymentModel;
 
@@ -16,6 +17,7 @@ pub struct ServiceContext {
     pub config: Arc<Config>,
     pub payments: ThirdPaymentModel,
     pub pay_status: Publisher,
+    pub wx_pay: PayClient,
 }
 
 impl ServiceContext {
@@ -32,6 +34,7 @@ impl ServiceContext {
         Ok(ServiceContext {
             payments: ThirdPaymentModel::new(pool, cache),
             pay_status: Publisher::new(&config.kq_payment_update_pay_status_conf)?,
+            wx_pay: PayClient::new(&config.wx_pay_conf)?,
             config: Arc::new(config),
         })
     }

@@ -1,7 +1,8 @@
 // Code scaffolded by looklook. Safe to edit: looklook never overwrites this file.
 //! `pb.payment/UpdateTradeState`: what the third party said about a
 //! payment. An unpaid payment becomes paid or failed; a paid one can be
-//! refunded. Each change is published (order number and new status) for
+//! refunded. A closed (failed) one can still become paid: WeChat took the
+//! money as it closed, its word is final, and order-mq then refunds it. Each change is published (order number and new status) for
 //! order-mq, and the call fails if that cannot be done, so the third party
 //! tries again. A payment already in the requested status is published
 //! again and nothing else changes: a message lost the first time is sent
@@ -34,9 +35,10 @@ pub async fn update_trade_state(
         .id;
     let mut payment = svc.payments.find_one_fresh(id).await?.ok_or_else(missing)?;
     let from = i64::from(payment.pay_status);
-    let allowed_from = match req.pay_status {
-        pay_status::SUCCESS | pay_status::FAILED => pay_status::WAIT,
-        pay_status::REFUNDED => pay_status::SUCCESS,
+    let allowed_from: &[i64] = match req.pay_status {
+        pay_status::SUCCESS => &[pay_status::WAIT, pay_status::FAILED],
+        pay_status::FAILED => &[pay_status::WAIT],
+        pay_status::REFUNDED => &[pay_status::SUCCESS],
         other => {
             return Err(Error::bad_param(format!(
                 "{other} is not a status a payment can be moved to"
@@ -44,7 +46,7 @@ pub async fn update_trade_state(
         }
     };
     if from != req.pay_status {
-        if from != allowed_from {
+        if !allowed_from.contains(&from) {
             return Err(Error::msg(format!(
                 "a payment in status {from} cannot move to {}",
                 req.pay_status

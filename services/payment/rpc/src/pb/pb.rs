@@ -94,6 +94,33 @@ pub struct UpdateTradeStateReq {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct UpdateTradeStateResp {}
+/// Close the order's open payment at WeChat Pay, so it can no longer be
+/// paid: what the close job does before it cancels an unpaid order.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ClosePaymentReq {
+    #[prost(string, tag = "1")]
+    pub order_sn: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ClosePaymentResp {
+    /// true: WeChat took the money first, and the order is not to be closed
+    #[prost(bool, tag = "1")]
+    pub paid: bool,
+}
+/// Give the money of the order's paid payment back through WeChat Pay: for
+/// a payment that arrived after its order was closed.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RefundPaymentReq {
+    #[prost(string, tag = "1")]
+    pub order_sn: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RefundPaymentResp {
+    #[prost(string, tag = "1")]
+    pub refund_id: ::prost::alloc::string::String,
+}
 /// Generated client implementations.
 pub mod payment_client {
     #![allow(
@@ -249,6 +276,34 @@ pub mod payment_client {
             ));
             self.inner.unary(req, path, codec).await
         }
+        pub async fn close_payment(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ClosePaymentReq>,
+        ) -> std::result::Result<tonic::Response<super::ClosePaymentResp>, tonic::Status> {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static("/pb.payment/ClosePayment");
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("pb.payment", "ClosePayment"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn refund_payment(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RefundPaymentReq>,
+        ) -> std::result::Result<tonic::Response<super::RefundPaymentResp>, tonic::Status> {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static("/pb.payment/RefundPayment");
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("pb.payment", "RefundPayment"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -283,6 +338,14 @@ pub mod payment_server {
             tonic::Response<super::GetPaymentSuccessRefundByOrderSnResp>,
             tonic::Status,
         >;
+        async fn close_payment(
+            &self,
+            request: tonic::Request<super::ClosePaymentReq>,
+        ) -> std::result::Result<tonic::Response<super::ClosePaymentResp>, tonic::Status>;
+        async fn refund_payment(
+            &self,
+            request: tonic::Request<super::RefundPaymentReq>,
+        ) -> std::result::Result<tonic::Response<super::RefundPaymentResp>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct PaymentServer<T> {
@@ -506,6 +569,83 @@ pub mod payment_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = GetPaymentSuccessRefundByOrderSnSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/pb.payment/ClosePayment" => {
+                    #[allow(non_camel_case_types)]
+                    struct ClosePaymentSvc<T: Payment>(pub Arc<T>);
+                    impl<T: Payment> tonic::server::UnaryService<super::ClosePaymentReq> for ClosePaymentSvc<T> {
+                        type Response = super::ClosePaymentResp;
+                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ClosePaymentReq>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut =
+                                async move { <T as Payment>::close_payment(&inner, request).await };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ClosePaymentSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/pb.payment/RefundPayment" => {
+                    #[allow(non_camel_case_types)]
+                    struct RefundPaymentSvc<T: Payment>(pub Arc<T>);
+                    impl<T: Payment> tonic::server::UnaryService<super::RefundPaymentReq> for RefundPaymentSvc<T> {
+                        type Response = super::RefundPaymentResp;
+                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RefundPaymentReq>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Payment>::refund_payment(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RefundPaymentSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
