@@ -16,7 +16,13 @@ pub fn init_logging(conf: &LogConf) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&conf.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a person at a terminal: a pipe feeds log files and
+    // shippers, where escape codes are noise in every line.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour);
     // A second call (tests, embedded servers) finds a subscriber in place.
     let _ = if conf.encoding == "json" {
         builder.json().flatten_event(true).try_init()

@@ -345,6 +345,10 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let mut own_redis = OwnRedis::start(redis_dir.path(), redis_port).await;
     let redis = format!("redis://127.0.0.1:{redis_port}/0");
 
+    // Where order-api's log file ends now: the lines after it are this run's.
+    let api_log = root.join(".looklook/logs/order-api.log");
+    let api_log_start = std::fs::metadata(&api_log).map_or(0, |m| m.len() as usize);
+
     // The processes as `looklook demo` starts them, on ports of their own.
     let (manifest, _, processes) = looklook_dev::load(&root.join("looklook.toml"), &[]).unwrap();
     let targets: Vec<_> = processes.iter().map(|p| p.target.clone()).collect();
@@ -857,6 +861,11 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         "{}",
         log.display()
     );
+    // Plain text for the shipper: no terminal escape codes in a file. (A
+    // file rotated during the run is read whole.)
+    let text = std::fs::read(&api_log).unwrap();
+    let ours = text.get(api_log_start..).unwrap_or(&text);
+    assert!(!ours.contains(&0x1b), "escape codes in {}", log.display());
 
     // One homestay's reviews, not every homestay's: the seed has two for
     // the first, one for the third. The homestay is required.
