@@ -179,7 +179,10 @@ where
         };
         let at = (message.partition(), message.offset());
         match serde_json::from_slice::<T>(message.payload().unwrap_or_default()) {
-            Err(e) => tracing::error!(?at, error = %e, "dropping a message that is not valid"),
+            Err(e) => {
+                tracing::error!(?at, error = %e, "dropping a message that is not valid");
+                count(&conf.topic, "dropped");
+            }
             Ok(value) => {
                 let (ctx, traced) = message_ctx(&message);
                 let log = ctx.log_span("kafka");
@@ -192,15 +195,19 @@ where
                     match handled {
                         Handled::Done => {
                             traced.end(Vec::new(), false);
+                            count(&conf.topic, "done");
                             break;
                         }
                         Handled::Drop(why) => {
                             tracing::error!(?at, why, "dropping a message");
                             traced.end(Vec::new(), true);
+                            count(&conf.topic, "dropped");
                             break;
                         }
                         Handled::Retry(why) => {
                             tracing::warn!(?at, why, retry_in = ?backoff, "message failed");
+                            count(&conf.topic, "retried");
+                            lag(&consumer, &message);
                             if pause(&consumer, backoff, &mut shutdown).await {
                                 return Ok(());
                             }
@@ -210,9 +217,34 @@ where
                 }
             }
         }
+        lag(&consumer, &message);
         if let Err(e) = consumer.commit_message(&message, CommitMode::Sync) {
             tracing::warn!(?at, error = %e, "commit failed; the message may come again");
         }
+    }
+}
+
+/// `kafka_consumed_total{topic, outcome}`: done, retried (each failed
+/// try) or dropped.
+fn count(topic: &str, outcome: &'static str) {
+    metrics::counter!("kafka_consumed_total", "topic" => topic.to_string(), "outcome" => outcome)
+        .increment(1);
+}
+
+/// `kafka_consumer_lag{topic, partition}`: the messages behind `message`
+/// on its partition, from the high watermark the client last fetched (no
+/// call to the broker). A consumer stuck on one message shows a lag that
+/// grows while producers go on.
+fn lag(consumer: &StreamConsumer, message: &BorrowedMessage<'_>) {
+    let (topic, partition) = (message.topic(), message.partition());
+    if let Ok((_, high)) = consumer.get_watermarks(topic, partition) {
+        let behind = (high - message.offset() - 1).max(0);
+        metrics::gauge!(
+            "kafka_consumer_lag",
+            "topic" => topic.to_string(),
+            "partition" => partition.to_string()
+        )
+        .set(behind as f64);
     }
 }
 

@@ -105,11 +105,12 @@ fn header(what: &str) -> String {
     format!("{GENERATED_HEADER_HASH}\n# {what}\n")
 }
 
-/// Every process's address, as `<NAME>_ADDR` (the Service's DNS name), and
-/// the manifest's `[kube.env]`: what the etc/*.yaml files read.
+/// Every process's address, as `<NAME>_ADDR` (the Service's DNS name),
+/// JSON logs, and the manifest's `[kube.env]` (which wins): what the
+/// etc/*.yaml files read.
 fn env_config_map(manifest: &Manifest, def: &KubeDef) -> String {
     let mut out = header(
-        "What every process reads besides its secrets: where the others are\n# (`<NAME>_ADDR`, each Service's name) and [kube.env] of looklook.toml.",
+        "What every process reads besides its secrets: where the others are\n# (`<NAME>_ADDR`, each Service's name), JSON log lines for the cluster's\n# log collector (`LOOKLOOK_LOG__ENCODING`; the yaml's plain is for a\n# terminal) and [kube.env] of looklook.toml, which wins.",
     );
     out.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: looklook-env\ndata:\n");
     let mut data: Vec<(String, String)> = manifest
@@ -124,6 +125,8 @@ fn env_config_map(manifest: &Manifest, def: &KubeDef) -> String {
             ))
         })
         .collect();
+    data.push(("LOOKLOOK_LOG__ENCODING".into(), "json".into()));
+    data.retain(|(k, _)| !def.env.contains_key(k));
     data.extend(def.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     data.sort();
     for (k, v) in data {

@@ -854,6 +854,20 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             "the dashboard reads {metric}, which no service exports"
         );
     }
+    // And the series the Kafka and job alerts read (observability/
+    // prometheus/rules.yml): the payments consumed, the close and notify
+    // jobs run.
+    for metric in [
+        "kafka_consumed_total{",
+        "kafka_consumer_lag{",
+        "jobs_total{",
+        "job_duration_seconds_bucket{",
+    ] {
+        assert!(
+            exported.lines().any(|l| l.starts_with(metric)),
+            "the alert rules read {metric}, which no service exports"
+        );
+    }
     // Each process's output is kept where the log shipper reads it.
     let log = root.join(".looklook/logs/order-api.log");
     assert!(

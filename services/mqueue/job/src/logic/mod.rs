@@ -11,15 +11,24 @@ use tracing::Instrument;
 
 /// Do a job's `work` as the continuation of what it `carried` (the request
 /// that pushed it): under a span named `name` in that trace, logging with
-/// its request and trace ids, the span ended with the outcome.
+/// its request and trace ids, the span ended with the outcome. Each try is
+/// counted (`jobs_total{job, outcome}`: done or failed; a failed one is
+/// tried again) and timed (`job_duration_seconds{job}`), for the alert on
+/// failing jobs and the dashboard.
 pub(crate) async fn resumed(
     carried: &Carried,
     name: &str,
     work: impl AsyncFnOnce(&RequestCtx) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let (ctx, traced) = carried.resume(name);
     let done = work(&ctx).instrument(ctx.log_span("job")).await;
     traced.end(Vec::new(), done.is_err());
+    let job = name.trim_start_matches("job ").to_string();
+    let outcome = if done.is_ok() { "done" } else { "failed" };
+    metrics::counter!("jobs_total", "job" => job.clone(), "outcome" => outcome).increment(1);
+    metrics::histogram!("job_duration_seconds", "job" => job)
+        .record(started.elapsed().as_secs_f64());
     done
 }
 
