@@ -154,13 +154,15 @@ where
     F: Fn(RequestCtx, T) -> Fut,
     Fut: Future<Output = Handled>,
 {
-    let consumer: StreamConsumer = conf
+    let consumer: StreamConsumer<LagContext> = conf
         .client()
         .set("group.id", &conf.group)
         .set("enable.auto.commit", "false")
         // A new group starts from the oldest message: none is skipped.
         .set("auto.offset.reset", "earliest")
-        .create()?;
+        // The lag, from the client's statistics (`LagContext`).
+        .set("statistics.interval.ms", "5000")
+        .create_with_context(LagContext)?;
     consumer.subscribe(&[&conf.topic])?;
     tracing::info!(topic = conf.topic, group = conf.group, "consuming");
     tokio::pin!(shutdown);
@@ -207,7 +209,6 @@ where
                         Handled::Retry(why) => {
                             tracing::warn!(?at, why, retry_in = ?backoff, "message failed");
                             count(&conf.topic, "retried");
-                            lag(&consumer, &message);
                             if pause(&consumer, backoff, &mut shutdown).await {
                                 return Ok(());
                             }
@@ -217,7 +218,6 @@ where
                 }
             }
         }
-        lag(&consumer, &message);
         if let Err(e) = consumer.commit_message(&message, CommitMode::Sync) {
             tracing::warn!(?at, error = %e, "commit failed; the message may come again");
         }
@@ -231,22 +231,50 @@ fn count(topic: &str, outcome: &'static str) {
         .increment(1);
 }
 
-/// `kafka_consumer_lag{topic, partition}`: the messages behind `message`
-/// on its partition, from the high watermark the client last fetched (no
-/// call to the broker). A consumer stuck on one message shows a lag that
-/// grows while producers go on.
-fn lag(consumer: &StreamConsumer, message: &BorrowedMessage<'_>) {
-    let (topic, partition) = (message.topic(), message.partition());
-    if let Ok((_, high)) = consumer.get_watermarks(topic, partition) {
-        let behind = (high - message.offset() - 1).max(0);
-        metrics::gauge!(
-            "kafka_consumer_lag",
-            "topic" => topic.to_string(),
-            "partition" => partition.to_string()
-        )
-        .set(behind as f64);
+/// Reports `kafka_consumer_lag{topic, partition}` from librdkafka's own
+/// statistics (every 5 s), for the partitions this consumer is assigned:
+/// the messages between where it is and the partition's end. A consumer
+/// stuck on one message keeps polling, so its lag goes on being reported,
+/// and grows while producers go on.
+struct LagContext;
+
+impl rdkafka::ClientContext for LagContext {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        for (topic, t) in &statistics.topics {
+            for (partition, p) in &t.partitions {
+                if let Some(behind) = behind(p) {
+                    metrics::gauge!(
+                        "kafka_consumer_lag",
+                        "topic" => topic.clone(),
+                        "partition" => partition.to_string()
+                    )
+                    .set(behind as f64);
+                }
+            }
+        }
     }
 }
+
+/// A partition's lag, when it is this consumer's and can be told.
+/// librdkafka's own `consumer_lag` counts from the committed offset, which
+/// it may not know (some brokers, tansu among them, leave it unread); the
+/// position the application reached is the next best, and before the
+/// first message, the partition's start.
+fn behind(p: &rdkafka::statistics::Partition) -> Option<i64> {
+    // Partition -1 is librdkafka's bookkeeping; an unassigned partition
+    // is another consumer's to report.
+    if p.partition < 0 || !p.desired || p.hi_offset < 0 {
+        return None;
+    }
+    if p.consumer_lag >= 0 {
+        return Some(p.consumer_lag);
+    }
+    let position = p.app_offset.max(p.committed_offset);
+    let from = if position >= 0 { position } else { p.lo_offset };
+    (from >= 0).then(|| (p.hi_offset - from).max(0))
+}
+
+impl rdkafka::consumer::ConsumerContext for LagContext {}
 
 /// The context of a message's work: the publisher's request id (a new
 /// one when it sent none) and a consumer span continuing its trace.
@@ -271,7 +299,7 @@ fn message_ctx(message: &BorrowedMessage<'_>) -> (RequestCtx, ServerSpan) {
 /// Wait `delay` with every assigned partition paused, polling all the
 /// while; true when `shutdown` came first.
 async fn pause(
-    consumer: &StreamConsumer,
+    consumer: &StreamConsumer<LagContext>,
     delay: Duration,
     shutdown: &mut (impl Future<Output = ()> + Unpin),
 ) -> bool {
@@ -297,7 +325,7 @@ async fn pause(
 }
 
 /// Put `message`'s partition back to it and pause that partition too.
-fn rewind(consumer: &StreamConsumer, message: &BorrowedMessage<'_>) {
+fn rewind(consumer: &StreamConsumer<LagContext>, message: &BorrowedMessage<'_>) {
     let (topic, partition) = (message.topic(), message.partition());
     let offset = Offset::Offset(message.offset());
     if let Err(e) = consumer.seek(topic, partition, offset, Duration::from_secs(1)) {
@@ -328,4 +356,40 @@ pub async fn create_topic(brokers: &[String], topic: &str, partitions: i32) -> a
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::statistics::Partition;
+
+    fn partition(desired: bool, hi: i64, app: i64, committed: i64, lag: i64) -> Partition {
+        Partition {
+            partition: 0,
+            desired,
+            lo_offset: 0,
+            hi_offset: hi,
+            app_offset: app,
+            committed_offset: committed,
+            consumer_lag: lag,
+            ..Partition::default()
+        }
+    }
+
+    #[test]
+    fn the_lag_is_counted_from_where_the_consumer_is() {
+        // librdkafka knows it: taken as it is.
+        assert_eq!(behind(&partition(true, 10, 7, 7, 3)), Some(3));
+        // The committed offset unknown (-1001): from the application's.
+        assert_eq!(behind(&partition(true, 10, 4, -1001, -1)), Some(6));
+        // Nothing consumed yet: everything from the start waits.
+        assert_eq!(behind(&partition(true, 5, -1001, -1001, -1)), Some(5));
+        // Another consumer's partition, or librdkafka's own (-1): none.
+        assert_eq!(behind(&partition(false, 10, 4, 4, 6)), None);
+        let internal = Partition {
+            partition: -1,
+            ..partition(true, 10, 4, 4, 6)
+        };
+        assert_eq!(behind(&internal), None);
+    }
 }

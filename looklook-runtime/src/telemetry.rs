@@ -64,6 +64,10 @@ pub async fn serve_metrics(conf: &PrometheusConf) -> anyhow::Result<()> {
             )
         })?;
     tracing::info!(addr = %listener.local_addr()?, path = conf.path, "serving metrics");
+    // The recorder goes in now, not at the first scrape: a worker (a Kafka
+    // consumer, the job runner) records before anyone asks, and what is
+    // recorded with no recorder installed is lost.
+    prometheus();
     let router = axum::Router::new().route(
         &conf.path,
         axum::routing::get(|| async { prometheus().render() }),

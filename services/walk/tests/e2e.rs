@@ -856,17 +856,32 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     }
     // And the series the Kafka and job alerts read (observability/
     // prometheus/rules.yml): the payments consumed, the close and notify
-    // jobs run.
-    for metric in [
-        "kafka_consumed_total{",
-        "kafka_consumer_lag{",
-        "jobs_total{",
-        "job_duration_seconds_bucket{",
-    ] {
+    // jobs run. The lag comes with the consumer's statistics, every 5 s
+    // (order-mq was restarted a moment ago).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut exported = String::new();
+        for port in system.ports.metrics.values() {
+            let url = format!("http://127.0.0.1:{port}/metrics");
+            exported.push_str(&reqwest::get(&url).await.unwrap().text().await.unwrap());
+        }
+        let missing: Vec<&str> = [
+            "kafka_consumed_total{",
+            "kafka_consumer_lag{",
+            "jobs_total{",
+            "job_duration_seconds_bucket{",
+        ]
+        .into_iter()
+        .filter(|metric| !exported.lines().any(|l| l.starts_with(metric)))
+        .collect();
+        if missing.is_empty() {
+            break;
+        }
         assert!(
-            exported.lines().any(|l| l.starts_with(metric)),
-            "the alert rules read {metric}, which no service exports"
+            std::time::Instant::now() < deadline,
+            "the alert rules read {missing:?}, which no service exports"
         );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Each process's output is kept where the log shipper reads it.
     let log = root.join(".looklook/logs/order-api.log");
