@@ -380,10 +380,11 @@ mod tests {
     fn the_lag_is_counted_from_where_the_consumer_is() {
         // librdkafka knows it: taken as it is.
         assert_eq!(behind(&partition(true, 10, 7, 7, 3)), Some(3));
-        // The committed offset unknown (-1001): from the application's.
-        assert_eq!(behind(&partition(true, 10, 4, -1001, -1)), Some(6));
+        // The committed offset unknown: from the application's.
+        let unknown = rdkafka::Offset::Invalid.to_raw().unwrap();
+        assert_eq!(behind(&partition(true, 10, 4, unknown, -1)), Some(6));
         // Nothing consumed yet: everything from the start waits.
-        assert_eq!(behind(&partition(true, 5, -1001, -1001, -1)), Some(5));
+        assert_eq!(behind(&partition(true, 5, unknown, unknown, -1)), Some(5));
         // Another consumer's partition, or librdkafka's own (-1): none.
         assert_eq!(behind(&partition(false, 10, 4, 4, 6)), None);
         let internal = Partition {

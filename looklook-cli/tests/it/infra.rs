@@ -1000,7 +1000,7 @@ fn prometheus_scrapes_this_host_and_takes_the_dashboard(port: u16) {
     let rules = prometheus_api(port, "/api/v1/rules", None);
     let groups = rules["data"]["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 1, "{rules}");
-    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 6, "{rules}");
+    assert_eq!(groups[0]["rules"].as_array().unwrap().len(), 10, "{rules}");
 }
 
 /// The alert rules are valid and each fires on what it should
