@@ -769,24 +769,17 @@ fn a_reference_service_image_is_built_runs_and_is_pushed() {
     let _remove = Remove(container.clone());
     let port = free_port();
     let published = format!("127.0.0.1:{port}:8080");
-    let out = Command::new("podman")
-        .args(["run", "-d", "--name", &container, "-p", &published])
-        .args([
-            "-e",
-            "LOOKLOOK_MODE=dev",
-            "-e",
-            "PORT=8080",
-            "-e",
-            "METRICS_PORT=9100",
-        ])
-        .args(["-e", "USERCENTER_RPC_ADDR=127.0.0.1:1"])
-        .args(["-e", "WECHAT_SANDBOX_ADDR=127.0.0.1:1", &image])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::support::run_tool(
+        Command::new("podman")
+            .args(["run", "-d", "--name", &container, "-p", &published])
+            .args(["-e", "LOOKLOOK_MODE=dev", "-e", "PORT=8080"])
+            .args([
+                "-e",
+                "METRICS_PORT=9100",
+                "-e",
+                "USERCENTER_RPC_ADDR=127.0.0.1:1",
+            ])
+            .args(["-e", "WECHAT_SANDBOX_ADDR=127.0.0.1:1", &image]),
     );
     let url = format!("http://127.0.0.1:{port}/healthz");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
