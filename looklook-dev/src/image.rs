@@ -299,10 +299,7 @@ fn relative(root: &Path, path: &Path) -> String {
 /// names. Its patterns are anchored at the root, as Docker reads them.
 fn workspace_context(root: &Path) -> Result<Vec<u8>, ImageError> {
     let ignore = dockerignore(root)?;
-    let mut tar = tar::Builder::new(Vec::new());
-    // A link is stored as a link: following it could pack a file from
-    // outside the workspace into the image.
-    tar.follow_symlinks(false);
+    let mut tar = context_archive();
     let walk = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .filter_entry(move |entry| {
@@ -324,6 +321,19 @@ fn workspace_context(root: &Path) -> Result<Vec<u8>, ImageError> {
             .map_err(io_error(path))?;
     }
     tar.into_inner().map_err(io_error(root))
+}
+
+/// An empty build context, written as every engine reads it.
+fn context_archive() -> tar::Builder<Vec<u8>> {
+    let mut tar = tar::Builder::new(Vec::new());
+    // A link is stored as a link: following it could pack a file from
+    // outside the workspace into the image.
+    tar.follow_symlinks(false);
+    // Files with holes (a linker's output often has them) as plain files:
+    // Podman's builder refuses GNU sparse entries ("unhandled tar header
+    // type 83").
+    tar.sparse(false);
+    tar
 }
 
 /// `.dockerignore`'s patterns as gitignore rules anchored at the root
@@ -409,8 +419,7 @@ fn prebuilt_context(
     bin: &str,
     exe: &Path,
 ) -> Result<Vec<u8>, ImageError> {
-    let mut tar = tar::Builder::new(Vec::new());
-    tar.follow_symlinks(false);
+    let mut tar = context_archive();
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
     header.set_mode(0o644);
@@ -498,12 +507,20 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x").unwrap();
         }
+        // A file with a hole, as a linker leaves a binary: packed as a plain
+        // file, which every engine reads (Podman refuses sparse entries).
+        let holed = std::fs::File::create(root.join("holed")).unwrap();
+        holed.set_len(1 << 20).unwrap();
         let bytes = workspace_context(root).unwrap();
         let mut archive = tar::Archive::new(bytes.as_slice());
         let mut names: Vec<String> = archive
             .entries()
             .unwrap()
-            .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .map(|e| {
+                let e = e.unwrap();
+                assert!(e.header().entry_type().is_file(), "{:?}", e.header());
+                e.path().unwrap().to_string_lossy().into_owned()
+            })
             .collect();
         names.sort();
         // `*.log` is the root's logs only, as in Docker.
@@ -512,6 +529,7 @@ mod tests {
             [
                 ".dockerignore",
                 "Cargo.toml",
+                "holed",
                 "keep.log",
                 "src/b.log",
                 "src/target/kept.rs"
