@@ -9,6 +9,7 @@ use looklook_runtime::rpc::{RpcClientConf, RpcServerConf};
 use looklook_shared::jobs::JobRedisConf;
 use looklook_shared::testing::local_listener;
 use looklook_shared::time::business_tz;
+use looklook_wechat::sandbox::development;
 
 /// travel-rpc.
 pub async fn travel_rpc(db: String, redis: &str) -> String {
@@ -100,17 +101,7 @@ pub async fn order_rpc_on(
 /// The WeChat sandbox on 127.0.0.1 with the development keys, as
 /// `wechat-sandbox` runs it; its base URL.
 pub async fn wechat_sandbox() -> String {
-    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../wechat/dev-keys");
-    let router = looklook_wechat::sandbox::router(looklook_wechat::sandbox::SandboxConf {
-        app_id: "wx-sandbox-app".into(),
-        secret: "sandbox-secret".into(),
-        mch_id: "1900000109".into(),
-        api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
-        merchant_public_key_file: format!("{keys}/merchant.pub"),
-        platform_private_key_file: format!("{keys}/platform.key"),
-        platform_serial: "PUB_KEY_ID_SANDBOX".into(),
-    })
-    .unwrap();
+    let router = looklook_wechat::sandbox::router(development::sandbox()).unwrap();
     let (listener, addr) = local_listener().await;
     tokio::spawn(async move { axum::serve(listener, router).await });
     format!("http://{addr}")
@@ -119,17 +110,7 @@ pub async fn wechat_sandbox() -> String {
 /// The sandbox merchant of `services/wechat/dev-keys`, at WeChat Pay
 /// `base_url`.
 pub fn wx_pay_conf(base_url: &str) -> looklook_wechat::client::WxPayConf {
-    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../wechat/dev-keys");
-    looklook_wechat::client::WxPayConf {
-        mch_id: "1900000109".into(),
-        serial_no: "SANDBOX-MERCHANT-SERIAL".into(),
-        private_key_file: format!("{keys}/merchant.key"),
-        api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
-        platform_public_key_file: format!("{keys}/platform.pub"),
-        platform_serial: "PUB_KEY_ID_SANDBOX".into(),
-        notify_url: "http://127.0.0.1:9/notify".into(),
-        base_url: base_url.into(),
-    }
+    development::merchant(base_url)
 }
 
 /// payment-rpc publishing to `kafka`'s topic. Nothing answers for WeChat

@@ -110,6 +110,48 @@ pub fn router(conf: SandboxConf) -> Result<Router, crate::Error> {
         .with_state(Arc::new(sandbox)))
 }
 
+/// Both sides as development runs them, for tests: the sandbox's app and
+/// merchant with the keys of `dev-keys/`, the values
+/// `etc/wechat-sandbox.yaml` and the services' development defaults name.
+pub mod development {
+    use super::SandboxConf;
+    use crate::client::WxPayConf;
+
+    const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dev-keys");
+    pub const APP_ID: &str = "wx-sandbox-app";
+    pub const MCH_ID: &str = "1900000109";
+    const APIV3_KEY: &str = "looklook-sandbox-apiv3-key-32byt";
+    const PLATFORM_SERIAL: &str = "PUB_KEY_ID_SANDBOX";
+
+    /// The sandbox, playing WeChat.
+    pub fn sandbox() -> SandboxConf {
+        SandboxConf {
+            app_id: APP_ID.into(),
+            secret: "sandbox-secret".into(),
+            mch_id: MCH_ID.into(),
+            api_v3_key: APIV3_KEY.into(),
+            merchant_public_key_file: format!("{KEYS}/merchant.pub"),
+            platform_private_key_file: format!("{KEYS}/platform.key"),
+            platform_serial: PLATFORM_SERIAL.into(),
+        }
+    }
+
+    /// The merchant, calling WeChat Pay at `base_url`; its notifications go
+    /// to a port nobody listens on.
+    pub fn merchant(base_url: &str) -> WxPayConf {
+        WxPayConf {
+            mch_id: MCH_ID.into(),
+            serial_no: "SANDBOX-MERCHANT-SERIAL".into(),
+            private_key_file: format!("{KEYS}/merchant.key"),
+            api_v3_key: APIV3_KEY.into(),
+            platform_public_key_file: format!("{KEYS}/platform.pub"),
+            platform_serial: PLATFORM_SERIAL.into(),
+            notify_url: "http://127.0.0.1:9/notify".into(),
+            base_url: base_url.into(),
+        }
+    }
+}
+
 /// Whether a transaction with this `time_expire` can no longer be paid at
 /// `now`; one that cannot be read has expired too.
 fn expired(time_expire: Option<&str>, now: i64) -> bool {
@@ -658,39 +700,21 @@ mod tests {
     /// oversized request is refused.
     #[tokio::test]
     async fn close_query_and_refund_as_wechat_pay_has_them() {
-        use crate::client::{Closed, PayClient, WxPayConf};
+        use crate::client::{Closed, PayClient};
         use crate::pay::{Amount, Payer, RefundAmount};
 
-        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/dev-keys");
-        let router = router(SandboxConf {
-            app_id: "wx-app".into(),
-            secret: "secret".into(),
-            mch_id: "1900000109".into(),
-            api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
-            merchant_public_key_file: format!("{keys}/merchant.pub"),
-            platform_private_key_file: format!("{keys}/platform.key"),
-            platform_serial: "PUB".into(),
-        })
-        .unwrap();
+        let router = router(development::sandbox()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        let conf = WxPayConf {
-            mch_id: "1900000109".into(),
-            serial_no: "SERIAL".into(),
-            private_key_file: format!("{keys}/merchant.key"),
-            api_v3_key: "looklook-sandbox-apiv3-key-32byt".into(),
-            platform_public_key_file: format!("{keys}/platform.pub"),
-            platform_serial: "PUB".into(),
-            // Nobody listens: the sandbox still marks the payment paid.
-            notify_url: "http://127.0.0.1:9/notify".into(),
-            base_url: base.clone(),
-        };
+        // Nobody listens at its notify URL: the sandbox still marks a
+        // payment paid.
+        let conf = development::merchant(&base);
         let wx = PayClient::new(&conf).unwrap();
         let now = super::now();
         let prepay = |sn: &str| JsapiPrepay {
-            appid: "wx-app".into(),
-            mchid: "1900000109".into(),
+            appid: development::APP_ID.into(),
+            mchid: development::MCH_ID.into(),
             description: "stay".into(),
             out_trade_no: sn.into(),
             attach: String::new(),
