@@ -163,7 +163,7 @@ impl ServerSpan {
     }
 
     /// End the span with what the answer was; `failed` marks it as an error.
-    pub fn end(self, attributes: Vec<KeyValue>, failed: bool) {
+    pub fn end(self, attributes: impl IntoIterator<Item = KeyValue>, failed: bool) {
         let Some(cx) = self.cx else { return };
         let span = cx.span();
         span.set_attributes(attributes);

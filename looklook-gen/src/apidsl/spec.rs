@@ -174,7 +174,7 @@ impl Spec {
         out
     }
 
-    fn embedded_def(&self, ty: &Ty) -> Option<&TypeDef> {
+    pub fn embedded_def(&self, ty: &Ty) -> Option<&TypeDef> {
         match ty {
             Ty::Named(n) => self.type_def(n),
             Ty::Pointer(inner) => self.embedded_def(inner),

@@ -510,10 +510,55 @@ fn bind_impl(spec: &Spec, t: &TypeDef) -> TokenStream {
         }
         chain
     });
+    let mut checks = Vec::new();
+    rule_checks(spec, t, &quote!(self), &mut 0, &mut checks);
+    let check = (!checks.is_empty()).then(|| {
+        quote! {
+            fn check(&self) -> looklook_runtime::Result<()> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    });
     quote! {
         impl BindFields for #name {
             const FIELDS: &'static [Field] = &[#(#fields),*];
+
+            #check
         }
+    }
+}
+
+/// One `Self::FIELDS[i].check(&value)?;` per JSON field of `t` with
+/// `options=` or `range=` on a scalar, `i` counting as `flat_fields` does;
+/// fields of an embedded pointer are checked when it is there.
+fn rule_checks(
+    spec: &Spec,
+    t: &TypeDef,
+    base: &TokenStream,
+    index: &mut usize,
+    out: &mut Vec<TokenStream>,
+) {
+    for f in &t.fields {
+        let id = ident(&snake_case(&f.name));
+        if let (true, Some(inner)) = (f.embedded, spec.embedded_def(&f.ty)) {
+            if matches!(f.ty, Ty::Pointer(_)) {
+                let mut inner_checks = Vec::new();
+                rule_checks(spec, inner, &quote!(embedded), index, &mut inner_checks);
+                if !inner_checks.is_empty() {
+                    out.push(quote!(if let Some(embedded) = &#base.#id { #(#inner_checks)* }));
+                }
+            } else {
+                rule_checks(spec, inner, &quote!(#base.#id), index, out);
+            }
+            continue;
+        }
+        let ruled = !f.opts.options.is_empty() || f.opts.range.is_some();
+        if ruled && f.source == Source::Json && f.ty.scalar().is_some() {
+            let i = proc_macro2::Literal::usize_unsuffixed(*index);
+            out.push(quote!(Self::FIELDS[#i].check(&#base.#id)?;));
+        }
+        *index += 1;
     }
 }
 
@@ -836,6 +881,47 @@ fn logic_rs(route: &RouteDef, names: &RouteNames) -> (String, Signature) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule checks follow `flat_fields`' numbering through embedded
+    /// structs, and reach an embedded pointer's fields only when it is there.
+    #[test]
+    fn rule_checks_count_fields_through_embedded_structs() {
+        let spec = crate::apidsl::spec_of(
+            r#"syntax = "v1"
+type Page {
+	Page int64 `json:"page,range=[1:]"`
+}
+type Extra {
+	Kind string `json:"kind,options=a|b"`
+}
+type Req {
+	Page
+	Name string `json:"name"`
+	*Extra
+	Count int64 `json:"count,range=[0:9]"`
+	Tags []string `json:"tags,optional"`
+}
+service s-api {
+	@handler h
+	post /h (Req)
+}
+"#,
+        );
+        let t = spec.type_def("Req").unwrap();
+        let mut checks = Vec::new();
+        rule_checks(&spec, t, &quote!(self), &mut 0, &mut checks);
+        let text: Vec<String> = checks.iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "Self :: FIELDS [0] . check (& self . page . page) ? ;",
+                "if let Some (embedded) = & self . extra { Self :: FIELDS [2] . check (& embedded . kind) ? ; }",
+                "Self :: FIELDS [3] . check (& self . count) ? ;",
+            ]
+        );
+        let keys: Vec<&str> = spec.flat_fields(t).iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["page", "name", "kind", "count", "tags"]);
+    }
 
     #[test]
     fn paths_use_axum_syntax() {

@@ -276,6 +276,95 @@ impl Field {
 /// The binding table of a request type; the generator writes it.
 pub trait BindFields {
     const FIELDS: &'static [Field];
+
+    /// The `options=` and `range=` rules of the JSON fields, on the parsed
+    /// request: a body that is only JSON is parsed once, into the type, and
+    /// its rules are checked on the typed values. The generator writes it
+    /// for types with such rules.
+    fn check(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A parsed field's value as its rules read it; the generated
+/// [`BindFields::check`] hands each rule field's value to [`Field::check`].
+pub trait RuleValue {
+    /// None: nothing to check (an optional field that is absent).
+    fn rule_value(&self) -> Option<Rule<'_>>;
+}
+
+/// A value under `options=` and `range=`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule<'a> {
+    Number(f64),
+    Text(&'a str),
+    Bool(bool),
+}
+
+macro_rules! number_rule {
+    ($($t:ty),*) => {$(
+        impl RuleValue for $t {
+            fn rule_value(&self) -> Option<Rule<'_>> {
+                // Ranges are written as decimals; every bound fits an f64.
+                Some(Rule::Number(*self as f64))
+            }
+        }
+    )*};
+}
+number_rule!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+impl RuleValue for String {
+    fn rule_value(&self) -> Option<Rule<'_>> {
+        Some(Rule::Text(self))
+    }
+}
+
+impl RuleValue for bool {
+    fn rule_value(&self) -> Option<Rule<'_>> {
+        Some(Rule::Bool(*self))
+    }
+}
+
+impl<T: RuleValue> RuleValue for Option<T> {
+    fn rule_value(&self) -> Option<Rule<'_>> {
+        self.as_ref().and_then(RuleValue::rule_value)
+    }
+}
+
+impl Field {
+    /// Check a parsed value against this field's `options=` and `range=`,
+    /// with the messages the JSON value check gives.
+    pub fn check<V: RuleValue + ?Sized>(&self, v: &V) -> Result<(), Error> {
+        let Some(rule) = v.rule_value() else {
+            return Ok(());
+        };
+        if !self.options.is_empty() {
+            let text = match rule {
+                Rule::Text(s) => std::borrow::Cow::Borrowed(s),
+                Rule::Number(n) => std::borrow::Cow::Owned(n.to_string()),
+                Rule::Bool(b) => std::borrow::Cow::Owned(b.to_string()),
+            };
+            if !self.options.contains(&text.as_ref()) {
+                return Err(Error::bad_param(format!(
+                    "`{}` must be one of {}, got `{text}`",
+                    self.key,
+                    self.options.join(", ")
+                )));
+            }
+        }
+        if let Some(r) = self.range {
+            let Rule::Number(n) = rule else {
+                return Err(Error::bad_param(format!("`{}` must be a number", self.key)));
+            };
+            if !r.contains(n) {
+                return Err(Error::bad_param(format!(
+                    "`{}` must be in {r}, got {n}",
+                    self.key
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An extractor that binds a request type from every part of the request.
@@ -313,9 +402,9 @@ where
             };
             check_string_lengths(body)?;
             check_json_rules::<T>(body)?;
-            return serde_json::from_slice(body)
-                .map(Bind)
-                .map_err(Error::bad_param);
+            let value: T = serde_json::from_slice(body).map_err(Error::bad_param)?;
+            value.check()?;
+            return Ok(Bind(value));
         }
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
@@ -391,10 +480,14 @@ where
     }
 }
 
-/// `options=`, `range=` and required fields of a JSON body, checked in one
-/// pass that keeps only the fields with rules and skips the rest.
+/// `options=` and `range=` on a nested value (a list, a struct), which the
+/// typed [`BindFields::check`] does not reach: checked in a pass over the
+/// body that keeps only those fields and skips the rest.
 fn check_json_rules<T: BindFields>(body: &[u8]) -> Result<(), Error> {
-    if T::FIELDS.iter().all(Field::plain_json) {
+    if T::FIELDS
+        .iter()
+        .all(|f| f.plain_json() || f.kind != Kind::Any)
+    {
         return Ok(());
     }
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -655,6 +748,65 @@ mod tests {
             e.message(),
             "bad parameter: `mobile` is longer than 4096 bytes"
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        kind: String,
+        count: i64,
+        nights: Option<u32>,
+    }
+
+    /// What the generator writes for this type.
+    impl BindFields for Order {
+        const FIELDS: &'static [Field] = &[
+            Field::json("kind", Kind::String).options(&["day", "night"]),
+            Field::json("count", Kind::Int).range(Range::new().ge(0.0).le(1000.0)),
+            Field::json("nights", Kind::Uint)
+                .optional()
+                .range(Range::new().gt(0.0)),
+        ];
+
+        fn check(&self) -> Result<(), Error> {
+            Self::FIELDS[0].check(&self.kind)?;
+            Self::FIELDS[1].check(&self.count)?;
+            Self::FIELDS[2].check(&self.nights)?;
+            Ok(())
+        }
+    }
+
+    /// A JSON body is parsed once; its rules are checked on the typed
+    /// values, with the messages the JSON value check gives.
+    #[tokio::test]
+    async fn json_rules_are_checked_on_the_parsed_request() {
+        let bind = |body: &str| Bind::<Order>::from_request(json_request(body.to_string()), &());
+        let Bind(order) = bind(r#"{"kind":"day","count":1000}"#).await.unwrap();
+        assert_eq!((order.count, order.nights), (1000, None));
+        assert!(
+            bind(r#"{"kind":"night","count":0,"nights":2}"#)
+                .await
+                .is_ok()
+        );
+        for (body, field, value) in [
+            (r#"{"kind":"noon","count":1}"#, 0, Value::from("noon")),
+            (r#"{"kind":"day","count":1001}"#, 1, Value::from(1001)),
+            (r#"{"kind":"day","count":-1}"#, 1, Value::from(-1)),
+            (r#"{"kind":"day","count":1,"nights":0}"#, 2, Value::from(0)),
+        ] {
+            let e = bind(body).await.err().unwrap();
+            let by_value = check(&Order::FIELDS[field], &value).unwrap_err();
+            assert_eq!(e.message(), by_value.message(), "{body}");
+        }
+        let e = bind(r#"{"kind":"day"}"#).await.err().unwrap();
+        assert!(
+            e.message().contains("missing field `count`"),
+            "{}",
+            e.message()
+        );
+        // A number under `options=` reads as JSON writes it.
+        let f = Field::json("n", Kind::Int).options(&["1", "2"]);
+        assert!(f.check(&2_i64).is_ok() && f.check(&3_u8).is_err());
     }
 
     #[test]

@@ -18,7 +18,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-pub use bind::{Bind, BindFields, DEFAULT_MAX_STRING_BYTES, Field, Kind, Range, Source};
+pub use bind::{
+    Bind, BindFields, DEFAULT_MAX_STRING_BYTES, Field, Kind, Range, Rule, RuleValue, Source,
+};
 pub use server::{app, app_with, serve, serve_with, serve_with_shutdown};
 
 use crate::codes;
@@ -56,7 +58,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(RequestCtx {
             request_id: parts.headers.get(server::REQUEST_ID).cloned(),
-            traceparent: parts.headers.get("traceparent").cloned(),
+            traceparent: parts.headers.get(server::TRACEPARENT).cloned(),
             claims: parts.extensions.get::<jwt::Claims>().cloned(),
             deadline: parts.extensions.get().copied(),
         })

@@ -32,7 +32,7 @@ use crate::trace::ServerSpan;
 use opentelemetry::KeyValue;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// Wrap a service's router with what every looklook service has, with
 /// the default limits.
@@ -52,6 +52,7 @@ pub fn app_with(router: Router, limits: &HttpLimits) -> Router {
     router
         .route("/healthz", get(|| async { "ok" }))
         .layer(ObserveLayer {
+            body_limit,
             guard: Arc::new(Guard {
                 in_flight: AtomicUsize::new(0),
                 max: limits.max_conns,
@@ -61,7 +62,6 @@ pub fn app_with(router: Router, limits: &HttpLimits) -> Router {
                 shed: metrics::counter!("shed_total", "server" => "http"),
             }),
         })
-        .layer(body_limit)
 }
 
 /// What every route of a service shares: the requests in flight, against
@@ -143,14 +143,17 @@ fn unavailable(msg: &'static str) -> Response {
 #[derive(Clone)]
 struct ObserveLayer {
     guard: Arc<Guard>,
+    /// `MaxBytes`, applied inside this layer: as a layer of its own it
+    /// would wrap every route in one more boxed service.
+    body_limit: DefaultBodyLimit,
 }
 
 impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+    type Service = Observe<<DefaultBodyLimit as Layer<S>>::Service>;
 
-    fn layer(&self, inner: S) -> Observe<S> {
+    fn layer(&self, inner: S) -> Self::Service {
         Observe {
-            inner,
+            inner: self.body_limit.layer(inner),
             guard: self.guard.clone(),
             metrics: Arc::new(MetricCache::new(
                 "http_server_requests_total",
@@ -285,7 +288,7 @@ where
             count.increment(1);
             latency.record(secs);
             traced.end(
-                vec![KeyValue::new(
+                [KeyValue::new(
                     "http.response.status_code",
                     i64::from(status),
                 )],

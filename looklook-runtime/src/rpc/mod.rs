@@ -1002,7 +1002,7 @@ where
         latency.record(secs);
         if let Some(traced) = this.traced.take() {
             traced.end(
-                vec![KeyValue::new("rpc.grpc.status_code", i64::from(code))],
+                [KeyValue::new("rpc.grpc.status_code", i64::from(code))],
                 code != 0,
             );
         }

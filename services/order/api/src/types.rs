@@ -35,6 +35,10 @@ impl BindFields for CreateHomestayOrderReq {
         Field::json("livePeopleNum", Kind::Int).range(Range::new().ge(1.0)),
         Field::json("remark", Kind::String).optional(),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[4].check(&self.live_people_num)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -123,6 +127,11 @@ impl BindFields for UserHomestayOrderListReq {
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
         Field::json("tradeState", Kind::Int),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[0].check(&self.last_id)?;
+        Self::FIELDS[1].check(&self.page_size)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

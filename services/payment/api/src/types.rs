@@ -62,6 +62,10 @@ impl BindFields for ThirdPaymentWxPayReq {
         Field::json("orderSn", Kind::String),
         Field::json("serviceType", Kind::String).options(&["homestayOrder"]),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[1].check(&self.service_type)?;
+        Ok(())
+    }
 }
 
 /// What the mini-program passes to wx.requestPayment.

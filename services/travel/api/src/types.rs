@@ -25,6 +25,11 @@ impl BindFields for BusinessListReq {
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
         Field::json("homestayBusinessId", Kind::Int),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[0].check(&self.last_id)?;
+        Self::FIELDS[1].check(&self.page_size)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -48,6 +53,12 @@ impl BindFields for CommentListReq {
         Field::json("lastId", Kind::Int).range(Range::new().ge(0.0)),
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[0].check(&self.homestay_id)?;
+        Self::FIELDS[1].check(&self.last_id)?;
+        Self::FIELDS[2].check(&self.page_size)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -174,6 +185,11 @@ impl BindFields for HomestayBussinessListReq {
         Field::json("lastId", Kind::Int).range(Range::new().ge(0.0)),
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[0].check(&self.last_id)?;
+        Self::FIELDS[1].check(&self.page_size)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -220,6 +236,11 @@ impl BindFields for HomestayListReq {
         Field::json("page", Kind::Int).range(Range::new().ge(1.0)),
         Field::json("pageSize", Kind::Int).range(Range::new().ge(1.0).le(100.0)),
     ];
+    fn check(&self) -> looklook_runtime::Result<()> {
+        Self::FIELDS[0].check(&self.page)?;
+        Self::FIELDS[1].check(&self.page_size)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
