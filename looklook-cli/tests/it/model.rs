@@ -116,7 +116,7 @@ fn generated_models_work_against_mariadb_and_redis() {
         "the model driver failed:\n{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("test result: ok. 12 passed"), "{stdout}");
+    assert!(stdout.contains("test result: ok. 13 passed"), "{stdout}");
 }
 
 /// Every file under `dir`, by path, with its bytes.

@@ -229,7 +229,10 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
     quote! {
         #file_doc
 
-        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx, check_page_size, page_offset};
+        use std::sync::Arc;
+
+        use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, page_offset};
+        use looklook_runtime::resilience::Breaker;
         use sqlx::{MySqlConnection, MySqlPool};
 
         #(#consts)*
@@ -621,14 +624,14 @@ impl<'a> TableGen<'a> {
                 /// never from the cache: the copy to start a versioned write from,
                 /// since a cached copy may be stale.
                 pub async fn find_one_fresh(&self, id: #pk_ty) -> Result<Option<#row>> {
-                    Ok(self.query_one(id).await?)
+                    self.query_one(id).await
                 }
             }
         } else {
             quote! {
                 /// The live row with this primary key.
                 pub async fn find_one(&self, id: #pk_ty) -> Result<Option<#row>> {
-                    Ok(self.query_one(id).await?)
+                    self.query_one(id).await
                 }
             }
         };
@@ -643,10 +646,9 @@ impl<'a> TableGen<'a> {
             let args: Vec<&syn::Ident> = u.cols.iter().map(|c| &c.field).collect();
             let names = u.cols.iter().map(|c| format!("`{}`", c.def.name)).collect::<Vec<_>>().join(" and ");
             let query = quote! {
-                sqlx::query_as(#select)
+                guarded(&self.breaker, sqlx::query_as(#select)
                     #(.bind(#args))*
-                    .fetch_optional(&self.pool)
-                    .await
+                    .fetch_optional(&self.pool)).await
             };
             if u.cached {
                 let doc = doc(&format!("The live row with this {names}, read through the cache: the key holds the primary key, which leads to the row."));
@@ -674,7 +676,7 @@ impl<'a> TableGen<'a> {
                 quote! {
                     #doc
                     pub async fn #finder(&self, #(#params),*) -> Result<Option<#row>> {
-                        Ok(#query?)
+                        #query
                     }
                 }
             }
@@ -694,7 +696,7 @@ impl<'a> TableGen<'a> {
 
             /// Live rows matching `filter`, in its order and limit.
             pub async fn find_all(&self, filter: Filter<#column>) -> Result<Vec<#row>> {
-                Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+                guarded(&self.breaker, filter.select(SELECT, LIVE)?.fetch_all(&self.pool)).await
             }
 
             /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -720,7 +722,7 @@ impl<'a> TableGen<'a> {
 
             /// How many live rows match `filter`.
             pub async fn count(&self, filter: Filter<#column>) -> Result<i64> {
-                Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+                guarded(&self.breaker, filter.count(COUNT, LIVE)?.fetch_one(&self.pool)).await
             }
         }
     }
@@ -801,7 +803,7 @@ impl<'a> TableGen<'a> {
         let insert_fns = quote! {
             #insert_doc
             pub async fn insert(&self, row: &#row) -> Result<#insert_ret> {
-                let (id, stale) = self.insert_on(&mut *self.pool.acquire().await?, row).await?;
+                let (id, stale) = guarded(&self.breaker, async { self.insert_on(&mut *self.pool.acquire().await?, row).await }).await?;
                 #after_write
                 Ok(id)
             }
@@ -860,7 +862,7 @@ impl<'a> TableGen<'a> {
         let update_fns = quote! {
             /// Write every column of `row` the model owns, by primary key.
             pub async fn update(&self, row: &#row) -> Result<()> {
-                let stale = self.update_on(&mut *self.pool.acquire().await?, row).await?;
+                let stale = guarded(&self.breaker, async { self.update_on(&mut *self.pool.acquire().await?, row).await }).await?;
                 #after_write
                 Ok(())
             }
@@ -900,7 +902,7 @@ impl<'a> TableGen<'a> {
             let (run, run_in, drop_if_conflict) = if cache {
                 (
                     quote! {
-                        let done = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await;
+                        let done = guarded(&self.breaker, async { self.update_with_version_on(&mut *self.pool.acquire().await?, row).await }).await;
                         let stale = self.drop_if_conflict(row, done).await?;
                     },
                     quote! {
@@ -921,7 +923,7 @@ impl<'a> TableGen<'a> {
                 )
             } else {
                 (
-                    quote!(let stale = self.update_with_version_on(&mut *self.pool.acquire().await?, row).await?;),
+                    quote!(let stale = guarded(&self.breaker, async { self.update_with_version_on(&mut *self.pool.acquire().await?, row).await }).await?;),
                     quote!(let stale = self.update_with_version_on(tx.conn(), row).await?;),
                     None,
                 )
@@ -1010,7 +1012,7 @@ impl<'a> TableGen<'a> {
             quote! {
                 #text
                 pub async fn #public(&self, id: #pk_ty) -> Result<()> {
-                    let stale = self.#on(&mut *self.pool.acquire().await?, id).await?;
+                    let stale = guarded(&self.breaker, async { self.#on(&mut *self.pool.acquire().await?, id).await }).await?;
                     #after_write
                     Ok(())
                 }
@@ -1097,12 +1099,15 @@ impl<'a> TableGen<'a> {
             #[derive(Clone)]
             pub struct #model {
                 pool: MySqlPool,
+                /// The database's breaker, shared with every model on it:
+                /// each call goes through it ([`guarded`]).
+                breaker: Arc<Breaker>,
                 #cache_field
             }
 
             impl #model {
                 pub fn new(pool: MySqlPool #cache_param) -> Self {
-                    #model { pool, #cache_init }
+                    #model { breaker: breaker_for(&pool), pool, #cache_init }
                 }
 
                 /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -1116,8 +1121,8 @@ impl<'a> TableGen<'a> {
                 #update_fns
                 #delete_fns
 
-                async fn query_one(&self, id: #pk_ty) -> sqlx::Result<Option<#row>> {
-                    sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool).await
+                async fn query_one(&self, id: #pk_ty) -> Result<Option<#row>> {
+                    guarded(&self.breaker, sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool)).await
                 }
 
                 #cache_fns

@@ -184,8 +184,8 @@ impl Cache {
     pub async fn take<T>(
         &self,
         key: &str,
-        load: impl AsyncFnOnce() -> Result<Option<T>, sqlx::Error>,
-    ) -> Result<Option<T>, sqlx::Error>
+        load: impl AsyncFnOnce() -> Result<Option<T>, super::Error>,
+    ) -> Result<Option<T>, super::Error>
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
     {
@@ -212,9 +212,9 @@ impl Cache {
         index_key: &str,
         primary_prefix: &str,
         primary_of: impl Fn(&T) -> P,
-        by_index: impl AsyncFnOnce() -> Result<Option<T>, sqlx::Error>,
-        by_primary: impl AsyncFnOnce(P) -> Result<Option<T>, sqlx::Error>,
-    ) -> Result<Option<T>, sqlx::Error>
+        by_index: impl AsyncFnOnce() -> Result<Option<T>, super::Error>,
+        by_primary: impl AsyncFnOnce(P) -> Result<Option<T>, super::Error>,
+    ) -> Result<Option<T>, super::Error>
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
         P: FromStr + Display + Sync,
@@ -358,8 +358,8 @@ impl Cache {
     async fn load_once<T>(
         &self,
         key: &str,
-        load: impl AsyncFnOnce() -> Result<Option<T>, sqlx::Error>,
-    ) -> Result<Option<T>, sqlx::Error>
+        load: impl AsyncFnOnce() -> Result<Option<T>, super::Error>,
+    ) -> Result<Option<T>, super::Error>
     where
         T: Clone + Send + Sync + 'static,
     {
@@ -390,10 +390,14 @@ impl Cache {
         }
         match shared {
             Ok(row) => row.downcast_ref::<Option<T>>().cloned().ok_or_else(|| {
-                sqlx::Error::Protocol(format!("cache key {key} shared by two row types"))
+                super::Error::Db(sqlx::Error::Protocol(format!(
+                    "cache key {key} shared by two row types"
+                )))
             }),
             Err(text) => Err(own_error.unwrap_or_else(|| {
-                sqlx::Error::Protocol(format!("the shared load of {key} failed: {text}"))
+                super::Error::Db(sqlx::Error::Protocol(format!(
+                    "the shared load of {key} failed: {text}"
+                )))
             })),
         }
     }

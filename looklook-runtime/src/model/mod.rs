@@ -10,11 +10,14 @@
 mod cache;
 mod filter;
 
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde::Deserialize;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::{MySql, MySqlConnection, MySqlPool};
+
+use crate::resilience::{Breaker, Breakers};
 
 pub use cache::{Cache, CacheConf, CacheStats, Lookup, key};
 pub use filter::{Column, Filter, Order};
@@ -40,6 +43,10 @@ pub enum Error {
         "page {page} of {page_size} rows is out of range (pages hold 1 to {MAX_PAGE_SIZE} rows and start within the first {MAX_OFFSET})"
     )]
     Page { page: u64, page_size: u64 },
+    /// The database has been failing (no connection, no answer), and its
+    /// breaker refused this call without trying: see [`guarded`].
+    #[error("{database} is failing: calls are refused for a moment (circuit breaker)")]
+    Refused { database: String },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -222,9 +229,60 @@ impl Error {
                 crate::codes::DB_UPDATE_AFFECTED_ZERO_ERROR
             }
             Error::Page { .. } => crate::codes::REQUEST_PARAM_ERROR,
-            Error::Db(_) => crate::codes::DB_ERROR,
+            Error::Db(_) | Error::Refused { .. } => crate::codes::DB_ERROR,
         }
     }
+
+    /// Whether this says the database is down or not answering, rather
+    /// than that it answered: a missing row, a refused statement (a
+    /// duplicate key, say) or a version conflict show a database at work.
+    fn is_outage(&self) -> bool {
+        use sqlx::Error as E;
+        matches!(
+            self,
+            Error::Db(
+                E::Io(_)
+                    | E::Tls(_)
+                    | E::Protocol(_)
+                    | E::PoolTimedOut
+                    | E::PoolClosed
+                    | E::WorkerCrashed
+            )
+        )
+    }
+}
+
+/// The breaker of the database `pool` connects to: one per server and
+/// schema, shared by every model on it, and counted in
+/// `breaker_rejections_total{name="mysql <host>:<port>/<database>"}`.
+pub fn breaker_for(pool: &MySqlPool) -> Arc<Breaker> {
+    static BREAKERS: LazyLock<Breakers> = LazyLock::new(Breakers::default);
+    let options = pool.connect_options();
+    BREAKERS.get(&format!(
+        "mysql {}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    ))
+}
+
+/// Run one call to the database through its breaker, as go-zero guards
+/// every sqlx call: while the database keeps failing, most calls are
+/// refused at once ([`Error::Refused`]) instead of each waiting out the
+/// pool's `AcquireTimeoutMs`, and the few let through find out when it is
+/// back. Only an outage counts against it (see [`Error::is_outage`]).
+pub async fn guarded<T, E>(breaker: &Breaker, call: impl Future<Output = Result<T, E>>) -> Result<T>
+where
+    Error: From<E>,
+{
+    if !breaker.allow() {
+        return Err(Error::Refused {
+            database: breaker.name().to_string(),
+        });
+    }
+    let result = call.await.map_err(Error::from);
+    breaker.record(!matches!(&result, Err(e) if e.is_outage()));
+    result
 }
 
 #[cfg(test)]

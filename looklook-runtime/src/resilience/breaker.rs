@@ -58,6 +58,7 @@ pub struct Breaker {
     state: Mutex<State>,
     /// `breaker_rejections_total{name}`, for a named breaker.
     refused: Option<metrics::Counter>,
+    name: String,
 }
 
 struct State {
@@ -85,6 +86,7 @@ impl Breaker {
                 last_pass: None,
             }),
             refused: None,
+            name: String::new(),
         }
     }
 
@@ -96,8 +98,14 @@ impl Breaker {
             refused: Some(
                 metrics::counter!("breaker_rejections_total", "name" => name.to_string()),
             ),
+            name: name.to_string(),
             ..Breaker::with_window(window)
         }
+    }
+
+    /// The dependency it guards, if it was [`named`](Breaker::named).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Whether a call may go ahead. A refused call is counted as a

@@ -665,3 +665,117 @@ async fn the_uncached_model_does_the_same_work() {
         Err(shop_model_plain::Error::NoRow { .. })
     ));
 }
+
+/// A TCP relay to MariaDB that can go down: it drops every connection it
+/// holds and closes new ones at once, as a database that died would.
+struct Relay {
+    addr: std::net::SocketAddr,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    held: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay = Relay {
+            addr: listener.local_addr().unwrap(),
+            up: Arc::new(true.into()),
+            held: Arc::default(),
+        };
+        let (up, held) = (relay.up.clone(), relay.held.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    let mut server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+                held.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        relay
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, std::sync::atomic::Ordering::SeqCst);
+        if !up {
+            self.held.lock().unwrap().drain(..).for_each(|t| t.abort());
+        }
+    }
+}
+
+/// The database goes away: the breaker its models share opens within a
+/// few calls, and later calls are refused at once instead of each waiting
+/// out the pool; once the database is back, calls get through again.
+#[tokio::test]
+async fn a_failing_database_is_refused_at_once_and_let_back_when_it_recovers() {
+    use looklook_runtime::model::SqlConf;
+    use std::time::{Duration, Instant};
+
+    let db = TestDb::fresh("breaker").await;
+    let server = model_driver::mysql_url();
+    let (credentials, upstream) = server.rsplit_once('@').unwrap();
+    let relay = Relay::start(upstream.to_string()).await;
+    let pool = SqlConf {
+        acquire_timeout_ms: 300,
+        ..SqlConf::new(format!("{credentials}@{}/{}", relay.addr, db.name))
+    }
+    .connect_lazy()
+    .unwrap();
+    let users = UserModel::new(pool.clone(), fresh_cache(&redis_url(), 11).await);
+    users.insert(&user("13800000021")).await.unwrap();
+    assert_eq!(users.count(Filter::new()).await.unwrap(), 1);
+
+    relay.set_up(false);
+    // Google's SRE formula refuses with probability (requests - 1.5 *
+    // accepts) / (requests + 1): past 30 failures, more than 8 calls in 10.
+    let (mut late_refusals, mut slowest_refusal) = (0, Duration::ZERO);
+    for call in 0..60 {
+        let started = Instant::now();
+        match users.count(Filter::new()).await {
+            Err(Error::Refused { database }) => {
+                assert!(database.ends_with(&db.name), "{database}");
+                late_refusals += usize::from(call >= 30);
+                slowest_refusal = slowest_refusal.max(started.elapsed());
+            }
+            Err(Error::Db(_)) => {}
+            other => panic!("the database is down, yet: {other:?}"),
+        }
+    }
+    assert!(late_refusals >= 20, "{late_refusals} of the last 30 refused");
+    assert!(
+        slowest_refusal < Duration::from_millis(5),
+        "{slowest_refusal:?}"
+    );
+    // Every model on the database shares its breaker.
+    let plain = shop_model_plain::user::UserModel::new(pool.clone());
+    let mut plain_refused = 0;
+    for _ in 0..10 {
+        let answer = plain.count(shop_model_plain::Filter::new()).await;
+        plain_refused += usize::from(matches!(answer, Err(Error::Refused { .. })));
+    }
+    assert!(plain_refused >= 6, "{plain_refused} of 10 refused");
+
+    relay.set_up(true);
+    let started = Instant::now();
+    let mut in_a_row = 0;
+    while in_a_row < 20 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the breaker did not close"
+        );
+        match users.count(Filter::new()).await {
+            Ok(n) => {
+                assert_eq!(n, 1);
+                in_a_row += 1;
+            }
+            Err(_) => {
+                in_a_row = 0;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}

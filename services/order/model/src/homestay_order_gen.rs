@@ -2,10 +2,14 @@
 //! `homestay_order`: the row, its columns and the generated queries. Add your own
 //! queries in `homestay_order.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay_order";
@@ -163,12 +167,19 @@ impl Column for HomestayOrderColumn {
 #[derive(Clone)]
 pub struct HomestayOrderModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl HomestayOrderModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        HomestayOrderModel { pool, cache }
+        HomestayOrderModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -189,7 +200,7 @@ impl HomestayOrderModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<HomestayOrder>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -211,10 +222,11 @@ impl HomestayOrderModel {
                 ID_KEY,
                 |row: &HomestayOrder| row.id,
                 async || {
-                    sqlx::query_as(BY_SN)
-                        .bind(sn)
-                        .fetch_optional(&self.pool)
-                        .await
+                    guarded(
+                        &self.breaker,
+                        sqlx::query_as(BY_SN).bind(sn).fetch_optional(&self.pool),
+                    )
+                    .await
                 },
                 async |id| self.query_one(id).await,
             )
@@ -227,7 +239,11 @@ impl HomestayOrderModel {
         &self,
         filter: Filter<HomestayOrderColumn>,
     ) -> Result<Vec<HomestayOrder>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -272,15 +288,20 @@ impl HomestayOrderModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<HomestayOrderColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &HomestayOrder) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -335,9 +356,10 @@ impl HomestayOrderModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &HomestayOrder) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -403,9 +425,11 @@ impl HomestayOrderModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut HomestayOrder) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -488,7 +512,10 @@ impl HomestayOrderModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -518,9 +545,11 @@ impl HomestayOrderModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -550,11 +579,12 @@ impl HomestayOrderModel {
         Ok(old.iter().flat_map(Self::cache_keys).collect())
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<HomestayOrder>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<HomestayOrder>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.

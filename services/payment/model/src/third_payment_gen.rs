@@ -2,10 +2,14 @@
 //! `third_payment`: the row, its columns and the generated queries. Add your own
 //! queries in `third_payment.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "third_payment";
@@ -117,12 +121,19 @@ impl Column for ThirdPaymentColumn {
 #[derive(Clone)]
 pub struct ThirdPaymentModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl ThirdPaymentModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        ThirdPaymentModel { pool, cache }
+        ThirdPaymentModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -143,7 +154,7 @@ impl ThirdPaymentModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<ThirdPayment>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -165,10 +176,11 @@ impl ThirdPaymentModel {
                 ID_KEY,
                 |row: &ThirdPayment| row.id,
                 async || {
-                    sqlx::query_as(BY_SN)
-                        .bind(sn)
-                        .fetch_optional(&self.pool)
-                        .await
+                    guarded(
+                        &self.breaker,
+                        sqlx::query_as(BY_SN).bind(sn).fetch_optional(&self.pool),
+                    )
+                    .await
                 },
                 async |id| self.query_one(id).await,
             )
@@ -178,7 +190,11 @@ impl ThirdPaymentModel {
 
     /// Live rows matching `filter`, in its order and limit.
     pub async fn find_all(&self, filter: Filter<ThirdPaymentColumn>) -> Result<Vec<ThirdPayment>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -223,15 +239,20 @@ impl ThirdPaymentModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<ThirdPaymentColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &ThirdPayment) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -273,9 +294,10 @@ impl ThirdPaymentModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &ThirdPayment) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -328,9 +350,11 @@ impl ThirdPaymentModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut ThirdPayment) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -400,7 +424,10 @@ impl ThirdPaymentModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -430,9 +457,11 @@ impl ThirdPaymentModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -462,11 +491,12 @@ impl ThirdPaymentModel {
         Ok(old.iter().flat_map(Self::cache_keys).collect())
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<ThirdPayment>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<ThirdPayment>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.

@@ -2,10 +2,14 @@
 //! `homestay_activity`: the row, its columns and the generated queries. Add your
 //! own queries in `homestay_activity.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay_activity";
@@ -79,12 +83,19 @@ impl Column for HomestayActivityColumn {
 #[derive(Clone)]
 pub struct HomestayActivityModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl HomestayActivityModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        HomestayActivityModel { pool, cache }
+        HomestayActivityModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -105,7 +116,7 @@ impl HomestayActivityModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<HomestayActivity>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -122,7 +133,11 @@ impl HomestayActivityModel {
         &self,
         filter: Filter<HomestayActivityColumn>,
     ) -> Result<Vec<HomestayActivity>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -167,15 +182,20 @@ impl HomestayActivityModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<HomestayActivityColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &HomestayActivity) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -207,9 +227,10 @@ impl HomestayActivityModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &HomestayActivity) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -248,9 +269,11 @@ impl HomestayActivityModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut HomestayActivity) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -310,7 +333,10 @@ impl HomestayActivityModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -336,9 +362,11 @@ impl HomestayActivityModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -364,11 +392,12 @@ impl HomestayActivityModel {
         Ok(vec![Self::id_key(id)])
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<HomestayActivity>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<HomestayActivity>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.

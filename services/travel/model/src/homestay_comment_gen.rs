@@ -2,10 +2,14 @@
 //! `homestay_comment`: the row, its columns and the generated queries. Add your
 //! own queries in `homestay_comment.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay_comment";
@@ -80,12 +84,19 @@ impl Column for HomestayCommentColumn {
 #[derive(Clone)]
 pub struct HomestayCommentModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl HomestayCommentModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        HomestayCommentModel { pool, cache }
+        HomestayCommentModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -106,7 +117,7 @@ impl HomestayCommentModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<HomestayComment>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -123,7 +134,11 @@ impl HomestayCommentModel {
         &self,
         filter: Filter<HomestayCommentColumn>,
     ) -> Result<Vec<HomestayComment>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -168,15 +183,20 @@ impl HomestayCommentModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<HomestayCommentColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &HomestayComment) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -209,9 +229,10 @@ impl HomestayCommentModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &HomestayComment) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -251,9 +272,11 @@ impl HomestayCommentModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut HomestayComment) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -314,7 +337,10 @@ impl HomestayCommentModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -340,9 +366,11 @@ impl HomestayCommentModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -368,11 +396,12 @@ impl HomestayCommentModel {
         Ok(vec![Self::id_key(id)])
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<HomestayComment>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<HomestayComment>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.

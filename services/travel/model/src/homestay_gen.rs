@@ -2,10 +2,14 @@
 //! `homestay`: the row, its columns and the generated queries. Add your own
 //! queries in `homestay.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "homestay";
@@ -116,12 +120,19 @@ impl Column for HomestayColumn {
 #[derive(Clone)]
 pub struct HomestayModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl HomestayModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        HomestayModel { pool, cache }
+        HomestayModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -142,7 +153,7 @@ impl HomestayModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<Homestay>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -156,7 +167,11 @@ impl HomestayModel {
 
     /// Live rows matching `filter`, in its order and limit.
     pub async fn find_all(&self, filter: Filter<HomestayColumn>) -> Result<Vec<Homestay>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -201,15 +216,20 @@ impl HomestayModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<HomestayColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &Homestay) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -251,9 +271,10 @@ impl HomestayModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &Homestay) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -298,9 +319,11 @@ impl HomestayModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut Homestay) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -366,7 +389,10 @@ impl HomestayModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -392,9 +418,11 @@ impl HomestayModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -420,11 +448,12 @@ impl HomestayModel {
         Ok(vec![Self::id_key(id)])
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<Homestay>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<Homestay>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.

@@ -2,10 +2,14 @@
 //! `user`: the row, its columns and the generated queries. Add your own queries in
 //! `user.rs`.
 
+use std::sync::Arc;
+
 use looklook_runtime::model::{
-    Cache, Column, Error, Filter, Order, Result, Tx, check_page_size, key, page_offset,
+    Cache, Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, key,
+    page_offset,
 };
 
+use looklook_runtime::resilience::Breaker;
 use sqlx::{MySqlConnection, MySqlPool};
 
 const TABLE: &str = "user";
@@ -93,12 +97,19 @@ impl Column for UserColumn {
 #[derive(Clone)]
 pub struct UserModel {
     pool: MySqlPool,
+    /// The database's breaker, shared with every model on it:
+    /// each call goes through it ([`guarded`]).
+    breaker: Arc<Breaker>,
     cache: Cache,
 }
 
 impl UserModel {
     pub fn new(pool: MySqlPool, cache: Cache) -> Self {
-        UserModel { pool, cache }
+        UserModel {
+            breaker: breaker_for(&pool),
+            pool,
+            cache,
+        }
     }
 
     /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
@@ -119,7 +130,7 @@ impl UserModel {
     /// never from the cache: the copy to start a versioned write from,
     /// since a cached copy may be stale.
     pub async fn find_one_fresh(&self, id: i64) -> Result<Option<User>> {
-        Ok(self.query_one(id).await?)
+        self.query_one(id).await
     }
 
     /// The live row with this primary key, read inside a transaction (never from the
@@ -141,10 +152,13 @@ impl UserModel {
                 ID_KEY,
                 |row: &User| row.id,
                 async || {
-                    sqlx::query_as(BY_MOBILE)
-                        .bind(mobile)
-                        .fetch_optional(&self.pool)
-                        .await
+                    guarded(
+                        &self.breaker,
+                        sqlx::query_as(BY_MOBILE)
+                            .bind(mobile)
+                            .fetch_optional(&self.pool),
+                    )
+                    .await
                 },
                 async |id| self.query_one(id).await,
             )
@@ -154,7 +168,11 @@ impl UserModel {
 
     /// Live rows matching `filter`, in its order and limit.
     pub async fn find_all(&self, filter: Filter<UserColumn>) -> Result<Vec<User>> {
-        Ok(filter.select(SELECT, LIVE)?.fetch_all(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.select(SELECT, LIVE)?.fetch_all(&self.pool),
+        )
+        .await
     }
 
     /// Page `page` (from 1) of `page_size` live rows matching `filter`,
@@ -199,15 +217,20 @@ impl UserModel {
 
     /// How many live rows match `filter`.
     pub async fn count(&self, filter: Filter<UserColumn>) -> Result<i64> {
-        Ok(filter.count(COUNT, LIVE)?.fetch_one(&self.pool).await?)
+        guarded(
+            &self.breaker,
+            filter.count(COUNT, LIVE)?.fetch_one(&self.pool),
+        )
+        .await
     }
 
     /// Insert a row and return its new `id`. The database fills auto-increment and
     /// `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.
     pub async fn insert(&self, row: &User) -> Result<i64> {
-        let (id, stale) = self
-            .insert_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let (id, stale) = guarded(&self.breaker, async {
+            self.insert_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(id)
     }
@@ -243,9 +266,10 @@ impl UserModel {
 
     /// Write every column of `row` the model owns, by primary key.
     pub async fn update(&self, row: &User) -> Result<()> {
-        let stale = self
-            .update_on(&mut *self.pool.acquire().await?, row)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.update_on(&mut *self.pool.acquire().await?, row).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -288,9 +312,11 @@ impl UserModel {
     /// then `row.version` moves on by one. [`Error::VersionConflict`] means another
     /// writer won: read the row again and retry.
     pub async fn update_with_version(&self, row: &mut User) -> Result<()> {
-        let done = self
-            .update_with_version_on(&mut *self.pool.acquire().await?, row)
-            .await;
+        let done = guarded(&self.breaker, async {
+            self.update_with_version_on(&mut *self.pool.acquire().await?, row)
+                .await
+        })
+        .await;
         let stale = self.drop_if_conflict(row, done).await?;
         self.cache.del(&stale).await;
         Ok(())
@@ -350,7 +376,10 @@ impl UserModel {
 
     /// Remove the row for good.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let stale = self.delete_on(&mut *self.pool.acquire().await?, id).await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_on(&mut *self.pool.acquire().await?, id).await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -380,9 +409,11 @@ impl UserModel {
     /// Mark the row deleted (`del_state = 1`, `delete_time` = now); finders skip it
     /// from then on.
     pub async fn delete_soft(&self, id: i64) -> Result<()> {
-        let stale = self
-            .delete_soft_on(&mut *self.pool.acquire().await?, id)
-            .await?;
+        let stale = guarded(&self.breaker, async {
+            self.delete_soft_on(&mut *self.pool.acquire().await?, id)
+                .await
+        })
+        .await?;
         self.cache.del(&stale).await;
         Ok(())
     }
@@ -412,11 +443,12 @@ impl UserModel {
         Ok(old.iter().flat_map(Self::cache_keys).collect())
     }
 
-    async fn query_one(&self, id: i64) -> sqlx::Result<Option<User>> {
-        sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+    async fn query_one(&self, id: i64) -> Result<Option<User>> {
+        guarded(
+            &self.breaker,
+            sqlx::query_as(BY_ID).bind(id).fetch_optional(&self.pool),
+        )
+        .await
     }
 
     /// The cache key of a primary-key value.
