@@ -95,6 +95,9 @@ const MAX_KEYS: usize = 1024;
 pub(crate) struct MetricCache<N> {
     counter: &'static str,
     histogram: &'static str,
+    /// The first key seen, read without a lock: a route or method answers
+    /// one status nearly always, and every request reads this.
+    first: OnceLock<(N, u32, Handles)>,
     entries: RwLock<HashMap<N, Vec<(u32, Handles)>>>,
 }
 
@@ -103,54 +106,71 @@ impl<N: Hash + Eq> MetricCache<N> {
         MetricCache {
             counter,
             histogram,
+            first: OnceLock::new(),
             entries: RwLock::new(HashMap::new()),
         }
     }
 
-    /// The handles kept for (`name`, `number`); else registered with
-    /// `labels` and kept (under `owned()`, the name's owned form) while
-    /// there is room.
-    pub(crate) fn get<Q>(
+    /// Count one request of (`name`, `number`) that took `secs`, with the
+    /// handles kept for the key; else registered with `labels` and kept
+    /// (under `owned()`, the name's owned form) while there is room.
+    pub(crate) fn record<Q>(
         &self,
         name: &Q,
         number: u32,
         owned: impl FnOnce() -> N,
         labels: impl FnOnce() -> Vec<(&'static str, String)>,
-    ) -> Handles
-    where
+        secs: f64,
+    ) where
         N: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = self.entries.read().ok().and_then(|map| {
-            let list = map.get(name)?;
-            list.iter()
-                .find(|(n, _)| *n == number)
-                .map(|(_, h)| h.clone())
-        });
-        if let Some(h) = found {
-            return h;
+        let count = |(requests, latency): &Handles| {
+            requests.increment(1);
+            latency.record(secs);
+        };
+        if let Some((n, num, handles)) = self.first.get()
+            && *num == number
+            && n.borrow() == name
+        {
+            return count(handles);
+        }
+        if let Ok(map) = self.entries.read()
+            && let Some((_, handles)) = map
+                .get(name)
+                .and_then(|list| list.iter().find(|(n, _)| *n == number))
+        {
+            return count(handles);
         }
         let labels = labels();
         let handles = (
             metrics::counter!(self.counter, &labels),
             metrics::histogram!(self.histogram, &labels),
         );
+        count(&handles);
+        if self.first.get().is_none() {
+            // Two threads may race here; the loser's key is simply looked
+            // up and registered again next time (the registry dedups it).
+            let _ = self.first.set((owned(), number, handles));
+            return;
+        }
         if let Ok(mut map) = self.entries.write() {
-            let kept: usize = map.values().map(Vec::len).sum();
+            // One more in `first`.
+            let kept: usize = 1 + map.values().map(Vec::len).sum::<usize>();
             if kept < MAX_KEYS {
-                map.entry(owned())
-                    .or_default()
-                    .push((number, handles.clone()));
+                map.entry(owned()).or_default().push((number, handles));
             }
         }
-        handles
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries
-            .read()
-            .map_or(0, |map| map.values().map(Vec::len).sum())
+        let first = usize::from(self.first.get().is_some());
+        first
+            + self
+                .entries
+                .read()
+                .map_or(0, |map| map.values().map(Vec::len).sum())
     }
 }
 
@@ -162,11 +182,13 @@ mod tests {
     fn the_metric_cache_is_bounded() {
         let cache: MetricCache<String> = MetricCache::new("t_total", "t_seconds");
         for i in 0..(MAX_KEYS as u32 + 50) {
-            let _ = cache.get("GET", i, || "GET".to_string(), Vec::new);
+            cache.record("GET", i, || "GET".to_string(), Vec::new, 0.1);
         }
         assert_eq!(cache.len(), MAX_KEYS);
-        // What is kept is found again without registering anything.
-        let (a, _) = cache.get("GET", 7, || unreachable!(), || unreachable!());
-        a.increment(1);
+        // What is kept, the first key and the others, is found again
+        // without registering anything.
+        for i in [0, 7] {
+            cache.record("GET", i, || unreachable!(), || unreachable!(), 0.1);
+        }
     }
 }

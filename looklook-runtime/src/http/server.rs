@@ -84,7 +84,7 @@ enum Refused {
 impl Guard {
     /// Count a request in, unless `MaxConns` are in flight already or the
     /// shedder refuses it.
-    fn enter(self: &Arc<Self>) -> Result<InFlight, Refused> {
+    fn enter(self: &Arc<Self>, start: Instant) -> Result<InFlight, Refused> {
         let before = self.in_flight.fetch_add(1, Ordering::Relaxed);
         self.gauge.increment(1.0);
         let mut admitted = InFlight {
@@ -95,7 +95,7 @@ impl Guard {
             return Err(Refused::MaxConns);
         }
         if let Some(shedder) = &self.shedder {
-            admitted.shed = Some(shedder.allow().ok_or_else(|| {
+            admitted.shed = Some(shedder.allow_since(start).ok_or_else(|| {
                 self.shed.increment(1);
                 Refused::Shed
             })?);
@@ -114,9 +114,9 @@ struct InFlight {
 impl InFlight {
     /// The request was answered with `status`: tell the shedder whether
     /// it was served (a 503 teaches it nothing about capacity).
-    fn done(mut self, status: StatusCode) {
+    fn done(mut self, status: StatusCode, end: Instant) {
         if let Some(pass) = self.shed.take() {
-            pass.done(status != StatusCode::SERVICE_UNAVAILABLE);
+            pass.done_at(status != StatusCode::SERVICE_UNAVAILABLE, end);
         }
     }
 }
@@ -192,11 +192,10 @@ fn method_label(method: &Method) -> &'static str {
 impl<S> Service<Request> for Observe<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = ObserveFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -238,69 +237,155 @@ where
         if let Some(tp) = traceparent.and_then(|tp| tp.parse().ok()) {
             req.headers_mut().insert(TRACEPARENT, tp);
         }
+        let done = Done {
+            start,
+            method,
+            route,
+            request_id,
+            traced,
+            metrics: self.metrics.clone(),
+            admitted: None,
+        };
         // Over `MaxConns`, or shed: refused before the handler runs.
-        let admitted = self.guard.enter();
+        let admitted = match self.guard.enter(start) {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                let resp = match refused {
+                    Refused::Shed => {
+                        unavailable("the service is overloaded, please try again later")
+                    }
+                    Refused::MaxConns => {
+                        unavailable("too many requests in flight, please try again later")
+                    }
+                };
+                return ObserveFuture {
+                    state: State::Refused { resp: Some(resp) },
+                    done: Some(done),
+                };
+            }
+        };
         let timeout = self.guard.timeout;
         if let Some(limit) = timeout {
             // The handler's `RequestCtx` passes what is left of it on.
             req.extensions_mut().insert(Deadline(start + limit));
         }
-        let response = admitted.as_ref().ok().map(|_| {
-            let call = log.in_scope(|| self.inner.call(req));
-            tracing::Instrument::instrument(call, log)
-        });
-        let cache = self.metrics.clone();
-        Box::pin(async move {
-            let mut resp = match (response, timeout) {
-                (None, _) => match admitted {
-                    Err(Refused::Shed) => {
-                        unavailable("the service is overloaded, please try again later")
-                    }
-                    _ => unavailable("too many requests in flight, please try again later"),
+        let call = log.in_scope(|| self.inner.call(req));
+        let call = tracing::Instrument::instrument(call, log);
+        ObserveFuture {
+            state: match timeout {
+                Some(limit) => State::Timed {
+                    call: tokio::time::timeout(limit, call),
                 },
-                (Some(response), None) => response.await?,
-                (Some(response), Some(limit)) => {
-                    match tokio::time::timeout(limit, response).await {
-                        Ok(resp) => resp?,
-                        Err(_) => unavailable("the request took too long, please try again later"),
-                    }
-                }
-            };
-            if let Ok(admitted) = admitted {
-                admitted.done(resp.status());
-            }
-            let secs = start.elapsed().as_secs_f64();
-            let status = resp.status().as_u16();
-            let route = route.as_ref().map_or("unmatched", |r| r.as_str());
-            let label = method_label(&method);
-            let (count, latency) = cache.get(
-                label,
-                u32::from(status),
-                || label,
-                || {
-                    vec![
-                        ("method", label.to_owned()),
-                        ("route", route.to_owned()),
-                        ("status", status.to_string()),
-                    ]
-                },
-            );
-            count.increment(1);
-            latency.record(secs);
-            traced.end(
-                [KeyValue::new(
-                    "http.response.status_code",
-                    i64::from(status),
-                )],
-                status >= 500,
-            );
-            if tracing::enabled!(target: "access", tracing::Level::INFO) {
-                let request_id = request_id.to_str().unwrap_or_default();
-                tracing::info!(target: "access", %method, route, status, latency_ms = secs * 1e3, request_id);
-            }
-            resp.headers_mut().entry(REQUEST_ID).or_insert(request_id);
-            Ok(resp)
-        })
+                None => State::Served { call },
+            },
+            done: Some(Done {
+                admitted: Some(admitted),
+                ..done
+            }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request on its way through [`Observe`]: the handler's answer (or
+    /// the refusal), then what every answer gets. A named future rather
+    /// than a boxed `async` block: one allocation less per request.
+    pub struct ObserveFuture<F> {
+        #[pin]
+        state: State<F>,
+        done: Option<Done>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Refused { resp: Option<Response> },
+        Served { #[pin] call: tracing::instrument::Instrumented<F> },
+        Timed { #[pin] call: tokio::time::Timeout<tracing::instrument::Instrumented<F>> },
+    }
+}
+
+/// What is left to do once a request is answered.
+struct Done {
+    start: Instant,
+    method: Method,
+    route: Option<MatchedPath>,
+    request_id: HeaderValue,
+    traced: ServerSpan,
+    metrics: Arc<MetricCache<&'static str>>,
+    admitted: Option<InFlight>,
+}
+
+impl<F> Future for ObserveFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let resp = match this.state.project() {
+            StateProj::Refused { resp } => resp.take(),
+            StateProj::Served { call } => match call.poll(cx) {
+                Poll::Ready(Ok(resp)) => Some(resp),
+                Poll::Pending => return Poll::Pending,
+            },
+            StateProj::Timed { call } => match call.poll(cx) {
+                Poll::Ready(Ok(Ok(resp))) => Some(resp),
+                Poll::Ready(Err(_)) => Some(unavailable(
+                    "the request took too long, please try again later",
+                )),
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        let (Some(resp), Some(done)) = (resp, this.done.take()) else {
+            panic!("ObserveFuture polled after it was ready");
+        };
+        Poll::Ready(Ok(done.finish(resp)))
+    }
+}
+
+impl Done {
+    /// Count the answer in, end its span, log it, and echo the request id.
+    fn finish(self, mut resp: Response) -> Response {
+        let end = Instant::now();
+        if let Some(admitted) = self.admitted {
+            admitted.done(resp.status(), end);
+        }
+        let secs = end.saturating_duration_since(self.start).as_secs_f64();
+        let status = resp.status().as_u16();
+        let route = self.route.as_ref().map_or("unmatched", |r| r.as_str());
+        let label = method_label(&self.method);
+        self.metrics.record(
+            label,
+            u32::from(status),
+            || label,
+            || {
+                vec![
+                    ("method", label.to_owned()),
+                    ("route", route.to_owned()),
+                    ("status", status.to_string()),
+                ]
+            },
+            secs,
+        );
+        self.traced.end(
+            [KeyValue::new(
+                "http.response.status_code",
+                i64::from(status),
+            )],
+            status >= 500,
+        );
+        if tracing::enabled!(target: "access", tracing::Level::INFO) {
+            let request_id = self.request_id.to_str().unwrap_or_default();
+            let method = &self.method;
+            tracing::info!(target: "access", %method, route, status, latency_ms = secs * 1e3, request_id);
+        }
+        resp.headers_mut()
+            .entry(REQUEST_ID)
+            .or_insert(self.request_id);
+        resp
     }
 }
 

@@ -87,6 +87,12 @@ impl Shedder {
 
     /// Let a request in, or `None`: shed it.
     pub fn allow(self: &Arc<Self>) -> Option<Pass> {
+        self.allow_since(Instant::now())
+    }
+
+    /// [`allow`](Self::allow) for a request that arrived at `start` (the
+    /// caller's own clock reading, one less to take).
+    pub fn allow_since(self: &Arc<Self>, start: Instant) -> Option<Pass> {
         let cpu = (self.cpu)();
         if self.should_drop(cpu) {
             return None;
@@ -94,7 +100,7 @@ impl Shedder {
         self.flying.fetch_add(1, Ordering::Relaxed);
         Some(Pass {
             shedder: self.clone(),
-            start: Instant::now(),
+            start,
             finished: false,
         })
     }
@@ -137,8 +143,7 @@ impl Shedder {
         ((1000.0 - cpu as f64) / room).clamp(LOWEST_FACTOR, 1.0)
     }
 
-    fn finish(&self, start: Instant, served: bool) {
-        let now = Instant::now();
+    fn finish(&self, start: Instant, served: bool, now: Instant) {
         let flying = self.flying.fetch_sub(1, Ordering::Relaxed) - 1;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.avg_flying = state.avg_flying * FLYING_BETA + flying as f64 * (1.0 - FLYING_BETA);
@@ -176,16 +181,21 @@ fn max_flight(state: &mut State, now: Instant) -> f64 {
 impl Pass {
     /// The request ended: `served` unless it was answered 503 (it did not
     /// really use the service, so it teaches nothing about capacity).
-    pub fn done(mut self, served: bool) {
+    pub fn done(self, served: bool) {
+        self.done_at(served, Instant::now());
+    }
+
+    /// [`done`](Self::done), at `end` (the caller's own clock reading).
+    pub fn done_at(mut self, served: bool, end: Instant) {
         self.finished = true;
-        self.shedder.finish(self.start, served);
+        self.shedder.finish(self.start, served, end);
     }
 }
 
 impl Drop for Pass {
     fn drop(&mut self) {
         if !self.finished {
-            self.shedder.finish(self.start, false);
+            self.shedder.finish(self.start, false, Instant::now());
         }
     }
 }

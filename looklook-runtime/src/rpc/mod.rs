@@ -987,7 +987,7 @@ where
             Code::Unimplemented => "other",
             _ => method,
         };
-        let (count, latency) = this.metrics.get(
+        this.metrics.record(
             label.as_bytes(),
             code as u32,
             || Bytes::copy_from_slice(label.as_bytes()),
@@ -997,9 +997,8 @@ where
                     ("code", format!("{:?}", Code::from_i32(code))),
                 ]
             },
+            secs,
         );
-        count.increment(1);
-        latency.record(secs);
         if let Some(traced) = this.traced.take() {
             traced.end(
                 [KeyValue::new("rpc.grpc.status_code", i64::from(code))],
