@@ -38,3 +38,18 @@ CREATE TABLE `homestay_order` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_sn` (`sn`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='homestay orders';
+
+-- The nights each homestay is sold for, one row a night (from that date to
+-- the next). The unique key is what keeps two orders from booking the same
+-- night, however many arrive at once: the nights go in with their order in
+-- one transaction, and the loser of a race gets a duplicate key and books
+-- nothing. A cancelled or refunded order gives its nights back.
+CREATE TABLE `homestay_night` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `homestay_id` bigint NOT NULL DEFAULT '0',
+  `night` date NOT NULL COMMENT 'the night from this date to the next',
+  `order_sn` char(25) NOT NULL DEFAULT '' COMMENT 'the order that booked it',
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `idx_homestay_night` (`homestay_id`, `night`),
+  KEY `idx_order_sn` (`order_sn`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='nights sold, one row a night';

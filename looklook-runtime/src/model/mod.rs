@@ -233,6 +233,13 @@ impl Error {
         }
     }
 
+    /// Whether the database rolled the transaction back to break a lock
+    /// cycle (a deadlock, SQLSTATE 40001): it did nothing, and trying the
+    /// whole transaction again is safe.
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40001"))
+    }
+
     /// Whether this says the database is down or not answering, rather
     /// than that it answered: a missing row, a refused statement (a
     /// duplicate key, say) or a version conflict show a database at work.

@@ -543,18 +543,39 @@ async fn create_order(
     booking: &Value,
     step: &str,
 ) -> Result<String, WalkError> {
-    let created = gw
-        .call(
-            "order-api",
-            "/order/v1/homestayOrder/createHomestayOrder",
-            booking,
-            Some(token),
-        )
-        .await?;
-    Ok(need(&created, "orderSn", step)?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
+    // A night is sold once: when another order holds one of these (an
+    // earlier walk on the same database, say), the same stay a little
+    // later, until one is free.
+    let mut booking = booking.clone();
+    for _ in 0..100 {
+        let created = gw
+            .call(
+                "order-api",
+                "/order/v1/homestayOrder/createHomestayOrder",
+                &booking,
+                Some(token),
+            )
+            .await;
+        match created {
+            Ok(created) => {
+                return Ok(need(&created, "orderSn", step)?
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string());
+            }
+            Err(WalkError::Step { detail, .. }) if detail.contains("already booked") => {
+                let start = booking["liveStartTime"].as_i64().unwrap_or_default();
+                let end = booking["liveEndTime"].as_i64().unwrap_or_default();
+                booking["liveStartTime"] = json!(end);
+                booking["liveEndTime"] = json!(end + (end - start));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(WalkError::Step {
+        step: step.into(),
+        detail: "no free nights in the next 100 stays".into(),
+    })
 }
 
 /// Poll the order's detail until it is in `state`.

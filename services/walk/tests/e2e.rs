@@ -749,7 +749,12 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // An order pre-paid while Redis is up, paid while it is down: order-rpc
     // cannot queue the tell-the-user job, so it fails the move (a failure,
     // not a refusal) and order-mq keeps the message to try again.
-    let (late, late_prepay) = book_and_prepay(&gw, token, &booking).await;
+    // (A night is sold once: each order of this test has nights of its own.)
+    let later = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 11,
+        "liveEndTime": chrono_now() + 86400 * 12, "livePeopleNum": 1});
+    let (late, late_prepay) = book_and_prepay(&gw, token, &later).await;
+    let booking = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 13,
+        "liveEndTime": chrono_now() + 86400 * 14, "livePeopleNum": 1});
 
     // Redis goes away: what is cached is read from MariaDB instead, but
     // nothing is booked whose close-if-unpaid job cannot be queued.

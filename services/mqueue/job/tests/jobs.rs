@@ -107,19 +107,36 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     // left, one whose user paid WeChat a moment before the close (its
     // notification not yet here).
     let ctx = RequestCtx::default();
-    let book = || CreateHomestayOrderReq {
+    // A night is sold once: each order has a night of its own.
+    let book = |night: u64| CreateHomestayOrderReq {
         homestay_id: 1,
         is_food: false,
-        live_start_time: noon_in(2),
-        live_end_time: noon_in(3),
+        live_start_time: noon_in(night),
+        live_end_time: noon_in(night + 1),
         user_id: 1,
         live_people_num: 1,
         remark: String::new(),
     };
-    let unpaid = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
-    let paid = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
-    let left = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
-    let raced = orders.create_homestay_order(&ctx, book()).await.unwrap().sn;
+    let unpaid = orders
+        .create_homestay_order(&ctx, book(2))
+        .await
+        .unwrap()
+        .sn;
+    let paid = orders
+        .create_homestay_order(&ctx, book(3))
+        .await
+        .unwrap()
+        .sn;
+    let left = orders
+        .create_homestay_order(&ctx, book(4))
+        .await
+        .unwrap()
+        .sn;
+    let raced = orders
+        .create_homestay_order(&ctx, book(5))
+        .await
+        .unwrap()
+        .sn;
     let payments = PaymentClient::new(&RpcClientConf::new(payment_addr)).unwrap();
     let wx = PayClient::new(&wx_pay_conf(&wechat)).unwrap();
     let mut prepay_ids = Vec::new();

@@ -4,6 +4,8 @@
 //! looklook adds a `pub mod` line here for each new route; it never removes
 //! one.
 
+pub mod homestay_night;
+pub mod homestay_night_gen;
 pub mod homestay_order;
 pub mod homestay_order_gen;
 

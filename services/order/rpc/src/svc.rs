@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use looklook_shared::jobs::{self, CloseOrder, PaySuccessNotify, RedisStorage};
 use order_model::Cache;
+use order_model::homestay_night::HomestayNightModel;
 use order_model::homestay_order::HomestayOrderModel;
 use travel_rpc::client::TravelClient;
 
@@ -16,6 +17,8 @@ use looklook_shared::time;
 pub struct ServiceContext {
     pub config: Arc<Config>,
     pub orders: HomestayOrderModel,
+    /// The nights sold: what keeps two orders off the same night.
+    pub nights: HomestayNightModel,
     pub travel: TravelClient,
     /// Where the job that closes an unpaid order waits.
     pub close_orders: RedisStorage<CloseOrder>,
@@ -40,6 +43,7 @@ impl ServiceContext {
         Ok(ServiceContext {
             close_orders,
             notify_paid,
+            nights: HomestayNightModel::new(pool.clone(), cache.clone()),
             orders: HomestayOrderModel::new(pool, cache),
             travel: TravelClient::new(&config.travel_rpc_conf)
                 .map_err(|e| anyhow::anyhow!("travel-rpc client: {e:?}"))?,

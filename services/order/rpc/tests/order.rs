@@ -16,14 +16,14 @@ use order_rpc::pb::{
 
 /// travel-rpc on the seeded travel database, then order-rpc calling it;
 /// its client and the order database's URL.
-async fn start() -> (OrderClient, String) {
+async fn start(tag: &str, redis_db: u8) -> (OrderClient, String) {
     let travel_db = fresh_database(
-        "looklook_t_order_travel",
+        &format!("looklook_t_order_travel{tag}"),
         &["travel/travel.sql", "travel/seed.sql"],
     )
     .await;
-    let order_db = fresh_database("looklook_t_order", &["order/order.sql"]).await;
-    let redis = empty_cache(11);
+    let order_db = fresh_database(&format!("looklook_t_order{tag}"), &["order/order.sql"]).await;
+    let redis = empty_cache(redis_db);
     let travel = travel_rpc(travel_db, &redis).await;
     let order = order_rpc(order_db.clone(), &redis, &travel, 1800).await;
     (
@@ -46,7 +46,7 @@ fn booking(homestay_id: i64, nights: u64, people: i64, food: bool) -> CreateHome
 
 #[tokio::test]
 async fn booking_pricing_listing_and_the_state_machine() {
-    let (client, order_db) = start().await;
+    let (client, order_db) = start("", 11).await;
     let ctx = RequestCtx::default();
 
     // Family loft: 588.00 a night, breakfast 30.00 a guest a day.
@@ -189,4 +189,96 @@ async fn booking_pricing_listing_and_the_state_machine() {
         .unwrap()
         .list;
     assert!(stranger.is_empty());
+}
+
+/// Two guests cannot book the same night. Twenty bookings of one homestay
+/// race at once over stays that all share the fourth night from now:
+/// exactly one wins, the others are told the nights are taken, and nothing
+/// of theirs is left behind. A cancelled order gives its nights back;
+/// stays that only touch (check-out on the next check-in) both go through.
+#[tokio::test]
+async fn overlapping_bookings_race_and_exactly_one_wins() {
+    let (client, order_db) = start("_race", 12).await;
+    let ctx = RequestCtx::default();
+    let stay = |from: u64, to: u64, user_id: i64| CreateHomestayOrderReq {
+        live_start_time: noon_in(from),
+        live_end_time: noon_in(to),
+        user_id,
+        ..booking(1, 1, 1, false)
+    };
+    let racers = (0..20u64).map(|i| {
+        let (client, ctx) = (client.clone(), ctx.clone());
+        // Stays of 1 to 3 nights, each holding night 4.
+        tokio::spawn(async move {
+            client
+                .create_homestay_order(&ctx, stay(2 + i % 3, 5 + i % 2, 100 + i as i64))
+                .await
+        })
+    });
+    let mut won = Vec::new();
+    for racer in racers.collect::<Vec<_>>() {
+        match racer.await.unwrap() {
+            Ok(resp) => won.push(resp.sn),
+            Err(e) => {
+                assert_eq!(e.code_value(), 100001, "{}", e.message());
+                assert!(e.message().contains("already booked"), "{}", e.message());
+            }
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+
+    // In the database: one order, and only its nights.
+    let db = sqlx::MySqlPool::connect(&order_db).await.unwrap();
+    let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM homestay_order")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let foreign: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM homestay_night WHERE order_sn <> ?")
+            .bind(&won[0])
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!((orders, foreign), (1, 0));
+
+    // Night 4 is taken; stays that end on it or start after the winner's
+    // check-out go through.
+    assert!(
+        client
+            .create_homestay_order(&ctx, stay(4, 5, 2))
+            .await
+            .is_err()
+    );
+    let winner = client
+        .homestay_order_detail(&ctx, HomestayOrderDetailReq { sn: won[0].clone() })
+        .await
+        .unwrap()
+        .homestay_order
+        .unwrap();
+    let i = (winner.user_id - 100) as u64;
+    let (check_in, check_out) = (2 + i % 3, 5 + i % 2);
+    client
+        .create_homestay_order(&ctx, stay(check_out, check_out + 1, 3))
+        .await
+        .unwrap();
+    client
+        .create_homestay_order(&ctx, stay(1, check_in, 3))
+        .await
+        .unwrap();
+
+    // Cancelled, the winner's nights are free again.
+    client
+        .update_homestay_order_trade_state(
+            &ctx,
+            UpdateHomestayOrderTradeStateReq {
+                sn: won[0].clone(),
+                trade_state: -1,
+            },
+        )
+        .await
+        .unwrap();
+    client
+        .create_homestay_order(&ctx, stay(4, 5, 2))
+        .await
+        .unwrap();
 }

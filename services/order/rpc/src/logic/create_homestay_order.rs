@@ -10,6 +10,7 @@ use looklook_shared::jobs::{self, CloseOrder};
 use looklook_shared::state::trade_state;
 use looklook_shared::{sn, time};
 use order_model::homestay_order::HomestayOrder;
+use order_model::{Tx, transact};
 use travel_rpc::pb::{Homestay, HomestayDetailReq};
 
 use crate::pb::{CreateHomestayOrderReq, CreateHomestayOrderResp};
@@ -93,8 +94,69 @@ pub async fn create_homestay_order(
     jobs::schedule(&mut svc.close_orders.clone(), close, at)
         .await
         .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;
-    svc.orders.insert(&order).await?;
+    book(svc, &order).await?;
     Ok(CreateHomestayOrderResp { sn: order.sn })
+}
+
+/// Insert the order with its nights, in one transaction: either both are
+/// in, or neither (another order holds one of the nights).
+async fn book(svc: &ServiceContext, order: &HomestayOrder) -> Result<()> {
+    for attempt in 1_u64.. {
+        let booked = transact(svc.orders.pool(), async |tx: &mut Tx| {
+            let free = svc
+                .nights
+                .reserve_in(
+                    tx,
+                    order.homestay_id,
+                    order.live_start_date,
+                    order.live_end_date,
+                    &order.sn,
+                )
+                .await?;
+            if !free {
+                // An error, so that the nights taken so far roll back.
+                return Err(Lost::Taken);
+            }
+            svc.orders.insert_in(tx, order).await?;
+            Ok(())
+        })
+        .await;
+        match booked {
+            Ok(()) => return Ok(()),
+            Err(Lost::Taken) => {
+                return Err(Error::msg(
+                    "this homestay is already booked for some of these nights",
+                ));
+            }
+            // Racing inserts of the same keys can lock each other in a
+            // cycle, which InnoDB breaks by rolling one side back: that side
+            // did nothing, and is tried again a moment later.
+            Err(Lost::Model(e)) if attempt < 5 && e.is_deadlock() => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+            }
+            Err(Lost::Model(e)) => return Err(e.into()),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Why a booking's transaction rolled back.
+enum Lost {
+    /// Another order holds one of the nights.
+    Taken,
+    Model(order_model::Error),
+}
+
+impl From<order_model::Error> for Lost {
+    fn from(e: order_model::Error) -> Self {
+        Lost::Model(e)
+    }
+}
+
+impl From<sqlx::Error> for Lost {
+    fn from(e: sqlx::Error) -> Self {
+        Lost::Model(e.into())
+    }
 }
 
 /// The nights booked: from the check-in date to the check-out date, in the

@@ -5,6 +5,9 @@
 //! message delivered twice is harmless. The write checks the row's version:
 //! if another writer got there first, the caller gets 100006 and retries.
 //!
+//! A cancelled or refunded order gives its nights back, so that they can be
+//! booked again.
+//!
 //! An order that becomes paid also gets a job that tells its user in
 //! WeChat. The job is pushed before the write: if the write then fails,
 //! the job finds the order unpaid and does nothing (the other way round, a
@@ -16,6 +19,7 @@ use looklook_runtime::{Error, Result, codes};
 use looklook_shared::jobs::{self, PaySuccessNotify};
 use looklook_shared::state::trade_state;
 use looklook_shared::time::unix_date;
+use order_model::{Tx, transact};
 
 use crate::pb::{UpdateHomestayOrderTradeStateReq, UpdateHomestayOrderTradeStateResp};
 use crate::svc::ServiceContext;
@@ -67,7 +71,21 @@ pub async fn update_homestay_order_trade_state(
                 .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;
         }
         order.trade_state = req.trade_state as i8;
-        svc.orders.update_with_version(&mut order).await?;
+        if matches!(
+            req.trade_state,
+            trade_state::CANCELLED | trade_state::REFUNDED
+        ) {
+            // The order gives its nights back in the same transaction: a
+            // night is never both free and held by an order.
+            transact(svc.orders.pool(), async |tx: &mut Tx| {
+                svc.orders.update_with_version_in(tx, &mut order).await?;
+                svc.nights.release_in(tx, &order.sn).await?;
+                Ok::<_, order_model::Error>(())
+            })
+            .await?;
+        } else {
+            svc.orders.update_with_version(&mut order).await?;
+        }
         tracing::info!(sn = order.sn, from, to = req.trade_state, "order moved");
     }
     Ok(UpdateHomestayOrderTradeStateResp {
