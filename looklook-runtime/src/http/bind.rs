@@ -790,7 +790,7 @@ mod tests {
         );
         for (body, field, value) in [
             (r#"{"kind":"noon","count":1}"#, 0, Value::from("noon")),
-            (r#"{"kind":"day","count":1001}"#, 1, Value::from(1001)),
+            (r#"{"kind":"day","count":1500}"#, 1, Value::from(1500)),
             (r#"{"kind":"day","count":-1}"#, 1, Value::from(-1)),
             (r#"{"kind":"day","count":1,"nights":0}"#, 2, Value::from(0)),
         ] {
