@@ -117,26 +117,12 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
         live_people_num: 1,
         remark: String::new(),
     };
-    let unpaid = orders
-        .create_homestay_order(&ctx, book(2))
-        .await
-        .unwrap()
-        .sn;
-    let paid = orders
-        .create_homestay_order(&ctx, book(3))
-        .await
-        .unwrap()
-        .sn;
-    let left = orders
-        .create_homestay_order(&ctx, book(4))
-        .await
-        .unwrap()
-        .sn;
-    let raced = orders
-        .create_homestay_order(&ctx, book(5))
-        .await
-        .unwrap()
-        .sn;
+    let mut sns = Vec::new();
+    for night in 2..6 {
+        let created = orders.create_homestay_order(&ctx, book(night)).await;
+        sns.push(created.unwrap().sn);
+    }
+    let [unpaid, paid, left, raced]: [String; 4] = sns.try_into().unwrap();
     let payments = PaymentClient::new(&RpcClientConf::new(payment_addr)).unwrap();
     let wx = PayClient::new(&wx_pay_conf(&wechat)).unwrap();
     let mut prepay_ids = Vec::new();
