@@ -56,8 +56,23 @@ async fn main() {
             async move { m.find_one(id).await.unwrap().is_some() }
         })
         .await;
+        // The same read written with sqlx alone: what the uncached model
+        // (its breaker, its decoding) costs on top.
+        let pool = db.pool.clone();
+        let r = run(seconds, callers, move |id| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_as::<_, User>("SELECT * FROM `user` WHERE `id` = ? AND `del_state` = 0")
+                    .bind(id)
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        })
+        .await;
         println!(
-            "round {round}: cached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} database statements)   uncached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms)   ratio {:.2}x",
+            "round {round}: cached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms, {} database statements)   uncached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms)   ratio {:.2}x   sqlx alone {:>8.0} req/s (uncached model {:.1} % of it)",
             c.rps,
             c.p50,
             c.p99,
@@ -65,7 +80,9 @@ async fn main() {
             p.rps,
             p.p50,
             p.p99,
-            c.rps / p.rps
+            c.rps / p.rps,
+            r.rps,
+            100.0 * p.rps / r.rps
         );
     }
     let stats = cache.stats();
