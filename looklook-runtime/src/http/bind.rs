@@ -299,6 +299,8 @@ pub enum Rule<'a> {
     Number(f64),
     Text(&'a str),
     Bool(bool),
+    /// A JSON value as it came (a number read as JSON writes it, a list).
+    Json(&'a Value),
 }
 
 macro_rules! number_rule {
@@ -325,6 +327,17 @@ impl RuleValue for bool {
     }
 }
 
+impl RuleValue for Value {
+    fn rule_value(&self) -> Option<Rule<'_>> {
+        match self {
+            Value::Null => None,
+            Value::String(s) => Some(Rule::Text(s)),
+            Value::Bool(b) => Some(Rule::Bool(*b)),
+            other => Some(Rule::Json(other)),
+        }
+    }
+}
+
 impl<T: RuleValue> RuleValue for Option<T> {
     fn rule_value(&self) -> Option<Rule<'_>> {
         self.as_ref().and_then(RuleValue::rule_value)
@@ -343,6 +356,7 @@ impl Field {
                 Rule::Text(s) => std::borrow::Cow::Borrowed(s),
                 Rule::Number(n) => std::borrow::Cow::Owned(n.to_string()),
                 Rule::Bool(b) => std::borrow::Cow::Owned(b.to_string()),
+                Rule::Json(v) => std::borrow::Cow::Owned(v.to_string()),
             };
             if !self.options.contains(&text.as_ref()) {
                 return Err(Error::bad_param(format!(
@@ -353,7 +367,12 @@ impl Field {
             }
         }
         if let Some(r) = self.range {
-            let Rule::Number(n) = rule else {
+            let number = match rule {
+                Rule::Number(n) => Some(n),
+                Rule::Json(v) => v.as_f64(),
+                _ => None,
+            };
+            let Some(n) = number else {
                 return Err(Error::bad_param(format!("`{}` must be a number", self.key)));
             };
             if !r.contains(n) {
@@ -471,7 +490,7 @@ where
                 (None, None) if f.optional => continue,
                 (None, None) => return Err(Error::bad_param(format!("`{}` is required", f.key))),
             };
-            check(f, &value)?;
+            f.check(&value)?;
             json.insert(f.key.to_string(), value);
         }
         serde_json::from_value(Value::Object(json))
@@ -497,7 +516,7 @@ fn check_json_rules<T: BindFields>(body: &[u8]) -> Result<(), Error> {
         .map_err(Error::bad_param)?;
     for f in T::FIELDS.iter().filter(|f| !f.plain_json()) {
         match found.iter().find(|(k, _)| *k == f.key) {
-            Some((_, v)) if !v.is_null() => check(f, v)?,
+            Some((_, v)) if !v.is_null() => f.check(v)?,
             _ if f.optional => {}
             _ => return Err(Error::bad_param(format!("`{}` is required", f.key))),
         }
@@ -595,35 +614,6 @@ fn parse_text(f: &Field, raw: &str) -> Result<Value, Error> {
         Kind::String => Value::String(raw.to_string()),
         Kind::Any => serde_json::from_str(raw).map_err(|_| bad("JSON"))?,
     })
-}
-
-/// `options=` and `range=`.
-fn check(f: &Field, v: &Value) -> Result<(), Error> {
-    if !f.options.is_empty() {
-        let s = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        if !f.options.contains(&s.as_str()) {
-            return Err(Error::bad_param(format!(
-                "`{}` must be one of {}, got `{s}`",
-                f.key,
-                f.options.join(", ")
-            )));
-        }
-    }
-    if let Some(r) = f.range {
-        let n = v
-            .as_f64()
-            .ok_or_else(|| Error::bad_param(format!("`{}` must be a number", f.key)))?;
-        if !r.contains(n) {
-            return Err(Error::bad_param(format!(
-                "`{}` must be in {r}, got {n}",
-                f.key
-            )));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -795,7 +785,7 @@ mod tests {
             (r#"{"kind":"day","count":1,"nights":0}"#, 2, Value::from(0)),
         ] {
             let e = bind(body).await.err().unwrap();
-            let by_value = check(&Order::FIELDS[field], &value).unwrap_err();
+            let by_value = Order::FIELDS[field].check(&value).unwrap_err();
             assert_eq!(e.message(), by_value.message(), "{body}");
         }
         let e = bind(r#"{"kind":"day"}"#).await.err().unwrap();
@@ -819,7 +809,7 @@ mod tests {
             "bad parameter: `n` must be an integer, got `x`"
         );
         let f = Field::form("s", Kind::String).options(&["a", "b"]);
-        assert!(check(&f, &Value::from("a")).is_ok());
-        assert!(check(&f, &Value::from("c")).is_err());
+        assert!(f.check(&Value::from("a")).is_ok());
+        assert!(f.check(&Value::from("c")).is_err());
     }
 }

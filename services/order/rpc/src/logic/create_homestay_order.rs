@@ -101,7 +101,9 @@ pub async fn create_homestay_order(
 /// Insert the order with its nights, in one transaction: either both are
 /// in, or neither (another order holds one of the nights).
 async fn book(svc: &ServiceContext, order: &HomestayOrder) -> Result<()> {
-    for attempt in 1_u64.. {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let booked = transact(svc.orders.pool(), async |tx: &mut Tx| {
             let free = svc
                 .nights
@@ -137,7 +139,6 @@ async fn book(svc: &ServiceContext, order: &HomestayOrder) -> Result<()> {
             Err(Lost::Model(e)) => return Err(e.into()),
         }
     }
-    unreachable!("the loop returns")
 }
 
 /// Why a booking's transaction rolled back.
