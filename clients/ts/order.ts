@@ -5,6 +5,15 @@
  */
 import { BaseClient } from './looklook.js';
 
+export interface CancelHomestayOrderReq {
+  sn: string;
+}
+
+export interface CancelHomestayOrderResp {
+  /** -1 cancelled; 1 while the refund is on its way; 3 refunded */
+  tradeState: number;
+}
+
 export interface CreateHomestayOrderReq {
   homestayId: number;
   /** meals included */
@@ -89,6 +98,20 @@ export interface UserHomestayOrderListView {
 /** Every route of order: one method each, answering the envelope's `data`. */
 export class OrderClient extends BaseClient {
   /**
+   * cancel one of the caller's orders before check-in: an unpaid one is closed, a paid one refunded
+   * `POST /order/v1/homestayOrder/cancelHomestayOrder`: needs the token (`setToken`)
+   */
+  cancelHomestayOrder(req: CancelHomestayOrderReq): Promise<CancelHomestayOrderResp> {
+    return this.call<CancelHomestayOrderResp>(
+      'POST',
+      '/order/v1/homestayOrder/cancelHomestayOrder',
+      {},
+      {},
+      req,
+    );
+  }
+
+  /**
    * book a homestay; the price is worked out here, never taken from the client
    * `POST /order/v1/homestayOrder/createHomestayOrder`: needs the token (`setToken`)
    */
@@ -136,6 +159,12 @@ export class OrderClient extends BaseClient {
  * body and its data: what a test holds against other generators.
  */
 export interface Routes {
+  cancelHomestayOrder: {
+    method: 'post';
+    path: '/order/v1/homestayOrder/cancelHomestayOrder';
+    body: CancelHomestayOrderReq;
+    data: CancelHomestayOrderResp;
+  };
   createHomestayOrder: {
     method: 'post';
     path: '/order/v1/homestayOrder/createHomestayOrder';

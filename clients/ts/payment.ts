@@ -75,6 +75,22 @@ export class PaymentClient extends BaseClient {
   }
 
   /**
+   * WeChat Pay's refund notification (answered as the payment notification is)
+   * `POST /payment/v1/thirdPayment/thirdPaymentWxRefundCallback`
+   */
+  thirdPaymentWxRefundCallback(
+    req: ThirdPaymentWxPayCallbackReq,
+  ): Promise<ThirdPaymentWxPayCallbackResp> {
+    return this.call<ThirdPaymentWxPayCallbackResp>(
+      'POST',
+      '/payment/v1/thirdPayment/thirdPaymentWxRefundCallback',
+      {},
+      { 'Wechatpay-Timestamp': req['Wechatpay-Timestamp'], 'Wechatpay-Nonce': req['Wechatpay-Nonce'], 'Wechatpay-Signature': req['Wechatpay-Signature'], 'Wechatpay-Serial': req['Wechatpay-Serial'] },
+      { id: req['id'], create_time: req['create_time'], event_type: req['event_type'], resource_type: req['resource_type'], resource: req['resource'], summary: req['summary'] },
+    );
+  }
+
+  /**
    * pre-pay an order with WeChat Pay
    * `POST /payment/v1/thirdPayment/thirdPaymentWxPay`: needs the token (`setToken`)
    */
@@ -97,6 +113,12 @@ export interface Routes {
   thirdPaymentWxPayCallback: {
     method: 'post';
     path: '/payment/v1/thirdPayment/thirdPaymentWxPayCallback';
+    body: { id: string; create_time: string; event_type: string; resource_type: string; resource: WxPayResource; summary?: string | null };
+    data: ThirdPaymentWxPayCallbackResp;
+  };
+  thirdPaymentWxRefundCallback: {
+    method: 'post';
+    path: '/payment/v1/thirdPayment/thirdPaymentWxRefundCallback';
     body: { id: string; create_time: string; event_type: string; resource_type: string; resource: WxPayResource; summary?: string | null };
     data: ThirdPaymentWxPayCallbackResp;
   };

@@ -21,6 +21,13 @@ pub mod trade_state {
         )
     }
 
+    /// Whether a guest may still cancel a paid stay at `now` (unix
+    /// seconds): before its check-in day begins (`live_start_date`, that
+    /// day's midnight). From then on the room is held for them.
+    pub fn refundable(live_start_date: i64, now: i64) -> bool {
+        now < live_start_date
+    }
+
     /// Whether `state` is one of the six above.
     pub fn is_known(state: i64) -> bool {
         (CANCELLED..=EXPIRED).contains(&state)
@@ -56,5 +63,13 @@ mod tests {
             ]
         );
         assert!(!is_known(5) && !is_known(-99) && is_known(-1));
+    }
+
+    #[test]
+    fn a_stay_is_refundable_until_its_check_in_day_begins() {
+        let midnight = 1_800_000_000;
+        assert!(refundable(midnight, midnight - 1));
+        assert!(!refundable(midnight, midnight));
+        assert!(!refundable(midnight, midnight + 12 * 3600));
     }
 }

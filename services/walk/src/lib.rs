@@ -27,6 +27,8 @@ pub struct Walk {
     pub paid_order: String,
     /// The WeChat Pay pre-pay id it was paid through.
     pub prepay_id: String,
+    /// Paid, then cancelled by the guest and refunded.
+    pub refunded_order: String,
     pub closed_order: String,
 }
 
@@ -173,12 +175,14 @@ pub async fn walk(
     let prepay_id = pay(gw, &token, &sn, report).await?;
     paid_via_kafka(gw, &token, &sn, report).await?;
     told_in_wechat(gw, &openid, &sn, report).await?;
+    let refunded_order = cancelled_and_refunded(gw, &token, &booking, report).await?;
     let unpaid = closed_unpaid(gw, &token, &booking, close_after, report).await?;
     Ok(Walk {
         phone,
         token,
         paid_order: sn,
         prepay_id,
+        refunded_order,
         closed_order: unpaid,
     })
 }
@@ -502,6 +506,40 @@ async fn told_in_wechat(
         ),
     );
     Ok(())
+}
+
+/// Another stay, paid, then called off before check-in: payment-rpc asks
+/// WeChat Pay for the money back, WeChat's refund notification marks the
+/// payment refunded, and order-mq the order. Its number.
+async fn cancelled_and_refunded(
+    gw: &Gateway,
+    token: &str,
+    booking: &Value,
+    report: &mut Report<'_>,
+) -> Result<String, WalkError> {
+    let step = "cancel and refund";
+    let sn = create_order(gw, token, booking, step).await?;
+    pay(gw, token, &sn, &mut |_, _| {}).await?;
+    wait_for_state(gw, token, &sn, 1, Duration::from_secs(30), step).await?;
+    let path = "/order/v1/homestayOrder/cancelHomestayOrder";
+    let cancelled = gw
+        .call("order-api", path, &json!({"sn": sn}), Some(token))
+        .await?;
+    report(
+        "book, pay, and cancel",
+        format!(
+            "POST {path} -> trade state {}: payment-rpc asked WeChat Pay for a refund",
+            cancelled["tradeState"]
+        ),
+    );
+    wait_for_state(gw, token, &sn, 3, Duration::from_secs(30), step).await?;
+    report(
+        "refunded via Kafka",
+        format!(
+            "WeChat's refund notification marked the payment refunded; order {sn} is refunded (trade state 3) and its nights are free again"
+        ),
+    );
+    Ok(sn)
 }
 
 /// Another order, never paid: the delayed job closes it. Its number.

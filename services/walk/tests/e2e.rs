@@ -408,7 +408,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     })
     .await
     .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
-    assert_eq!(steps.len(), 14, "{steps:?}");
+    assert_eq!(steps.len(), 16, "{steps:?}");
     let token = walked.token.as_str();
 
     // An order pre-paid and left: the close job closes its WeChat
@@ -507,6 +507,91 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         body,
         json!({"code": 100001, "msg": "this order does not exist"})
     );
+    // ... nor can it be cancelled by them.
+    let cancel = "/order/v1/homestayOrder/cancelHomestayOrder";
+    let (status, body) = gw
+        .post(
+            "order-api",
+            cancel,
+            &json!({"sn": walked.paid_order}),
+            Some(other),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["msg"].as_str()),
+        (400, Some("this order does not exist")),
+        "{body}"
+    );
+
+    // The walk's refunded order, cancelled again: the same answer, and no
+    // second refund at WeChat Pay.
+    let sandbox_refunds = format!(
+        "http://{}/sandbox/refunds",
+        addresses["WECHAT_SANDBOX_ADDR"]
+    );
+    let refunds = || async {
+        let list: Vec<serde_json::Value> = reqwest::get(&sandbox_refunds)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list
+    };
+    let refunded_before = refunds().await;
+    assert!(
+        refunded_before.iter().any(|r| r["status"] == "SUCCESS"),
+        "{refunded_before:?}"
+    );
+    let again = gw
+        .call(
+            "order-api",
+            cancel,
+            &json!({"sn": walked.refunded_order}),
+            Some(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again["tradeState"], 3, "{again}");
+    assert_eq!(refunds().await.len(), refunded_before.len());
+
+    // A paid stay whose check-in day has begun is the guest's: refused,
+    // and no refund is asked for.
+    let today = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now(),
+        "liveEndTime": chrono_now() + 86400, "livePeopleNum": 1});
+    let (checked_in, prepay) = book_and_prepay(&gw, token, &today).await;
+    let prepay_id = prepay["package"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("prepay_id=");
+    let (_, paid) = gw
+        .post(
+            "wechat-sandbox",
+            "/sandbox/pay",
+            &json!({"prepayId": prepay_id}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid["notifyBody"], "SUCCESS", "{paid}");
+    wait_for_state(&gw, token, &checked_in, 1, Duration::from_secs(30), "paid")
+        .await
+        .unwrap();
+    let (status, body) = gw
+        .post("order-api", cancel, &json!({"sn": checked_in}), Some(token))
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, body["msg"].as_str()),
+        (
+            400,
+            Some("the stay has begun: it can no longer be cancelled")
+        ),
+        "{body}"
+    );
+    assert_eq!(refunds().await.len(), refunded_before.len());
+
     // Account takeover by pre-registration: a stranger registers a number
     // that is not theirs, with a password; then its owner opens the
     // mini-program. The original linked the owner's WeChat to the
@@ -693,6 +778,20 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             &key("platform.key")
         ))
         .await,
+        (400, "FAIL".into())
+    );
+    // Genuine, but a payment's, replayed to the refund route.
+    let (headers, body) = notification(payment_sn, total, &key("platform.key"));
+    let mut replayed = http.post(format!(
+        "{}/payment/v1/thirdPayment/thirdPaymentWxRefundCallback",
+        system.url("payment-api")
+    ));
+    for (k, v) in headers {
+        replayed = replayed.header(k, v);
+    }
+    let replayed = replayed.body(body).send().await.unwrap();
+    assert_eq!(
+        (replayed.status().as_u16(), replayed.text().await.unwrap()),
         (400, "FAIL".into())
     );
     assert_eq!(
@@ -1032,7 +1131,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             .unwrap();
         if let Some(refund) = refunds
             .into_iter()
-            .find(|r| r["out_trade_no"] == payment_sn)
+            .find(|r| r["out_trade_no"] == payment_sn && r["status"] == "SUCCESS")
         {
             break refund;
         }

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::Error;
 use crate::mini::{AccessToken, Ack, Session, SubscribeMessage};
 use crate::pay::{
-    self, Authorization, JsapiPrepay, Notification, PrepayId, Refund, RefundRequest, Transaction,
-    TransactionState,
+    self, Authorization, JsapiPrepay, Notification, PrepayId, Refund, RefundNotice, RefundRequest,
+    Transaction, TransactionState,
 };
 
 /// How far a notification's time may be from ours: older ones are replays.
@@ -48,6 +48,10 @@ pub struct WxPayConf {
     pub platform_serial: String,
     /// Where WeChat Pay sends payment notifications.
     pub notify_url: String,
+    /// Where WeChat Pay sends refund notifications; when empty, a refund
+    /// is known by its answer alone.
+    #[serde(default)]
+    pub refund_notify_url: String,
     /// `https://api.mch.weixin.qq.com`, or the sandbox.
     pub base_url: String,
 }
@@ -351,6 +355,33 @@ impl PayClient {
         body: &str,
         now: i64,
     ) -> Result<Transaction, Error> {
+        self.open_notification(headers, body, now, "TRANSACTION.", "transaction")
+    }
+
+    /// Check a refund notification as [`verify_notification`] does a
+    /// payment's, and decrypt its refund.
+    ///
+    /// [`verify_notification`]: Self::verify_notification
+    pub fn verify_refund_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &str,
+        now: i64,
+    ) -> Result<RefundNotice, Error> {
+        self.open_notification(headers, body, now, "REFUND.", "refund")
+    }
+
+    /// Verify a notification and decrypt its resource, which must be of
+    /// the kind expected: a payment's notification sent to the refund
+    /// route (or the other way round) is refused, not misread.
+    fn open_notification<T: serde::de::DeserializeOwned>(
+        &self,
+        headers: &NotificationHeaders,
+        body: &str,
+        now: i64,
+        event: &str,
+        what: &'static str,
+    ) -> Result<T, Error> {
         if headers.serial != self.conf.platform_serial {
             return Err(Error::Malformed {
                 what: "notification",
@@ -371,9 +402,15 @@ impl PayClient {
                 what: "notification",
                 detail: e.to_string(),
             })?;
+        if !notification.event_type.starts_with(event) {
+            return Err(Error::Malformed {
+                what: "notification",
+                detail: format!("a {} event, not a {what}", notification.event_type),
+            });
+        }
         let plain = notification.resource.decrypt(&self.conf.api_v3_key)?;
         serde_json::from_slice(&plain).map_err(|e| Error::Malformed {
-            what: "transaction",
+            what,
             detail: e.to_string(),
         })
     }

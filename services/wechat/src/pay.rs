@@ -333,6 +333,10 @@ pub struct RefundRequest {
     pub out_refund_no: String,
     #[serde(default)]
     pub reason: String,
+    /// Where WeChat Pay tells the refund's outcome; without one the
+    /// answer to this request (or a query) is all the merchant learns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
     pub amount: RefundAmount,
 }
 
@@ -371,6 +375,33 @@ pub struct RefundedAmount {
     pub payer_total: i64,
     pub payer_refund: i64,
     pub currency: String,
+}
+
+/// The decrypted resource of a refund notification (`REFUND.SUCCESS`,
+/// `REFUND.ABNORMAL`, `REFUND.CLOSED`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundNotice {
+    pub mchid: String,
+    pub out_trade_no: String,
+    pub transaction_id: String,
+    pub out_refund_no: String,
+    pub refund_id: String,
+    /// SUCCESS, CLOSED or ABNORMAL: a notice is only sent once it is final.
+    pub refund_status: String,
+    /// RFC 3339, when it succeeded.
+    #[serde(default)]
+    pub success_time: String,
+    #[serde(default)]
+    pub user_received_account: String,
+    pub amount: RefundNoticeAmount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundNoticeAmount {
+    pub total: i64,
+    pub refund: i64,
+    pub payer_total: i64,
+    pub payer_refund: i64,
 }
 
 /// What a query of a transaction answers: its state, and once paid, the

@@ -11,7 +11,9 @@
 //!   {"prepayId"}` is the user paying: a signed, encrypted notification goes
 //!   to the order's `notify_url` (again each time it is called, as WeChat
 //!   retries); the close, query and refund calls as WeChat Pay has them,
-//!   signed alike, and `GET /sandbox/refunds` to see the refunds made;
+//!   signed alike (a refund asked with a `notify_url` is PROCESSING, then
+//!   notified as succeeded), and `GET /sandbox/refunds` to see the
+//!   refunds made;
 //! - subscribe messages: `GET /cgi-bin/token` and `POST
 //!   /cgi-bin/message/subscribe/send` as WeChat has them, and `GET
 //!   /sandbox/messages?openid=` to see what a user was sent.
@@ -32,8 +34,8 @@ use sha2::{Digest, Sha256};
 use crate::client::read_key;
 use crate::mini::{self, AccessToken, Ack, Phone, Session, SubscribeMessage};
 use crate::pay::{
-    self, Authorization, JsapiPrepay, Notification, Refund, RefundRequest, RefundedAmount,
-    Resource, Transaction, TransactionAmount,
+    self, Authorization, JsapiPrepay, Notification, Refund, RefundNotice, RefundNoticeAmount,
+    RefundRequest, RefundedAmount, Resource, Transaction, TransactionAmount,
 };
 
 /// Who the sandbox is, and the keys of both sides.
@@ -147,6 +149,7 @@ pub mod development {
             platform_public_key_file: format!("{KEYS}/platform.pub"),
             platform_serial: PLATFORM_SERIAL.into(),
             notify_url: "http://127.0.0.1:9/notify".into(),
+            refund_notify_url: String::new(),
             base_url: base_url.into(),
         }
     }
@@ -397,16 +400,42 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         },
     };
     let plain = serde_json::to_vec(&transaction).expect("a transaction serialises");
-    let Ok(resource) = Resource::encrypt(&s.conf.api_v3_key, &plain, "transaction") else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
+    let sent = notify(
+        &s,
+        &order.notify_url,
+        "TRANSACTION.SUCCESS",
+        "transaction",
+        &plain,
+    )
+    .await;
+    match sent {
+        Ok((status, answer)) => Json(
+            json!({"notifyStatus": status, "notifyBody": answer, "transactionId": transaction.transaction_id}),
+        )
+        .into_response(),
+        Err(e) => refuse(StatusCode::BAD_GATEWAY, "NOTIFY_FAILED", e.to_string()),
+    }
+}
+
+/// Tell the merchant at `url` of an event, as WeChat Pay does: the
+/// resource encrypted with the APIv3 key, the body signed with the
+/// platform's key. The merchant's status and answer.
+async fn notify(
+    s: &Sandbox,
+    url: &str,
+    event_type: &str,
+    original_type: &str,
+    plain: &[u8],
+) -> Result<(u16, String), String> {
+    let resource =
+        Resource::encrypt(&s.conf.api_v3_key, plain, original_type).map_err(|e| e.to_string())?;
     let notification = Notification {
         id: crate::nonce(36),
         create_time: pay::time(now()),
-        event_type: "TRANSACTION.SUCCESS".into(),
+        event_type: event_type.into(),
         resource_type: "encrypt-resource".into(),
         resource,
-        summary: "payment succeeded".into(),
+        summary: format!("{original_type}: {event_type}"),
     };
     let body = serde_json::to_string(&notification).expect("a notification serialises");
     let (timestamp, nonce) = (now().to_string(), crate::nonce(32));
@@ -414,9 +443,9 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         &s.platform,
         &pay::notification_message(&timestamp, &nonce, &body),
     );
-    let sent = s
+    let resp = s
         .http
-        .post(&order.notify_url)
+        .post(url)
         .header("Content-Type", "application/json")
         .header("Wechatpay-Timestamp", timestamp)
         .header("Wechatpay-Nonce", nonce)
@@ -425,16 +454,10 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         .header("Wechatpay-Signature-Type", pay::SCHEME)
         .body(body)
         .send()
-        .await;
-    match sent {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let answer = resp.text().await.unwrap_or_default();
-            Json(json!({"notifyStatus": status, "notifyBody": answer, "transactionId": transaction.transaction_id}))
-                .into_response()
-        }
-        Err(e) => refuse(StatusCode::BAD_GATEWAY, "NOTIFY_FAILED", e.to_string()),
-    }
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    Ok((status, resp.text().await.unwrap_or_default()))
 }
 
 /// The pre-pay id and order of a merchant's number.
@@ -585,8 +608,67 @@ async fn refund(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String)
             currency: "CNY".into(),
         },
     };
-    refunds.push(done.clone());
-    Json(done).into_response()
+    // With a `notify_url`, as WeChat Pay mostly does: the refund is
+    // PROCESSING now and its notification says when it succeeded.
+    let Some(url) = req.notify_url else {
+        refunds.push(done.clone());
+        return Json(done).into_response();
+    };
+    refunds.push(Refund {
+        status: "PROCESSING".into(),
+        success_time: String::new(),
+        ..done.clone()
+    });
+    drop(refunds);
+    let answer = Refund {
+        status: "PROCESSING".into(),
+        success_time: String::new(),
+        ..done.clone()
+    };
+    tokio::spawn(refund_succeeded(s, url, done, order.mchid));
+    Json(answer).into_response()
+}
+
+/// A refund goes through: it is marked so, and the merchant told, until
+/// it answers 2xx (WeChat Pay retries for a day; the sandbox a few times).
+async fn refund_succeeded(s: Arc<Sandbox>, url: String, done: Refund, mchid: String) {
+    for stored in s.refunds.lock().expect("not poisoned").iter_mut() {
+        if stored.out_refund_no == done.out_refund_no {
+            *stored = done.clone();
+        }
+    }
+    let notice = RefundNotice {
+        mchid,
+        out_trade_no: done.out_trade_no,
+        transaction_id: done.transaction_id,
+        out_refund_no: done.out_refund_no,
+        refund_id: done.refund_id,
+        refund_status: "SUCCESS".into(),
+        success_time: done.success_time,
+        user_received_account: done.user_received_account,
+        amount: RefundNoticeAmount {
+            total: done.amount.total,
+            refund: done.amount.refund,
+            payer_total: done.amount.payer_total,
+            payer_refund: done.amount.payer_refund,
+        },
+    };
+    let plain = serde_json::to_vec(&notice).expect("a refund notice serialises");
+    for attempt in 0..5 {
+        match notify(&s, &url, "REFUND.SUCCESS", "refund", &plain).await {
+            Ok((status, _)) if (200..300).contains(&status) => return,
+            Ok((status, answer)) => {
+                tracing::warn!(
+                    attempt,
+                    status,
+                    answer,
+                    "the merchant refused a refund notice"
+                )
+            }
+            Err(e) => tracing::warn!(attempt, error = e, "cannot deliver a refund notice"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 async fn refunds(State(s): State<Arc<Sandbox>>) -> Json<Vec<Refund>> {
@@ -758,6 +840,7 @@ mod tests {
             out_trade_no: "P-paid".into(),
             out_refund_no: "R-paid".into(),
             reason: "the order was closed".into(),
+            notify_url: None,
             amount: RefundAmount {
                 refund: 500,
                 total: 500,
@@ -804,6 +887,58 @@ mod tests {
             wx.query("P-raced", now).await.unwrap().trade_state,
             "SUCCESS"
         );
+
+        // Asked with a `notify_url`: PROCESSING at first, then a signed,
+        // encrypted REFUND.SUCCESS notice, which only the refund check
+        // accepts.
+        let (tx, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let merchant = Router::new().route(
+            "/refunded",
+            post(async move |headers: HeaderMap, body: String| {
+                let _ = tx.send((
+                    crate::client::NotificationHeaders::from_http(&headers),
+                    body,
+                ));
+                "SUCCESS"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let at = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, merchant).await });
+        let second = wx.jsapi_prepay(&prepay("P-second"), now).await.unwrap();
+        pay(&second.prepay_id, false).await;
+        let notified = RefundRequest {
+            out_trade_no: "P-second".into(),
+            out_refund_no: "R-second".into(),
+            notify_url: Some(format!("http://{at}/refunded")),
+            ..ask.clone()
+        };
+        let answer = wx.refund(&notified, now).await.unwrap();
+        assert_eq!(answer.status, "PROCESSING");
+        let (headers, body) = told.recv().await.unwrap();
+        let now = super::now();
+        let notice = wx.verify_refund_notification(&headers, &body, now).unwrap();
+        assert_eq!(
+            (
+                notice.refund_status.as_str(),
+                notice.out_refund_no.as_str(),
+                notice.amount.refund
+            ),
+            ("SUCCESS", "R-second", 500)
+        );
+        assert!(matches!(
+            wx.verify_notification(&headers, &body, now),
+            Err(crate::Error::Malformed { .. })
+        ));
+        let given: Vec<Refund> = http
+            .get(format!("{base}/sandbox/refunds"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(given[1].status, "SUCCESS");
 
         // Someone without the merchant's key.
         let forged = http

@@ -19,6 +19,10 @@ pub fn router(svc: ServiceContext) -> Router {
 fn homestay_order(svc: &ServiceContext) -> Router<ServiceContext> {
     Router::new()
         .route(
+            "/order/v1/homestayOrder/cancelHomestayOrder",
+            post(handler::homestay_order::cancel_homestay_order::cancel_homestay_order),
+        )
+        .route(
             "/order/v1/homestayOrder/createHomestayOrder",
             post(handler::homestay_order::create_homestay_order::create_homestay_order),
         )

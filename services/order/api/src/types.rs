@@ -9,6 +9,22 @@ use looklook_runtime::http::{BindFields, Field, Kind, Range};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CancelHomestayOrderReq {
+    pub sn: String,
+}
+
+impl BindFields for CancelHomestayOrderReq {
+    const FIELDS: &'static [Field] = &[Field::json("sn", Kind::String)];
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CancelHomestayOrderResp {
+    /// -1 cancelled; 1 while the refund is on its way; 3 refunded
+    #[serde(rename = "tradeState")]
+    pub trade_state: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateHomestayOrderReq {
     #[serde(rename = "homestayId")]
     pub homestay_id: i64,

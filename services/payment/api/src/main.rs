@@ -19,6 +19,8 @@ use svc::ServiceContext;
 
 /// Where WeChat Pay sends payment notifications.
 const CALLBACK: &str = "/payment/v1/thirdPayment/thirdPaymentWxPayCallback";
+/// Where it sends refund notifications.
+const REFUND_CALLBACK: &str = "/payment/v1/thirdPayment/thirdPaymentWxRefundCallback";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -31,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
     looklook_runtime::http::serve(&rest, router).await
 }
 
-/// WeChat Pay's notification is not a JSON call: it is checked against
+/// WeChat Pay's notifications are not JSON calls: each is checked against
 /// its raw body and headers, and answered in bare text (`SUCCESS`, or
 /// `FAIL` with 400 so that WeChat sends it again later).
 async fn wechat_notification(
@@ -39,7 +41,9 @@ async fn wechat_notification(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path() != CALLBACK {
+    let path = req.uri().path();
+    let refund = path == REFUND_CALLBACK;
+    if path != CALLBACK && !refund {
         return next.run(req).await;
     }
     let headers = NotificationHeaders::from_http(req.headers());
@@ -47,14 +51,23 @@ async fn wechat_notification(
         return (StatusCode::BAD_REQUEST, "FAIL").into_response();
     };
     let body = String::from_utf8_lossy(&body);
-    match logic::third_payment::third_payment_wx_pay_callback::notification(&svc, &headers, &body)
-        .await
-    {
+    let handled = if refund {
+        logic::third_payment::third_payment_wx_refund_callback::notification(&svc, &headers, &body)
+            .await
+    } else {
+        logic::third_payment::third_payment_wx_pay_callback::notification(&svc, &headers, &body)
+            .await
+    };
+    match handled {
         Ok(()) => (StatusCode::OK, "SUCCESS").into_response(),
         Err(e) => {
             // With its cause (a bad signature, say): what an operator needs
             // to tell an attack from a key that was rotated.
-            tracing::warn!(error = ?e, "payment notification refused");
+            if refund {
+                tracing::warn!(error = ?e, "refund notification refused");
+            } else {
+                tracing::warn!(error = ?e, "payment notification refused");
+            }
             (StatusCode::BAD_REQUEST, "FAIL").into_response()
         }
     }

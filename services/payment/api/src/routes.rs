@@ -19,10 +19,19 @@ pub fn router(svc: ServiceContext) -> Router {
 
 /// The `third_payment` group.
 fn third_payment(_svc: &ServiceContext) -> Router<ServiceContext> {
-    Router::new().route(
-        "/payment/v1/thirdPayment/thirdPaymentWxPayCallback",
-        post(handler::third_payment::third_payment_wx_pay_callback::third_payment_wx_pay_callback),
-    )
+    Router::new()
+        .route(
+            "/payment/v1/thirdPayment/thirdPaymentWxPayCallback",
+            post(
+                handler::third_payment::third_payment_wx_pay_callback::third_payment_wx_pay_callback,
+            ),
+        )
+        .route(
+            "/payment/v1/thirdPayment/thirdPaymentWxRefundCallback",
+            post(
+                handler::third_payment::third_payment_wx_refund_callback::third_payment_wx_refund_callback,
+            ),
+        )
 }
 
 /// The `third_payment` group.

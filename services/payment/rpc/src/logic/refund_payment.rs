@@ -5,9 +5,11 @@
 //!
 //! Asking twice is one refund: its number is derived from the payment's
 //! (`RF` + payment number), and WeChat answers the same refund for the
-//! same number. The payment then moves to refunded through
-//! [`update_trade_state`](super::update_trade_state), which publishes the
-//! move as every other one is.
+//! same number. A refund WeChat answers SUCCESS moves the payment to
+//! refunded here, through [`update_trade_state`](super::update_trade_state),
+//! which publishes the move as every other one is; one still PROCESSING
+//! moves when WeChat's refund notification reaches payment-api
+//! (`WxPayConf.RefundNotifyUrl`), the same way.
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
@@ -42,6 +44,7 @@ pub async fn refund_payment(
         out_trade_no: payment.sn.clone(),
         out_refund_no: format!("RF{}", payment.sn),
         reason: req.reason,
+        notify_url: Some(svc.wx_pay.conf().refund_notify_url.clone()).filter(|u| !u.is_empty()),
         amount: RefundAmount {
             refund: payment.pay_total,
             total: payment.pay_total,
@@ -64,6 +67,11 @@ pub async fn refund_payment(
                 refund.status
             ),
         ));
+    }
+    if refund.status == "PROCESSING" {
+        return Ok(RefundPaymentResp {
+            refund_id: refund.refund_id,
+        });
     }
     update_trade_state(
         svc,

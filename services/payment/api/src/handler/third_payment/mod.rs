@@ -2,4 +2,5 @@
 //! Handlers of the `third_payment` group.
 
 pub mod third_payment_wx_pay_callback;
+pub mod third_payment_wx_refund_callback;
 pub mod third_paymentwx_pay;

@@ -5,4 +5,5 @@
 //! one.
 
 pub mod third_payment_wx_pay_callback;
+pub mod third_payment_wx_refund_callback;
 pub mod third_paymentwx_pay;
