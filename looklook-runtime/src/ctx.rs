@@ -37,9 +37,9 @@ impl Carried {
     /// carried trace (or a new trace), and the context for the work's
     /// logic, with the carried request id (or a new one). End the span
     /// when the work is done.
-    pub fn resume(&self, name: &str) -> (RequestCtx, crate::trace::ServerSpan) {
+    pub fn resume(&self, name: &str) -> (RequestCtx, crate::trace::CallSpan) {
         let carried = self.traceparent.as_deref().filter(|t| !t.is_empty());
-        let traced = crate::trace::ServerSpan::start(|| name.to_string(), carried, Vec::new);
+        let traced = crate::trace::CallSpan::server(|| name.to_string(), carried, Vec::new);
         let id = match self.request_id.is_empty() {
             true => uuid::Uuid::new_v4().to_string(),
             false => self.request_id.clone(),

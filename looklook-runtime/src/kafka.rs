@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ctx::{Carried, RequestCtx};
-use crate::trace::ServerSpan;
+use crate::trace::CallSpan;
 
 const TRACEPARENT: &str = "traceparent";
 const REQUEST_ID: &str = "x-request-id";
@@ -278,7 +278,7 @@ impl rdkafka::consumer::ConsumerContext for LagContext {}
 
 /// The context of a message's work: the publisher's request id (a new
 /// one when it sent none) and a consumer span continuing its trace.
-fn message_ctx(message: &BorrowedMessage<'_>) -> (RequestCtx, ServerSpan) {
+fn message_ctx(message: &BorrowedMessage<'_>) -> (RequestCtx, CallSpan) {
     let header = |name: &str| {
         message.headers().and_then(|headers| {
             headers

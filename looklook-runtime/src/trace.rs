@@ -1,9 +1,11 @@
-//! Traces: a server span for every HTTP request and every RPC call, sent
-//! over OTLP/gRPC (Jaeger takes it on 4317) when `Telemetry.Endpoint` is
-//! set. A span continues the caller's W3C `traceparent`, and the request is
-//! handed on with the span's own `traceparent`, so the calls a handler makes
-//! (through `RequestCtx`) become its children: one trace from the gateway
-//! to the last RPC.
+//! Traces: a server span for every HTTP request and every RPC call, and a
+//! client span for every RPC call made, sent over OTLP/gRPC (Jaeger takes
+//! it on 4317) when `Telemetry.Endpoint` is set. A span continues the
+//! caller's W3C `traceparent`, and the request is handed on with the
+//! span's own `traceparent`, so the calls a handler makes (through
+//! `RequestCtx`) become its children: one trace from the gateway to the
+//! last RPC, where each call shows both the time the caller waited (client
+//! span) and the time the server worked (its server span, a child).
 //!
 //! With no endpoint nothing is set up and a request costs one atomic load.
 
@@ -115,31 +117,52 @@ pub(crate) fn log_span(
     span
 }
 
-/// The span of one request or call, ended by [`ServerSpan::end`].
-pub struct ServerSpan {
+/// The span of one request or call, ended by [`CallSpan::end`].
+pub struct CallSpan {
     cx: Option<Context>,
 }
 
-impl ServerSpan {
-    /// Start a span as a child of the caller's `traceparent` (a new trace
-    /// without one). `name` and `attributes` are called only when tracing
-    /// is on.
-    pub fn start(
+impl CallSpan {
+    /// Start the span of a request or call served, as a child of the
+    /// caller's `traceparent` (a new trace without one). `name` and
+    /// `attributes` are called only when tracing is on.
+    pub fn server(
         name: impl FnOnce() -> String,
         traceparent: Option<&str>,
         attributes: impl FnOnce() -> Vec<KeyValue>,
-    ) -> ServerSpan {
+    ) -> CallSpan {
+        Self::start(SpanKind::Server, name, traceparent, attributes)
+    }
+
+    /// Start the span of a call made, as a child of `traceparent` (the
+    /// span it is made from); the call goes out with this span's
+    /// [`traceparent`](Self::traceparent), so the server's span is its
+    /// child.
+    pub fn client(
+        name: impl FnOnce() -> String,
+        traceparent: Option<&str>,
+        attributes: impl FnOnce() -> Vec<KeyValue>,
+    ) -> CallSpan {
+        Self::start(SpanKind::Client, name, traceparent, attributes)
+    }
+
+    fn start(
+        kind: SpanKind,
+        name: impl FnOnce() -> String,
+        traceparent: Option<&str>,
+        attributes: impl FnOnce() -> Vec<KeyValue>,
+    ) -> CallSpan {
         let Some(installed) = INSTALLED.get() else {
-            return ServerSpan { cx: None };
+            return CallSpan { cx: None };
         };
         let parent = TraceContextPropagator::new().extract(&Carrier(traceparent));
         let span = installed
             .tracer
             .span_builder(name())
-            .with_kind(SpanKind::Server)
+            .with_kind(kind)
             .with_attributes(attributes())
             .start_with_context(&installed.tracer, &parent);
-        ServerSpan {
+        CallSpan {
             cx: Some(parent.with_span(span)),
         }
     }

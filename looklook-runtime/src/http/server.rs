@@ -28,7 +28,7 @@ use crate::config::{HttpLimits, RestConf};
 use crate::ctx::Deadline;
 use crate::resilience::Shedder;
 use crate::telemetry::{self, MetricCache};
-use crate::trace::ServerSpan;
+use crate::trace::CallSpan;
 use opentelemetry::KeyValue;
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -215,7 +215,7 @@ where
         let route = req.extensions().get::<MatchedPath>().cloned();
         // The request's trace span; the handler's `RequestCtx` carries it
         // on as the parent of the calls it makes.
-        let traced = ServerSpan::start(
+        let traced = CallSpan::server(
             || {
                 let route = route.as_ref().map_or("unmatched", |r| r.as_str());
                 format!("{method} {route}")
@@ -312,7 +312,7 @@ struct Done {
     method: Method,
     route: Option<MatchedPath>,
     request_id: HeaderValue,
-    traced: ServerSpan,
+    traced: CallSpan,
     metrics: Arc<MetricCache<&'static str>>,
     admitted: Option<InFlight>,
 }

@@ -48,7 +48,7 @@ use crate::config::{Mode, ServiceConf};
 use crate::ctx::{Deadline, RequestCtx};
 use crate::resilience::{Pass, Shedder};
 use crate::telemetry::{self, MetricCache};
-use crate::trace::ServerSpan;
+use crate::trace::CallSpan;
 use crate::{Error, codes};
 use opentelemetry::KeyValue;
 
@@ -912,7 +912,7 @@ where
         let uri = req.uri().clone();
         // The call's trace span; the logic sees it as the parent of the
         // calls it makes.
-        let traced = ServerSpan::start(
+        let traced = CallSpan::server(
             || uri.path().trim_start_matches('/').to_string(),
             req.headers()
                 .get(TRACEPARENT_KEY)
@@ -956,7 +956,7 @@ pin_project_lite::pin_project! {
         start: Instant,
         uri: axum::http::Uri,
         span: tracing::Span,
-        traced: Option<ServerSpan>,
+        traced: Option<CallSpan>,
         metrics: Arc<MetricCache<Bytes>>,
     }
 }
@@ -1065,6 +1065,8 @@ mod tests {
         use tonic_health::pb::HealthCheckRequest;
         use tonic_health::pb::health_client::HealthClient;
 
+        use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+
         use crate::trace::testing::{collector, get_traced, hex, int_attribute};
 
         let collector = collector();
@@ -1109,13 +1111,27 @@ mod tests {
         let spans = tokio::task::spawn_blocking(move || collector.spans())
             .await
             .unwrap();
-        let call = spans
-            .iter()
-            .map(|(_, s)| s)
-            .find(|s| hex(&s.trace_id) == trace_id && s.name == "grpc.health.v1.Health/Check")
-            .unwrap_or_else(|| panic!("no RPC span in {spans:?}"));
-        assert_eq!(hex(&call.parent_span_id), request_span);
-        assert_eq!(int_attribute(call, "rpc.grpc.status_code"), Some(0));
+        // The handler's call (a client span, what the handler waited) is a
+        // child of the request's span; the server's span is its child.
+        let of_kind = |kind: SpanKind| {
+            spans
+                .iter()
+                .map(|(_, s)| s)
+                .find(|s| {
+                    hex(&s.trace_id) == trace_id
+                        && s.name == "grpc.health.v1.Health/Check"
+                        && s.kind == kind as i32
+                })
+                .unwrap_or_else(|| panic!("no {kind:?} span in {spans:?}"))
+        };
+        let (made, served) = (of_kind(SpanKind::Client), of_kind(SpanKind::Server));
+        assert_eq!(hex(&made.parent_span_id), request_span);
+        assert_eq!(hex(&served.parent_span_id), hex(&made.span_id));
+        assert!(made.start_time_unix_nano <= served.start_time_unix_nano);
+        assert!(made.end_time_unix_nano >= served.end_time_unix_nano);
+        for span in [made, served] {
+            assert_eq!(int_attribute(span, "rpc.grpc.status_code"), Some(0));
+        }
     }
 
     /// One name, several servers: the client balances over every address

@@ -16,6 +16,8 @@
 //! - **The deadline**: the call's `grpc-timeout` (what is left of the
 //!   caller's, see [`super::request`]) or the client's `Timeout`, for the
 //!   whole call: waiting for a server, every attempt, the answer.
+//! - **A client span** when tracing is on: the time the caller waited,
+//!   refusals and retries included; the server's span is its child.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +27,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
+use opentelemetry::KeyValue;
 use tonic::body::Body;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -37,6 +40,7 @@ use tower::load::{CompleteOnResponse, Load, PeakEwma};
 use tower::util::BoxService;
 
 use crate::resilience::Breakers;
+use crate::trace::CallSpan;
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type HttpRequest = axum::http::Request<Body>;
@@ -111,7 +115,23 @@ impl Service<HttpRequest> for Transport {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: HttpRequest) -> Self::Future {
+    fn call(&mut self, mut req: HttpRequest) -> Self::Future {
+        // The span of the call, a child of the span it is made from; the
+        // call carries the new span's `traceparent` instead.
+        let path = req.uri().path();
+        let traced = CallSpan::client(
+            || path.trim_start_matches('/').to_string(),
+            req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
+            || {
+                vec![
+                    KeyValue::new("rpc.system", "grpc"),
+                    KeyValue::new("rpc.method", path.to_string()),
+                ]
+            },
+        );
+        if let Some(tp) = traced.traceparent().and_then(|tp| tp.parse().ok()) {
+            req.headers_mut().insert(TRACEPARENT, tp);
+        }
         let breaker = self.breakers.as_ref().map(|b| b.get(req.uri().path()));
         if let Some(b) = &breaker
             && !b.allow()
@@ -120,6 +140,7 @@ impl Service<HttpRequest> for Transport {
                 "{} is failing: the circuit breaker refused the call",
                 req.uri().path()
             ));
+            traced.end(status_attribute(status.code()), true);
             return Box::pin(std::future::ready(Err(Box::new(status) as BoxError)));
         }
         let limit = grpc_timeout(&req).map_or(self.timeout, |t| t.min(self.timeout));
@@ -130,12 +151,21 @@ impl Service<HttpRequest> for Transport {
                 Ok(result) => result,
                 Err(_) => Err(deadline_exceeded()),
             };
+            let code = code_of(&result);
             if let Some(b) = breaker {
-                b.record(answered(&result));
+                b.record(answered(code));
             }
+            traced.end(status_attribute(code), code != Code::Ok);
             result
         })
     }
+}
+
+const TRACEPARENT: &str = "traceparent";
+
+/// A span's gRPC status, as OpenTelemetry names it.
+fn status_attribute(code: Code) -> [KeyValue; 1] {
+    [KeyValue::new("rpc.grpc.status_code", code as i64)]
 }
 
 /// Sends `req` to the server the balancer picks; a unary call that could
@@ -165,12 +195,10 @@ async fn send(
     }
 }
 
-/// Whether the server answered, for the breaker. A business refusal is an
-/// answer; a failure of the server or the network is not (go-zero's
-/// list: deadline, internal, unavailable, data loss, unimplemented,
-/// exhausted).
-fn answered(result: &Result<HttpResponse, BoxError>) -> bool {
-    let code = match result {
+/// The status of a call's answer: a refusal comes in the headers (a
+/// trailers-only answer); a transport error is `Unavailable`.
+fn code_of(result: &Result<HttpResponse, BoxError>) -> Code {
+    match result {
         Ok(resp) => resp
             .headers()
             .get("grpc-status")
@@ -181,7 +209,14 @@ fn answered(result: &Result<HttpResponse, BoxError>) -> bool {
             Some(status) => status.code(),
             None => Code::Unavailable,
         },
-    };
+    }
+}
+
+/// Whether the server answered, for the breaker. A business refusal is an
+/// answer; a failure of the server or the network is not (go-zero's
+/// list: deadline, internal, unavailable, data loss, unimplemented,
+/// exhausted).
+fn answered(code: Code) -> bool {
     !matches!(
         code,
         Code::DeadlineExceeded
