@@ -325,23 +325,31 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let resp = match this.state.project() {
-            StateProj::Refused { resp } => resp.take(),
-            StateProj::Served { call } => match call.poll(cx) {
-                Poll::Ready(Ok(resp)) => Some(resp),
+        // The answer, and the request's log span (none for a refusal).
+        let (resp, log) = match this.state.project() {
+            StateProj::Refused { resp } => (resp.take(), None),
+            StateProj::Served { mut call } => match call.as_mut().poll(cx) {
+                Poll::Ready(Ok(resp)) => (Some(resp), Some(call.span().clone())),
                 Poll::Pending => return Poll::Pending,
             },
-            StateProj::Timed { call } => match call.poll(cx) {
-                Poll::Ready(Ok(Ok(resp))) => Some(resp),
-                Poll::Ready(Err(_)) => Some(unavailable(
-                    "the request took too long, please try again later",
-                )),
+            StateProj::Timed { mut call } => match call.as_mut().poll(cx) {
+                Poll::Ready(Ok(Ok(resp))) => (Some(resp), Some(call.get_ref().span().clone())),
+                Poll::Ready(Err(_)) => (
+                    Some(unavailable(
+                        "the request took too long, please try again later",
+                    )),
+                    Some(call.get_ref().span().clone()),
+                ),
                 Poll::Pending => return Poll::Pending,
             },
         };
         let (Some(resp), Some(done)) = (resp, this.done.take()) else {
             panic!("ObserveFuture polled after it was ready");
         };
+        // The access line in the request's span: it carries the request's
+        // trace and span ids, as every line the handler logged does.
+        let log = log.unwrap_or_else(tracing::Span::none);
+        let _in_request = log.enter();
         Poll::Ready(Ok(done.finish(resp)))
     }
 }

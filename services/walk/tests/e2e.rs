@@ -7,12 +7,21 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use looklook_dev::build;
 use looklook_dev::system::{System, free_ports};
 use looklook_walk::{Gateway, wait_for_state, walk, wechat_login};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::json;
 
 /// The repository: its looklook.toml, services/ and examples/.
@@ -107,6 +116,7 @@ fn notification_in(
         trade_state: "SUCCESS".into(),
         trade_state_desc: "paid".into(),
         success_time: String::new(),
+        attach: String::new(),
         payer: Payer {
             openid: "someone".into(),
         },
@@ -373,6 +383,8 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         }],
     )
     .unwrap();
+    // Every process sends its spans to a collector of this test's own.
+    let (collector, otlp) = Collector::start().await;
     let infra = BTreeMap::from(
         [
             ("REDIS_URL", redis.clone()),
@@ -380,6 +392,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             ("KAFKA_BROKERS", kafka),
             ("PAY_STATUS_TOPIC", topic),
             ("CLOSE_ORDER_AFTER_SECS", CLOSE_AFTER_SECS.to_string()),
+            ("OTLP_ENDPOINT", otlp),
             ("USERCENTER_DB", db("usercenter")),
             ("TRAVEL_DB", db("travel")),
             ("ORDER_DB", db("order")),
@@ -410,6 +423,25 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     .unwrap_or_else(|e| panic!("after {steps:?}: {e}"));
     assert_eq!(steps.len(), 16, "{steps:?}");
     let token = walked.token.as_str();
+
+    // The paid booking is one trace, from the pre-pay through WeChat's
+    // notification, Kafka and order-mq to the job that tells the user, and
+    // the log lines of each process on the way carry its id.
+    let trace = paid_booking_trace(&collector).await;
+    for process in [
+        "payment-api",
+        "payment-rpc",
+        "order-mq",
+        "order-rpc",
+        "mqueue-job",
+    ] {
+        let log = std::fs::read_to_string(root.join(format!(".looklook/logs/{process}.log")))
+            .unwrap_or_default();
+        assert!(
+            log.contains(&format!("trace_id={trace}")),
+            "{process} logged nothing of trace {trace}"
+        );
+    }
 
     // An order pre-paid and left: the close job closes its WeChat
     // transaction, then the order (checked at the end, when its time is
@@ -1243,4 +1275,121 @@ fn dashboard_metrics() -> std::collections::BTreeSet<String> {
         }
     }
     names
+}
+
+/// An OTLP/gRPC collector on 127.0.0.1 that keeps every span it is sent,
+/// with its service's name.
+#[derive(Clone, Default)]
+struct Collector(Arc<Mutex<Vec<(String, Span)>>>);
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let mut kept = self.0.lock().unwrap();
+        for rs in request.into_inner().resource_spans {
+            let service = rs
+                .resource
+                .iter()
+                .flat_map(|r| &r.attributes)
+                .find(|a| a.key == "service.name")
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            for span in rs.scope_spans.into_iter().flat_map(|ss| ss.spans) {
+                kept.push((service.clone(), span));
+            }
+        }
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+impl Collector {
+    /// Serve it on a free port; the endpoint the services are given.
+    async fn start() -> (Collector, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let collector = Collector::default();
+        let serving = collector.clone();
+        tokio::spawn(async move {
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(serving))
+                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+                .await
+        });
+        (collector, endpoint)
+    }
+
+    fn spans(&self) -> Vec<(String, Span)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A process, and what names its span on the way.
+type Hop = (&'static str, fn(&str) -> bool);
+
+/// The trace of a paid booking, once every hop of it has been exported:
+/// the pre-pay (payment-api, and payment-rpc under it), WeChat's
+/// notification, the Kafka message consumed by order-mq, order-rpc moving
+/// the order, and mqueue-job telling the user. Its id.
+async fn paid_booking_trace(collector: &Collector) -> String {
+    let hops: [Hop; 7] = [
+        ("payment-api", |n| {
+            n == "POST /payment/v1/thirdPayment/thirdPaymentWxPay"
+        }),
+        ("payment-rpc", |n| n.ends_with("/CreatePayment")),
+        ("payment-api", |n| n == "wechat pay notification"),
+        ("payment-rpc", |n| n.ends_with("/UpdateTradeState")),
+        ("order-mq", |n| n.ends_with(" consume")),
+        ("order-rpc", |n| {
+            n.ends_with("/updateHomestayOrderTradeState")
+        }),
+        ("mqueue-job", |n| n == "job notify_paid"),
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let spans = collector.spans();
+        let complete = spans
+            .iter()
+            .filter(|(service, s)| service == "mqueue-job" && s.name == "job notify_paid")
+            .map(|(_, s)| hex(&s.trace_id))
+            .find(|trace| {
+                let in_trace: Vec<_> = spans
+                    .iter()
+                    .filter(|(_, s)| hex(&s.trace_id) == *trace)
+                    .collect();
+                let ids: Vec<_> = in_trace.iter().map(|(_, s)| hex(&s.span_id)).collect();
+                // Every hop is there, and every span's parent too (but the root's).
+                hops.iter().all(|(service, named)| {
+                    in_trace
+                        .iter()
+                        .any(|(sv, s)| sv == service && named(&s.name))
+                }) && in_trace.iter().all(|(_, s)| {
+                    s.parent_span_id.is_empty() || ids.contains(&hex(&s.parent_span_id))
+                })
+            });
+        if let Some(trace) = complete {
+            return trace;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no paid booking in one trace among {} spans: {:?}",
+            spans.len(),
+            spans
+                .iter()
+                .map(|(sv, s)| format!("{sv}: {}", s.name))
+                .collect::<std::collections::BTreeSet<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

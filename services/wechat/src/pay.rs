@@ -312,6 +312,9 @@ pub struct Transaction {
     /// RFC 3339.
     #[serde(default)]
     pub success_time: String,
+    /// What the merchant put in the pre-pay's `attach`, given back.
+    #[serde(default)]
+    pub attach: String,
     pub payer: Payer,
     pub amount: TransactionAmount,
 }

@@ -391,6 +391,7 @@ async fn pay_now(State(s): State<Arc<Sandbox>>, Json(req): Json<PayNow>) -> Resp
         trade_state: "SUCCESS".into(),
         trade_state_desc: "paid".into(),
         success_time: pay::time(now()),
+        attach: order.attach.clone(),
         payer: order.payer,
         amount: TransactionAmount {
             total: order.amount.total,

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use config::Config;
+use looklook_runtime::ctx::Carried;
 use looklook_wechat::client::NotificationHeaders;
 use svc::ServiceContext;
 
@@ -47,16 +48,25 @@ async fn wechat_notification(
         return next.run(req).await;
     }
     let headers = NotificationHeaders::from_http(req.headers());
+    // The request's id and trace, which the server layer has set.
+    let http = Carried {
+        request_id: header(&req, "x-request-id").unwrap_or_default(),
+        traceparent: header(&req, "traceparent"),
+    };
     let Ok(body) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
         return (StatusCode::BAD_REQUEST, "FAIL").into_response();
     };
     let body = String::from_utf8_lossy(&body);
     let handled = if refund {
-        logic::third_payment::third_payment_wx_refund_callback::notification(&svc, &headers, &body)
-            .await
+        logic::third_payment::third_payment_wx_refund_callback::notification(
+            &svc, &http, &headers, &body,
+        )
+        .await
     } else {
-        logic::third_payment::third_payment_wx_pay_callback::notification(&svc, &headers, &body)
-            .await
+        logic::third_payment::third_payment_wx_pay_callback::notification(
+            &svc, &http, &headers, &body,
+        )
+        .await
     };
     match handled {
         Ok(()) => (StatusCode::OK, "SUCCESS").into_response(),
@@ -71,4 +81,11 @@ async fn wechat_notification(
             (StatusCode::BAD_REQUEST, "FAIL").into_response()
         }
     }
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }

@@ -15,25 +15,25 @@ use sqlx::{MySqlConnection, MySqlPool};
 const TABLE: &str = "third_payment";
 
 /// Every column, in the order of the struct.
-const SELECT: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time` FROM `third_payment`";
+const SELECT: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`, `trace_parent` FROM `third_payment`";
 const COUNT: &str = "SELECT COUNT(*) FROM `third_payment`";
-const BY_ID: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time` FROM `third_payment` WHERE `id` = ? AND `del_state` = 0 LIMIT 1";
-const INSERT: &str = "INSERT INTO `third_payment` (`sn`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const UPDATE: &str = "UPDATE `third_payment` SET `sn` = ?, `del_state` = ?, `user_id` = ?, `pay_mode` = ?, `trade_type` = ?, `trade_state` = ?, `pay_total` = ?, `transaction_id` = ?, `trade_state_desc` = ?, `order_sn` = ?, `service_type` = ?, `pay_status` = ?, `pay_time` = ?, `version` = `version` + 1 WHERE `id` = ?";
+const BY_ID: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`, `trace_parent` FROM `third_payment` WHERE `id` = ? AND `del_state` = 0 LIMIT 1";
+const INSERT: &str = "INSERT INTO `third_payment` (`sn`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`, `trace_parent`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const UPDATE: &str = "UPDATE `third_payment` SET `sn` = ?, `del_state` = ?, `user_id` = ?, `pay_mode` = ?, `trade_type` = ?, `trade_state` = ?, `pay_total` = ?, `transaction_id` = ?, `trade_state_desc` = ?, `order_sn` = ?, `service_type` = ?, `pay_status` = ?, `pay_time` = ?, `trace_parent` = ?, `version` = `version` + 1 WHERE `id` = ?";
 const DELETE: &str = "DELETE FROM `third_payment` WHERE `id` = ?";
 
 /// The condition that hides soft-deleted rows.
 const LIVE: &str = "`del_state` = 0";
 const DELETE_SOFT: &str = "UPDATE `third_payment` SET `del_state` = 1, `delete_time` = NOW() WHERE `id` = ? AND `del_state` = 0";
-const UPDATE_WITH_VERSION: &str = "UPDATE `third_payment` SET `sn` = ?, `del_state` = ?, `user_id` = ?, `pay_mode` = ?, `trade_type` = ?, `trade_state` = ?, `pay_total` = ?, `transaction_id` = ?, `trade_state_desc` = ?, `order_sn` = ?, `service_type` = ?, `pay_status` = ?, `pay_time` = ?, `version` = `version` + 1 WHERE `id` = ? AND `version` = ?";
-const BY_SN: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time` FROM `third_payment` WHERE `sn` = ? AND `del_state` = 0 LIMIT 1";
+const UPDATE_WITH_VERSION: &str = "UPDATE `third_payment` SET `sn` = ?, `del_state` = ?, `user_id` = ?, `pay_mode` = ?, `trade_type` = ?, `trade_state` = ?, `pay_total` = ?, `transaction_id` = ?, `trade_state_desc` = ?, `order_sn` = ?, `service_type` = ?, `pay_status` = ?, `pay_time` = ?, `trace_parent` = ?, `version` = `version` + 1 WHERE `id` = ? AND `version` = ?";
+const BY_SN: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`, `trace_parent` FROM `third_payment` WHERE `sn` = ? AND `del_state` = 0 LIMIT 1";
 
 /// Cache keys: `<prefix><value>`, as go-zero writes them.
 const ID_KEY: &str = "cache:looklookPayment:thirdPayment:id:";
 const SN_KEY: &str = "cache:looklookPayment:thirdPayment:sn:";
 
 /// By primary key, deleted or not: what a write replaces.
-const BY_ID_ANY: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time` FROM `third_payment` WHERE `id` = ? LIMIT 1";
+const BY_ID_ANY: &str = "SELECT `id`, `sn`, `create_time`, `update_time`, `delete_time`, `del_state`, `version`, `user_id`, `pay_mode`, `trade_type`, `trade_state`, `pay_total`, `transaction_id`, `trade_state_desc`, `order_sn`, `service_type`, `pay_status`, `pay_time`, `trace_parent` FROM `third_payment` WHERE `id` = ? LIMIT 1";
 
 /// A row of `third_payment`.
 #[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -66,6 +66,9 @@ pub struct ThirdPayment {
     pub pay_status: i8,
     /// when it was paid
     pub pay_time: chrono::NaiveDateTime,
+    /// the W3C traceparent of the pre-pay that made it: WeChat gives it back (attach)
+    /// with the payment
+    pub trace_parent: String,
 }
 
 /// The columns of `third_payment`, for [`Filter`]s.
@@ -89,6 +92,7 @@ pub enum ThirdPaymentColumn {
     ServiceType,
     PayStatus,
     PayTime,
+    TraceParent,
 }
 
 impl Column for ThirdPaymentColumn {
@@ -112,6 +116,7 @@ impl Column for ThirdPaymentColumn {
             ThirdPaymentColumn::ServiceType => "`service_type`",
             ThirdPaymentColumn::PayStatus => "`pay_status`",
             ThirdPaymentColumn::PayTime => "`pay_time`",
+            ThirdPaymentColumn::TraceParent => "`trace_parent`",
         }
     }
 }
@@ -284,6 +289,7 @@ impl ThirdPaymentModel {
             .bind(&row.service_type)
             .bind(row.pay_status)
             .bind(row.pay_time)
+            .bind(&row.trace_parent)
             .execute(conn)
             .await?;
         let id = i64::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(e.into()))?;
@@ -332,6 +338,7 @@ impl ThirdPaymentModel {
             .bind(&row.service_type)
             .bind(row.pay_status)
             .bind(row.pay_time)
+            .bind(&row.trace_parent)
             .bind(row.id)
             .execute(&mut *conn)
             .await?;
@@ -405,6 +412,7 @@ impl ThirdPaymentModel {
             .bind(&row.service_type)
             .bind(row.pay_status)
             .bind(row.pay_time)
+            .bind(&row.trace_parent)
             .bind(row.id)
             .bind(row.version)
             .execute(&mut *conn)

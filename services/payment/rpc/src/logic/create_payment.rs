@@ -24,7 +24,7 @@ const PAY_MODES: &[&str] = &["WECHAT_PAY"];
 
 pub async fn create_payment(
     svc: &ServiceContext,
-    _ctx: &RequestCtx,
+    ctx: &RequestCtx,
     req: CreatePaymentReq,
 ) -> Result<CreatePaymentResp> {
     if !SERVICE_TYPES.contains(&req.service_type.as_str()) {
@@ -56,7 +56,10 @@ pub async fn create_payment(
                 "this order has an open payment for another amount",
             ));
         }
-        return Ok(CreatePaymentResp { sn: open.sn });
+        return Ok(CreatePaymentResp {
+            sn: open.sn,
+            trace_parent: open.trace_parent,
+        });
     }
     let payment = ThirdPayment {
         sn: sn::gen_sn(sn::THIRD_PAYMENT),
@@ -67,8 +70,14 @@ pub async fn create_payment(
         service_type: req.service_type,
         // Unpaid, never paid: the columns' defaults.
         pay_time: looklook_shared::time::local(0).unwrap_or_default(),
+        // The trace it is made in: WeChat gives it back with the payment,
+        // which then goes on in it.
+        trace_parent: ctx.traceparent().unwrap_or_default().to_string(),
         ..ThirdPayment::default()
     };
     svc.payments.insert(&payment).await?;
-    Ok(CreatePaymentResp { sn: payment.sn })
+    Ok(CreatePaymentResp {
+        sn: payment.sn,
+        trace_parent: payment.trace_parent,
+    })
 }

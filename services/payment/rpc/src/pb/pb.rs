@@ -54,6 +54,10 @@ pub struct CreatePaymentReq {
 pub struct CreatePaymentResp {
     #[prost(string, tag = "1")]
     pub sn: ::prost::alloc::string::String,
+    /// The trace the payment was made in, for WeChat Pay's `attach`: the
+    /// same for every pre-pay of the payment.
+    #[prost(string, tag = "2")]
+    pub trace_parent: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetPaymentBySnReq {

@@ -10,11 +10,13 @@
 //! payment is already paid: payment-rpc changes nothing and publishes
 //! again, so a message lost the first time still reaches order-mq.
 
-use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::ctx::{Carried, RequestCtx};
 use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
+use looklook_wechat::pay::Transaction;
 use payment_rpc::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
+use tracing::Instrument;
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};
@@ -30,18 +32,42 @@ pub async fn third_payment_wx_pay_callback(
     ))
 }
 
-/// Handle one notification.
+/// Handle one notification. `http` is the notification's own request: its
+/// id and trace. The work goes on in the trace the pre-pay put in
+/// `attach`, which comes back inside the signed, encrypted resource, so
+/// nobody else can choose it.
 pub async fn notification(
     svc: &ServiceContext,
+    http: &Carried,
     headers: &NotificationHeaders,
     body: &str,
 ) -> Result<()> {
-    let ctx = RequestCtx::default();
     let now = chrono::Utc::now().timestamp();
     let transaction = svc
         .wx_pay
         .verify_notification(headers, body, now)
         .map_err(|e| Error::msg("wechat pay callback fail").with_cause(e))?;
+    let booking = Carried {
+        request_id: http.request_id.clone(),
+        traceparent: Some(transaction.attach.clone())
+            .filter(|a| a.starts_with("00-"))
+            .or_else(|| http.traceparent.clone()),
+    };
+    let (ctx, traced) = booking.resume("wechat pay notification");
+    let done = paid(svc, &ctx, transaction, now)
+        .instrument(ctx.log_span("http"))
+        .await;
+    traced.end(Vec::new(), done.is_err());
+    done
+}
+
+/// Record what WeChat said about a payment of ours.
+async fn paid(
+    svc: &ServiceContext,
+    ctx: &RequestCtx,
+    transaction: Transaction,
+    now: i64,
+) -> Result<()> {
     let conf = svc.wx_pay.conf();
     if transaction.mchid != conf.mch_id || transaction.appid != svc.config.wx_mini_conf.app_id {
         return Err(Error::msg("a notification for another merchant"));
@@ -49,7 +75,7 @@ pub async fn notification(
     let payment = svc
         .payments
         .get_payment_by_sn(
-            &ctx,
+            ctx,
             GetPaymentBySnReq {
                 sn: transaction.out_trade_no.clone(),
             },
@@ -74,7 +100,7 @@ pub async fn notification(
         .map_or(now, |t| t.timestamp());
     svc.payments
         .update_trade_state(
-            &ctx,
+            ctx,
             UpdateTradeStateReq {
                 sn: payment.sn,
                 trade_state: transaction.trade_state,

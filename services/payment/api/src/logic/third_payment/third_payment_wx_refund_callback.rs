@@ -10,11 +10,13 @@
 //! not pay out is logged for a person and acknowledged: telling us again
 //! would not change it.
 
-use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::ctx::{Carried, RequestCtx};
 use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
+use looklook_wechat::pay::RefundNotice;
 use payment_rpc::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
+use tracing::Instrument;
 
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};
@@ -30,25 +32,35 @@ pub async fn third_payment_wx_refund_callback(
     ))
 }
 
-/// Handle one refund notification.
+/// Handle one refund notification, in the trace of its request (`http`).
 pub async fn notification(
     svc: &ServiceContext,
+    http: &Carried,
     headers: &NotificationHeaders,
     body: &str,
 ) -> Result<()> {
-    let ctx = RequestCtx::default();
     let now = chrono::Utc::now().timestamp();
     let refund = svc
         .wx_pay
         .verify_refund_notification(headers, body, now)
         .map_err(|e| Error::msg("wechat pay refund callback fail").with_cause(e))?;
+    let (ctx, traced) = http.resume("wechat refund notification");
+    let done = refunded(svc, &ctx, refund)
+        .instrument(ctx.log_span("http"))
+        .await;
+    traced.end(Vec::new(), done.is_err());
+    done
+}
+
+/// Record a refund WeChat made (or could not make).
+async fn refunded(svc: &ServiceContext, ctx: &RequestCtx, refund: RefundNotice) -> Result<()> {
     if refund.mchid != svc.wx_pay.conf().mch_id {
         return Err(Error::msg("a notification for another merchant"));
     }
     let payment = svc
         .payments
         .get_payment_by_sn(
-            &ctx,
+            ctx,
             GetPaymentBySnReq {
                 sn: refund.out_trade_no.clone(),
             },
@@ -70,7 +82,7 @@ pub async fn notification(
     }
     svc.payments
         .update_trade_state(
-            &ctx,
+            ctx,
             UpdateTradeStateReq {
                 sn: payment.sn,
                 trade_state: "REFUND".into(),

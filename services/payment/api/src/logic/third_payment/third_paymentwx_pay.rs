@@ -63,7 +63,7 @@ pub async fn third_paymentwx_pay(
         .map(|a| a.auth_key)
         .ok_or_else(|| Error::msg("log in with WeChat before paying"))?;
 
-    let payment_sn = svc
+    let payment = svc
         .payments
         .create_payment(
             ctx,
@@ -75,16 +75,20 @@ pub async fn third_paymentwx_pay(
                 service_type: req.service_type,
             },
         )
-        .await?
-        .sn;
+        .await?;
     let conf = svc.wx_pay.conf();
     let app_id = &svc.config.wx_mini_conf.app_id;
     let prepay = JsapiPrepay {
         appid: app_id.clone(),
         mchid: conf.mch_id.clone(),
         description: "homestay pay".into(),
-        out_trade_no: payment_sn,
-        attach: String::new(),
+        out_trade_no: payment.sn,
+        // WeChat gives `attach` back in the payment's notification (up to
+        // 128 bytes): the trace the payment was made in, so that the
+        // payment, Kafka, order-mq and the jobs after it are part of the
+        // booking's trace. Kept with the payment, it is the same for every
+        // pre-pay of it, as WeChat wants a repeated pre-pay to be.
+        attach: payment.trace_parent,
         notify_url: conf.notify_url.clone(),
         time_expire: (order.pay_deadline > 0).then(|| pay::time(order.pay_deadline)),
         amount: Amount {
