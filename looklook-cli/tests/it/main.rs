@@ -8,6 +8,7 @@ mod corpus;
 mod dev;
 mod fuzz;
 mod gateway;
+mod guide;
 mod infra;
 mod kube;
 mod model;

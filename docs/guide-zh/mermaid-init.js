@@ -1,0 +1,1 @@
+../mermaid/mermaid-init.js
