@@ -34,6 +34,6 @@ FROM ${BASE}
 WORKDIR /app
 COPY --from=build /mqueue-job /app/mqueue-job
 COPY services/mqueue/job/etc /app/etc
-EXPOSE 4010
+EXPOSE 8980 4010
 USER 65532:65532
 ENTRYPOINT ["/app/mqueue-job"]

@@ -449,6 +449,40 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     let stay = json!({"homestayId": 3, "isFood": false, "liveStartTime": chrono_now() + 86400 * 8,
         "liveEndTime": chrono_now() + 86400 * 9, "livePeopleNum": 1});
     let (raced, raced_prepay) = book_and_prepay(&gw, token, &stay).await;
+
+    // The job board (mqueue-job's port) lists its close job, scheduled;
+    // and in a browser, its page shows it.
+    let board = system.url("mqueue-job");
+    let queues: serde_json::Value = reqwest::get(format!("{board}/jobs"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let close_queue = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == looklook_shared::jobs::CloseOrder::QUEUE)
+        .unwrap_or_else(|| panic!("no close queue on the board: {queues}"));
+    assert!(
+        close_queue["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["payload"]["sn"] == raced && j["state"] == "scheduled"),
+        "{close_queue}"
+    );
+    let page = Command::new("chromium")
+        .args(["--headless=new", "--no-sandbox", "--disable-gpu"])
+        .args(["--virtual-time-budget=5000", "--dump-dom", &board])
+        .output()
+        .unwrap();
+    let page = String::from_utf8_lossy(&page.stdout);
+    assert!(
+        page.contains(&raced),
+        "the board's page does not show {raced}"
+    );
     let raced_prepay_id = raced_prepay["package"]
         .as_str()
         .unwrap()

@@ -22,6 +22,17 @@ pub struct Config {
     pub usercenter_rpc_conf: RpcClientConf,
     pub wx_mini_conf: WxMiniConf,
     pub subscribe_templates: SubscribeTemplates,
+    /// Where the job board listens; none without it.
+    #[serde(default)]
+    pub board: Option<BoardConf>,
+}
+
+/// The job board's address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BoardConf {
+    pub host: String,
+    pub port: u16,
 }
 
 /// The subscribe-message templates of the mini-program.

@@ -10,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
     let config: Config = config::load(&path)?;
     worker::run(&config.service, |shutdown| async {
         let svc = ServiceContext::new(&config)?;
-        mqueue_job::run(svc, &config.job_redis, shutdown).await
+        mqueue_job::run(svc, &config.job_redis, config.board.as_ref(), shutdown).await
     })
     .await
 }

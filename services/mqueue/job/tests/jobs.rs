@@ -95,12 +95,26 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
             live_know: "know".into(),
             miniprogram_state: "developer".into(),
         },
+        board: Some(mqueue_job::BoardConf {
+            host: "127.0.0.1".into(),
+            port: std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port(),
+        }),
     };
+    let board = format!("http://127.0.0.1:{}", config.board.as_ref().unwrap().port);
     let svc = ServiceContext::new(&config).unwrap();
     tokio::spawn(async move {
-        mqueue_job::run(svc, &config.job_redis, std::future::pending())
-            .await
-            .unwrap();
+        mqueue_job::run(
+            svc,
+            &config.job_redis,
+            config.board.as_ref(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
     });
 
     // Four orders: one never pre-paid, one paid in time, one pre-paid and
@@ -122,6 +136,39 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
         let created = orders.create_homestay_order(&ctx, book(night)).await;
         sns.push(created.unwrap().sn);
     }
+    // The board lists each order's close job, scheduled, with its order
+    // number and its tries.
+    let close_jobs = || async {
+        let queues: serde_json::Value = reqwest::get(format!("{board}/jobs"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        queues
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == jobs::CloseOrder::QUEUE)
+            .unwrap()["jobs"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let scheduled = close_jobs().await;
+    for sn in &sns {
+        let job = scheduled
+            .iter()
+            .find(|j| j["payload"]["sn"] == *sn)
+            .unwrap_or_else(|| panic!("{sn} not on the board: {scheduled:?}"));
+        assert_eq!(
+            (job["state"].as_str(), job["max_attempts"].as_u64()),
+            (Some("scheduled"), Some(5)),
+            "{job}"
+        );
+    }
+    let page = reqwest::get(&board).await.unwrap().text().await.unwrap();
+    assert!(page.contains("looklook jobs"));
     let [unpaid, paid, left, raced]: [String; 4] = sns.try_into().unwrap();
     let payments = PaymentClient::new(&RpcClientConf::new(payment_addr)).unwrap();
     let wx = PayClient::new(&wx_pay_conf(&wechat)).unwrap();
@@ -186,6 +233,14 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     until_state(&orders, &left, -1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(state(&orders, &paid).await, 1);
+    // Done, on the board too.
+    let worked = close_jobs().await;
+    assert!(
+        worked
+            .iter()
+            .any(|j| j["payload"]["sn"] == unpaid && j["state"] == "done"),
+        "{worked:?}"
+    );
     // The one left unpaid: its transaction closed at WeChat before the
     // order, so it can no longer be paid, and its payment says so.
     let now = time::unix(time::now());
