@@ -16,12 +16,13 @@
 //! payment's, so WeChat makes one refund however often it is asked.
 
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
+use looklook_runtime::{Error, Result};
 use looklook_shared::state::trade_state;
 use looklook_shared::time;
-use order_rpc::pb::{HomestayOrderDetailReq, UpdateHomestayOrderTradeStateReq};
+use order_rpc::pb::UpdateHomestayOrderTradeStateReq;
 use payment_rpc::pb::{ClosePaymentReq, RefundPaymentReq};
 
+use super::callers_order;
 use crate::svc::ServiceContext;
 use crate::types::{CancelHomestayOrderReq, CancelHomestayOrderResp};
 
@@ -30,17 +31,7 @@ pub async fn cancel_homestay_order(
     ctx: &RequestCtx,
     req: CancelHomestayOrderReq,
 ) -> Result<CancelHomestayOrderResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
-    // Someone else's order is answered like a missing one.
-    let order = svc
-        .orders
-        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: req.sn })
-        .await?
-        .homestay_order
-        .filter(|o| o.user_id == user_id)
-        .ok_or_else(|| Error::msg("this order does not exist"))?;
+    let order = callers_order(svc, ctx, req.sn).await?;
     let answer = |trade_state| Ok(CancelHomestayOrderResp { trade_state });
     match order.trade_state {
         trade_state::CANCELLED | trade_state::REFUNDED => answer(order.trade_state),

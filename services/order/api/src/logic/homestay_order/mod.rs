@@ -8,3 +8,27 @@ pub mod cancel_homestay_order;
 pub mod create_homestay_order;
 pub mod user_homestay_order_detail;
 pub mod user_homestay_order_list;
+
+use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::{Error, Result, codes};
+use order_rpc::pb::{HomestayOrder, HomestayOrderDetailReq};
+
+use crate::svc::ServiceContext;
+
+/// The caller's order `sn`. Someone else's order is answered exactly like a
+/// missing one, so order numbers cannot be probed.
+pub(crate) async fn callers_order(
+    svc: &ServiceContext,
+    ctx: &RequestCtx,
+    sn: String,
+) -> Result<HomestayOrder> {
+    let user_id = ctx
+        .user_id()
+        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    svc.orders
+        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn })
+        .await?
+        .homestay_order
+        .filter(|o| o.user_id == user_id)
+        .ok_or_else(|| Error::msg("this order does not exist"))
+}

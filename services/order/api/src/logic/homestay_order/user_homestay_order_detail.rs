@@ -3,13 +3,13 @@
 //! orders. Someone else's order is answered exactly like a missing one, so
 //! order numbers cannot be probed. A paid order shows when and how.
 
+use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
 use looklook_shared::money::yuan;
 use looklook_shared::state::trade_state;
-use order_rpc::pb::HomestayOrderDetailReq;
 use payment_rpc::pb::GetPaymentSuccessRefundByOrderSnReq;
 
+use super::callers_order;
 use crate::svc::ServiceContext;
 use crate::types::{UserHomestayOrderDetailReq, UserHomestayOrderDetailResp};
 
@@ -18,16 +18,7 @@ pub async fn user_homestay_order_detail(
     ctx: &RequestCtx,
     req: UserHomestayOrderDetailReq,
 ) -> Result<UserHomestayOrderDetailResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
-    let order = svc
-        .orders
-        .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: req.sn })
-        .await?
-        .homestay_order
-        .filter(|o| o.user_id == user_id)
-        .ok_or_else(|| Error::msg("this order does not exist"))?;
+    let order = callers_order(svc, ctx, req.sn).await?;
 
     // Only an order that was paid has a payment to show.
     let (mut pay_time, mut pay_type) = (0, String::new());
