@@ -1377,7 +1377,7 @@ type Hop = (&'static str, fn(&str) -> bool);
 /// notification, the Kafka message consumed by order-mq, order-rpc moving
 /// the order, and mqueue-job telling the user. Its id.
 async fn paid_booking_trace(collector: &Collector) -> String {
-    let hops: [Hop; 7] = [
+    let hops: [Hop; 9] = [
         ("payment-api", |n| {
             n == "POST /payment/v1/thirdPayment/thirdPaymentWxPay"
         }),
@@ -1389,6 +1389,13 @@ async fn paid_booking_trace(collector: &Collector) -> String {
             n.ends_with("/updateHomestayOrderTradeState")
         }),
         ("mqueue-job", |n| n == "job notify_paid"),
+        // And the calls to WeChat on the way, as client spans.
+        ("payment-api", |n| {
+            n == "WeChat POST /v3/pay/transactions/jsapi"
+        }),
+        ("mqueue-job", |n| {
+            n == "WeChat POST /cgi-bin/message/subscribe/send"
+        }),
     ];
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

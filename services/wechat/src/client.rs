@@ -5,6 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use looklook_runtime::ctx::RequestCtx;
+use looklook_runtime::trace::CallSpan;
+use opentelemetry::KeyValue;
 use tokio::sync::Mutex;
 
 use rsa::{RsaPrivateKey, RsaPublicKey};
@@ -16,6 +19,32 @@ use crate::pay::{
     self, Authorization, JsapiPrepay, Notification, PrepayId, Refund, RefundNotice, RefundRequest,
     Transaction, TransactionState,
 };
+
+/// Send `request` to WeChat under a client span, a child of `ctx`'s span:
+/// a trace shows how long the caller waited on WeChat, and what it
+/// answered. `name` is the call's route, without its values. The trace
+/// context itself is not sent: it is ours.
+async fn traced(
+    ctx: &RequestCtx,
+    name: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let span = CallSpan::client(
+        || format!("WeChat {name}"),
+        ctx.traceparent(),
+        || vec![KeyValue::new("server.address", "wechat")],
+    );
+    let sent = request.send().await;
+    let status = sent.as_ref().map_or(0, |r| r.status().as_u16());
+    span.end(
+        [KeyValue::new(
+            "http.response.status_code",
+            i64::from(status),
+        )],
+        status == 0 || status >= 500,
+    );
+    sent
+}
 
 /// How far a notification's time may be from ours: older ones are replays.
 const NOTIFICATION_WINDOW_SECS: i64 = 300;
@@ -94,19 +123,15 @@ impl MiniClient {
     }
 
     /// Trade a login code for the user's openid and session key.
-    pub async fn code_to_session(&self, code: &str) -> Result<Session, Error> {
+    pub async fn code_to_session(&self, ctx: &RequestCtx, code: &str) -> Result<Session, Error> {
         let url = format!("{}/sns/jscode2session", self.conf.base_url);
-        let resp = self
-            .http
-            .get(url)
-            .query(&[
-                ("appid", self.conf.app_id.as_str()),
-                ("secret", self.conf.secret.as_str()),
-                ("js_code", code),
-                ("grant_type", "authorization_code"),
-            ])
-            .send()
-            .await?;
+        let request = self.http.get(url).query(&[
+            ("appid", self.conf.app_id.as_str()),
+            ("secret", self.conf.secret.as_str()),
+            ("js_code", code),
+            ("grant_type", "authorization_code"),
+        ]);
+        let resp = traced(ctx, "GET /sns/jscode2session", request).await?;
         let session: Session = resp.json().await?;
         if session.errcode != 0 || session.openid.is_empty() {
             return Err(Error::Remote {
@@ -121,30 +146,27 @@ impl MiniClient {
 impl MiniClient {
     /// An access token for the server-side API: the one held while it is
     /// valid (less a minute's margin), else a new one.
-    pub async fn access_token(&self) -> Result<String, Error> {
+    pub async fn access_token(&self, ctx: &RequestCtx) -> Result<String, Error> {
         let mut held = self.token.lock().await;
         if let Some((token, until)) = held.as_ref()
             && Instant::now() < *until
         {
             return Ok(token.clone());
         }
-        let fresh = self.fetch_access_token().await?;
+        let fresh = self.fetch_access_token(ctx).await?;
         let valid = Duration::from_secs(fresh.expires_in.saturating_sub(60).max(0) as u64);
         *held = Some((fresh.access_token.clone(), Instant::now() + valid));
         Ok(fresh.access_token)
     }
 
-    async fn fetch_access_token(&self) -> Result<AccessToken, Error> {
+    async fn fetch_access_token(&self, ctx: &RequestCtx) -> Result<AccessToken, Error> {
         let url = format!("{}/cgi-bin/token", self.conf.base_url);
-        let token: AccessToken = self
-            .http
-            .get(url)
-            .query(&[
-                ("grant_type", "client_credential"),
-                ("appid", self.conf.app_id.as_str()),
-                ("secret", self.conf.secret.as_str()),
-            ])
-            .send()
+        let request = self.http.get(url).query(&[
+            ("grant_type", "client_credential"),
+            ("appid", self.conf.app_id.as_str()),
+            ("secret", self.conf.secret.as_str()),
+        ]);
+        let token: AccessToken = traced(ctx, "GET /cgi-bin/token", request)
             .await?
             .json()
             .await?;
@@ -158,15 +180,19 @@ impl MiniClient {
     }
 
     /// Send a subscribe message to a user.
-    pub async fn send_subscribe(&self, message: &SubscribeMessage) -> Result<(), Error> {
-        let token = self.access_token().await?;
+    pub async fn send_subscribe(
+        &self,
+        ctx: &RequestCtx,
+        message: &SubscribeMessage,
+    ) -> Result<(), Error> {
+        let token = self.access_token(ctx).await?;
         let url = format!("{}/cgi-bin/message/subscribe/send", self.conf.base_url);
-        let ack: Ack = self
+        let request = self
             .http
             .post(url)
             .query(&[("access_token", token.as_str())])
-            .json(message)
-            .send()
+            .json(message);
+        let ack: Ack = traced(ctx, "POST /cgi-bin/message/subscribe/send", request)
             .await?
             .json()
             .await?;
@@ -236,6 +262,8 @@ impl PayClient {
     /// signed, query included.
     async fn call(
         &self,
+        ctx: &RequestCtx,
+        name: &'static str,
         method: &str,
         path: &str,
         body: &str,
@@ -255,12 +283,11 @@ impl PayClient {
             "GET" => self.http.get(url),
             _ => self.http.post(url).body(body.to_string()),
         };
-        let resp = request
+        let request = request
             .header("Authorization", auth.header())
             .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .send()
-            .await?;
+            .header("Accept", "application/json");
+        let resp = traced(ctx, name, request).await?;
         let status = resp.status().as_u16();
         Ok((status, resp.text().await?))
     }
@@ -279,21 +306,43 @@ impl PayClient {
     }
 
     /// Place a JSAPI order; WeChat answers with a pre-pay id.
-    pub async fn jsapi_prepay(&self, order: &JsapiPrepay, now: i64) -> Result<PrepayId, Error> {
+    pub async fn jsapi_prepay(
+        &self,
+        ctx: &RequestCtx,
+        order: &JsapiPrepay,
+        now: i64,
+    ) -> Result<PrepayId, Error> {
         let body = serde_json::to_string(order).expect("an order serialises");
+        let path = "/v3/pay/transactions/jsapi";
         let answer = self
-            .call("POST", "/v3/pay/transactions/jsapi", &body, now)
+            .call(
+                ctx,
+                "POST /v3/pay/transactions/jsapi",
+                "POST",
+                path,
+                &body,
+                now,
+            )
             .await?;
         Self::answer("pre-pay answer", answer)
     }
 
     /// Where a transaction stands, by the merchant's number.
-    pub async fn query(&self, out_trade_no: &str, now: i64) -> Result<TransactionState, Error> {
+    pub async fn query(
+        &self,
+        ctx: &RequestCtx,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<TransactionState, Error> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
             self.conf.mch_id
         );
-        Self::answer("transaction", self.call("GET", &path, "", now).await?)
+        let name = "GET /v3/pay/transactions/out-trade-no/{out_trade_no}";
+        Self::answer(
+            "transaction",
+            self.call(ctx, name, "GET", &path, "", now).await?,
+        )
     }
 
     /// Close an unpaid transaction, so the user can no longer pay it. A
@@ -301,14 +350,20 @@ impl PayClient {
     /// [`Closed::AlreadyPaid`], and its notification is on its way. Read
     /// back with [`PayClient::query`] whenever the close is refused, so
     /// the answer rests on the transaction's state, not on an error code.
-    pub async fn close(&self, out_trade_no: &str, now: i64) -> Result<Closed, Error> {
+    pub async fn close(
+        &self,
+        ctx: &RequestCtx,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<Closed, Error> {
         let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
         let body = serde_json::json!({ "mchid": self.conf.mch_id }).to_string();
-        let (status, text) = self.call("POST", &path, &body, now).await?;
+        let name = "POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close";
+        let (status, text) = self.call(ctx, name, "POST", &path, &body, now).await?;
         if status == 204 {
             return Ok(Closed::Closed);
         }
-        match self.query(out_trade_no, now).await {
+        match self.query(ctx, out_trade_no, now).await {
             Ok(state) => match state.trade_state.as_str() {
                 "SUCCESS" | "REFUND" => Ok(Closed::AlreadyPaid),
                 "CLOSED" | "REVOKED" | "PAYERROR" => Ok(Closed::Closed),
@@ -321,10 +376,23 @@ impl PayClient {
     }
 
     /// Give a paid transaction's money back.
-    pub async fn refund(&self, refund: &RefundRequest, now: i64) -> Result<Refund, Error> {
+    pub async fn refund(
+        &self,
+        ctx: &RequestCtx,
+        refund: &RefundRequest,
+        now: i64,
+    ) -> Result<Refund, Error> {
         let body = serde_json::to_string(refund).expect("a refund serialises");
+        let path = "/v3/refund/domestic/refunds";
         let answer = self
-            .call("POST", "/v3/refund/domestic/refunds", &body, now)
+            .call(
+                ctx,
+                "POST /v3/refund/domestic/refunds",
+                "POST",
+                path,
+                &body,
+                now,
+            )
             .await?;
         Self::answer("refund answer", answer)
     }

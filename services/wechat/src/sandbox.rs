@@ -794,6 +794,7 @@ mod tests {
         // payment paid.
         let conf = development::merchant(&base);
         let wx = PayClient::new(&conf).unwrap();
+        let ctx = looklook_runtime::ctx::RequestCtx::default();
         let now = super::now();
         let prepay = |sn: &str| JsapiPrepay {
             appid: development::APP_ID.into(),
@@ -823,20 +824,32 @@ mod tests {
         };
 
         // Unpaid: closed, and then it cannot be paid.
-        let unpaid = wx.jsapi_prepay(&prepay("P-unpaid"), now).await.unwrap();
-        assert_eq!(wx.close("P-unpaid", now).await.unwrap(), Closed::Closed);
+        let unpaid = wx
+            .jsapi_prepay(&ctx, &prepay("P-unpaid"), now)
+            .await
+            .unwrap();
         assert_eq!(
-            wx.query("P-unpaid", now).await.unwrap().trade_state,
+            wx.close(&ctx, "P-unpaid", now).await.unwrap(),
+            Closed::Closed
+        );
+        assert_eq!(
+            wx.query(&ctx, "P-unpaid", now).await.unwrap().trade_state,
             "CLOSED"
         );
         assert_eq!(pay(&unpaid.prepay_id, false).await, 400);
         // Never pre-paid: nothing to close.
-        assert_eq!(wx.close("P-never", now).await.unwrap(), Closed::Closed);
+        assert_eq!(
+            wx.close(&ctx, "P-never", now).await.unwrap(),
+            Closed::Closed
+        );
 
         // Paid: it cannot be closed; the refund is one, asked twice.
-        let paid = wx.jsapi_prepay(&prepay("P-paid"), now).await.unwrap();
+        let paid = wx.jsapi_prepay(&ctx, &prepay("P-paid"), now).await.unwrap();
         pay(&paid.prepay_id, false).await;
-        assert_eq!(wx.close("P-paid", now).await.unwrap(), Closed::AlreadyPaid);
+        assert_eq!(
+            wx.close(&ctx, "P-paid", now).await.unwrap(),
+            Closed::AlreadyPaid
+        );
         let ask = RefundRequest {
             out_trade_no: "P-paid".into(),
             out_refund_no: "R-paid".into(),
@@ -848,20 +861,23 @@ mod tests {
                 currency: "CNY".into(),
             },
         };
-        let first = wx.refund(&ask, now).await.unwrap();
+        let first = wx.refund(&ctx, &ask, now).await.unwrap();
         assert_eq!(
             (first.status.as_str(), first.amount.refund),
             ("SUCCESS", 500)
         );
-        assert_eq!(wx.refund(&ask, now).await.unwrap(), first);
-        assert_eq!(wx.query("P-paid", now).await.unwrap().trade_state, "REFUND");
+        assert_eq!(wx.refund(&ctx, &ask, now).await.unwrap(), first);
+        assert_eq!(
+            wx.query(&ctx, "P-paid", now).await.unwrap().trade_state,
+            "REFUND"
+        );
         // More than was paid, or an unpaid transaction: refused.
         let more = RefundRequest {
             out_refund_no: "R-more".into(),
             ..ask.clone()
         };
         assert!(matches!(
-            wx.refund(&more, now).await,
+            wx.refund(&ctx, &more, now).await,
             Err(crate::Error::Remote { status: 400, .. })
         ));
         let unpaid_refund = RefundRequest {
@@ -869,7 +885,7 @@ mod tests {
             out_refund_no: "R-unpaid".into(),
             ..ask.clone()
         };
-        assert!(wx.refund(&unpaid_refund, now).await.is_err());
+        assert!(wx.refund(&ctx, &unpaid_refund, now).await.is_err());
         let given: Vec<Refund> = http
             .get(format!("{base}/sandbox/refunds"))
             .send()
@@ -881,11 +897,17 @@ mod tests {
         assert_eq!(given, vec![first]);
 
         // The race a refund repairs: money taken as the transaction closed.
-        let raced = wx.jsapi_prepay(&prepay("P-raced"), now).await.unwrap();
-        assert_eq!(wx.close("P-raced", now).await.unwrap(), Closed::Closed);
+        let raced = wx
+            .jsapi_prepay(&ctx, &prepay("P-raced"), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            wx.close(&ctx, "P-raced", now).await.unwrap(),
+            Closed::Closed
+        );
         pay(&raced.prepay_id, true).await;
         assert_eq!(
-            wx.query("P-raced", now).await.unwrap().trade_state,
+            wx.query(&ctx, "P-raced", now).await.unwrap().trade_state,
             "SUCCESS"
         );
 
@@ -906,7 +928,10 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let at = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, merchant).await });
-        let second = wx.jsapi_prepay(&prepay("P-second"), now).await.unwrap();
+        let second = wx
+            .jsapi_prepay(&ctx, &prepay("P-second"), now)
+            .await
+            .unwrap();
         pay(&second.prepay_id, false).await;
         let notified = RefundRequest {
             out_trade_no: "P-second".into(),
@@ -914,7 +939,7 @@ mod tests {
             notify_url: Some(format!("http://{at}/refunded")),
             ..ask.clone()
         };
-        let answer = wx.refund(&notified, now).await.unwrap();
+        let answer = wx.refund(&ctx, &notified, now).await.unwrap();
         assert_eq!(answer.status, "PROCESSING");
         let (headers, body) = told.recv().await.unwrap();
         let now = super::now();

@@ -206,7 +206,7 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
             },
         };
         let now = time::unix(time::now());
-        prepay_ids.push(wx.jsapi_prepay(&prepay, now).await.unwrap().prepay_id);
+        prepay_ids.push(wx.jsapi_prepay(&ctx, &prepay, now).await.unwrap().prepay_id);
         payment_sns.push(sn);
     }
     // The user pays; WeChat's notification goes nowhere (yet).
@@ -245,7 +245,10 @@ async fn unpaid_orders_close_and_ended_stays_expire() {
     // order, so it can no longer be paid, and its payment says so.
     let now = time::unix(time::now());
     assert_eq!(
-        wx.query(&payment_sns[0], now).await.unwrap().trade_state,
+        wx.query(&ctx, &payment_sns[0], now)
+            .await
+            .unwrap()
+            .trade_state,
         "CLOSED"
     );
     let payment = |sn: String| async {

@@ -62,7 +62,7 @@ async fn notify(
         return Ok(());
     };
     for message in messages(job, &auth.auth_key, &svc.templates) {
-        svc.wx_mini.send_subscribe(&message).await?;
+        svc.wx_mini.send_subscribe(ctx, &message).await?;
     }
     tracing::info!(sn = job.order_sn, "told the user the order is paid");
     Ok(())

@@ -20,7 +20,7 @@ use crate::svc::ServiceContext;
 
 pub async fn close_payment(
     svc: &ServiceContext,
-    _ctx: &RequestCtx,
+    ctx: &RequestCtx,
     req: ClosePaymentReq,
 ) -> Result<ClosePaymentResp> {
     let open = Filter::new()
@@ -33,7 +33,7 @@ pub async fn close_payment(
     };
     let closed = svc
         .wx_pay
-        .close(&open.sn, time::unix(time::now()))
+        .close(ctx, &open.sn, time::unix(time::now()))
         .await
         // WeChat unreachable: the caller tries again later.
         .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;

@@ -53,7 +53,7 @@ pub async fn refund_payment(
     };
     let refund = svc
         .wx_pay
-        .refund(&ask, time::unix(time::now()))
+        .refund(ctx, &ask, time::unix(time::now()))
         .await
         .map_err(|e| Error::internal(codes::SERVER_COMMON_ERROR, e))?;
     // PROCESSING: WeChat has the refund and pays it out shortly; CLOSED or

@@ -99,7 +99,7 @@ pub async fn third_paymentwx_pay(
     };
     let prepay_id = svc
         .wx_pay
-        .jsapi_prepay(&prepay, now)
+        .jsapi_prepay(ctx, &prepay, now)
         .await
         .map_err(|e| Error::msg("wechat pay fail").with_cause(e))?
         .prepay_id;

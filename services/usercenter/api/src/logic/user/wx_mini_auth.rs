@@ -21,7 +21,7 @@ pub async fn wx_mini_auth(
     ctx: &RequestCtx,
     req: WXMiniAuthReq,
 ) -> Result<WXMiniAuthResp> {
-    let (openid, phone) = verified(svc, &req).await?;
+    let (openid, phone) = verified(svc, ctx, &req).await?;
     let bound = svc
         .usercenter
         .get_user_auth_by_auth_key(
@@ -76,12 +76,13 @@ pub async fn wx_mini_auth(
 /// it (shared by the user, encrypted with the session's key).
 pub(super) async fn verified(
     svc: &ServiceContext,
+    ctx: &RequestCtx,
     req: &WXMiniAuthReq,
 ) -> Result<(String, String)> {
     let failed = |e: looklook_wechat::Error| Error::msg("wechat mini auth fail").with_cause(e);
     let session = svc
         .wx_mini
-        .code_to_session(&req.code)
+        .code_to_session(ctx, &req.code)
         .await
         .map_err(failed)?;
     let phone = mini::decrypt_phone(&session.session_key, &req.encrypted_data, &req.iv)

@@ -21,7 +21,7 @@ pub async fn wx_mini_bind(
     let user_id = ctx
         .user_id()
         .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
-    let (openid, phone) = verified(svc, &req).await?;
+    let (openid, phone) = verified(svc, ctx, &req).await?;
     svc.usercenter
         .bind_user_auth(
             ctx,
