@@ -15,9 +15,10 @@ use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
 use looklook_wechat::pay::Transaction;
-use payment_rpc::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
+use payment_rpc::pb::UpdateTradeStateReq;
 use tracing::Instrument;
 
+use super::notified_payment;
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};
 
@@ -72,17 +73,7 @@ async fn paid(
     if transaction.mchid != conf.mch_id || transaction.appid != svc.config.wx_mini_conf.app_id {
         return Err(Error::msg("a notification for another merchant"));
     }
-    let payment = svc
-        .payments
-        .get_payment_by_sn(
-            ctx,
-            GetPaymentBySnReq {
-                sn: transaction.out_trade_no.clone(),
-            },
-        )
-        .await?
-        .payment_detail
-        .ok_or_else(|| Error::msg("this payment does not exist"))?;
+    let payment = notified_payment(svc, ctx, &transaction.out_trade_no).await?;
     // The order's amount (`total`), in yuan fen: what the user paid
     // (`payer_total`) is less when WeChat applied a coupon, and is not the
     // merchant's business.

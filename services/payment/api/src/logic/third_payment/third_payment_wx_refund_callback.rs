@@ -15,9 +15,10 @@ use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
 use looklook_wechat::pay::RefundNotice;
-use payment_rpc::pb::{GetPaymentBySnReq, UpdateTradeStateReq};
+use payment_rpc::pb::UpdateTradeStateReq;
 use tracing::Instrument;
 
+use super::notified_payment;
 use crate::svc::ServiceContext;
 use crate::types::{ThirdPaymentWxPayCallbackReq, ThirdPaymentWxPayCallbackResp};
 
@@ -57,17 +58,7 @@ async fn refunded(svc: &ServiceContext, ctx: &RequestCtx, refund: RefundNotice) 
     if refund.mchid != svc.wx_pay.conf().mch_id {
         return Err(Error::msg("a notification for another merchant"));
     }
-    let payment = svc
-        .payments
-        .get_payment_by_sn(
-            ctx,
-            GetPaymentBySnReq {
-                sn: refund.out_trade_no.clone(),
-            },
-        )
-        .await?
-        .payment_detail
-        .ok_or_else(|| Error::msg("this payment does not exist"))?;
+    let payment = notified_payment(svc, ctx, &refund.out_trade_no).await?;
     if refund.amount.total != payment.pay_total {
         return Err(Error::msg("the refund is not of this payment's amount"));
     }
