@@ -597,13 +597,12 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         addresses["WECHAT_SANDBOX_ADDR"]
     );
     let refunds = || async {
-        let list: Vec<serde_json::Value> = reqwest::get(&sandbox_refunds)
+        reqwest::get(&sandbox_refunds)
             .await
             .unwrap()
-            .json()
+            .json::<Vec<serde_json::Value>>()
             .await
-            .unwrap();
-        list
+            .unwrap()
     };
     let refunded_before = refunds().await;
     assert!(
@@ -1183,19 +1182,10 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         &format!("SELECT sn FROM third_payment WHERE order_sn = '{raced}'"),
     );
     let payment_sn = payment_sn.trim();
-    let refunds_url = format!(
-        "http://{}/sandbox/refunds",
-        addresses["WECHAT_SANDBOX_ADDR"]
-    );
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let refund = loop {
-        let refunds: Vec<serde_json::Value> = reqwest::get(&refunds_url)
+        if let Some(refund) = refunds()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(refund) = refunds
             .into_iter()
             .find(|r| r["out_trade_no"] == payment_sn && r["status"] == "SUCCESS")
         {

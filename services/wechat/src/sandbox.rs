@@ -615,19 +615,15 @@ async fn refund(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: String)
         refunds.push(done.clone());
         return Json(done).into_response();
     };
-    refunds.push(Refund {
-        status: "PROCESSING".into(),
-        success_time: String::new(),
-        ..done.clone()
-    });
-    drop(refunds);
-    let answer = Refund {
+    let processing = Refund {
         status: "PROCESSING".into(),
         success_time: String::new(),
         ..done.clone()
     };
+    refunds.push(processing.clone());
+    drop(refunds);
     tokio::spawn(refund_succeeded(s, url, done, order.mchid));
-    Json(answer).into_response()
+    Json(processing).into_response()
 }
 
 /// A refund goes through: it is marked so, and the merchant told, until
