@@ -668,6 +668,7 @@ fn grow_the_project(looklook: &Path, dir: &Path) {
     let dev = Dev::spawn(cmd, dir);
     dev.wait_line("watching", 0);
     let catalog = post_json(
+        &dev,
         ports["catalog-api"],
         "/catalog/v1/items",
         r#"{"name":"lamp"}"#,
@@ -678,6 +679,7 @@ fn grow_the_project(looklook: &Path, dir: &Path) {
         dev.output()
     );
     let orders = post_json(
+        &dev,
         ports["orders-api"],
         "/orders/v1/items",
         r#"{"name":"book"}"#,
@@ -697,30 +699,31 @@ fn grow_the_project(looklook: &Path, dir: &Path) {
     dev.signal("-INT");
 }
 
-/// POST a JSON body; the answer's body, once it comes.
-fn post_json(port: u16, path: &str, body: &str) -> String {
+/// POST a JSON body; the answer, once it is a 200. On the way there, what
+/// came back last, and `looklook dev`'s output, go into the failure.
+fn post_json(dev: &Dev, port: u16, path: &str, body: &str) -> String {
     let deadline = Instant::now() + SLOW;
     loop {
-        let answer = TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut s| {
-            s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let answer = TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+            s.set_read_timeout(Some(Duration::from_secs(5)))?;
             write!(
                 s,
                 "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
-            )
-            .ok()?;
+            )?;
             let mut response = String::new();
-            s.read_to_string(&mut response).ok()?;
-            Some(response)
+            s.read_to_string(&mut response)?;
+            Ok(response)
         });
-        if let Some(response) = answer
+        if let Ok(response) = &answer
             && response.starts_with("HTTP/1.1 200")
         {
-            return response;
+            return response.clone();
         }
         assert!(
             Instant::now() < deadline,
-            "port {port} never answered {path}"
+            "port {port} never answered {path} with 200; last {answer:?}; output:\n{}",
+            dev.output()
         );
         std::thread::sleep(Duration::from_millis(200));
     }

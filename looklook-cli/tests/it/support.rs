@@ -70,12 +70,24 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A port nothing listens on now, and one no other test of this binary has
+/// been given: the kernel may hand the same free port out twice in a row,
+/// and two servers of one test on one port fail in ways that are hard to
+/// read.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A server process, killed if the test ends before stopping it.
