@@ -22,7 +22,7 @@ CREATE TABLE `third_payment` (
   `service_type` varchar(32) NOT NULL DEFAULT '' COMMENT 'homestayOrder',
   `pay_status` tinyint NOT NULL DEFAULT '0' COMMENT '-1 failed, 0 unpaid, 1 paid, 2 refunded',
   `pay_time` datetime NOT NULL DEFAULT '1970-01-01 08:00:00' COMMENT 'when it was paid',
-  `trace_parent` varchar(64) NOT NULL DEFAULT '' COMMENT 'the W3C traceparent of the pre-pay that made it: WeChat gives it back (attach) with the payment',
+  `trace_parent` varchar(64) NOT NULL DEFAULT '' COMMENT 'the W3C traceparent of the step WeChat answers later: the pre-pay (given back as attach), then the refund',
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_sn` (`sn`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='third-party payment records';

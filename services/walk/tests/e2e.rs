@@ -428,6 +428,9 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // notification, Kafka and order-mq to the job that tells the user, and
     // the log lines of each process on the way carry its id.
     let trace = paid_booking_trace(&collector).await;
+    // And the walk's cancel is one trace, WeChat's refund notification in
+    // it, though WeChat gives nothing of ours back with it.
+    cancel_trace(&collector).await;
     for process in [
         "payment-api",
         "payment-rpc",
@@ -1367,6 +1370,7 @@ type Hop = (&'static str, fn(&str) -> bool);
 /// notification, the Kafka message consumed by order-mq, order-rpc moving
 /// the order, and mqueue-job telling the user. Its id.
 async fn paid_booking_trace(collector: &Collector) -> String {
+    let last: Hop = ("mqueue-job", |n| n == "job notify_paid");
     let hops: [Hop; 9] = [
         ("payment-api", |n| {
             n == "POST /payment/v1/thirdPayment/thirdPaymentWxPay"
@@ -1378,7 +1382,7 @@ async fn paid_booking_trace(collector: &Collector) -> String {
         ("order-rpc", |n| {
             n.ends_with("/updateHomestayOrderTradeState")
         }),
-        ("mqueue-job", |n| n == "job notify_paid"),
+        last,
         // And the calls to WeChat on the way, as client spans.
         ("payment-api", |n| {
             n == "WeChat POST /v3/pay/transactions/jsapi"
@@ -1387,12 +1391,42 @@ async fn paid_booking_trace(collector: &Collector) -> String {
             n == "WeChat POST /cgi-bin/message/subscribe/send"
         }),
     ];
+    one_trace(collector, "paid booking", last, &hops).await
+}
+
+/// The trace of a paid booking's cancel: order-api asks payment-rpc for
+/// the refund, which asks WeChat; WeChat's refund notification, hours later
+/// in real life, continues it through Kafka to order-rpc marking the order
+/// refunded. Its id.
+async fn cancel_trace(collector: &Collector) -> String {
+    let last: Hop = ("payment-api", |n| n == "wechat refund notification");
+    let hops: [Hop; 7] = [
+        ("order-api", |n| {
+            n == "POST /order/v1/homestayOrder/cancelHomestayOrder"
+        }),
+        ("payment-rpc", |n| n.ends_with("/RefundPayment")),
+        ("payment-rpc", |n| {
+            n == "WeChat POST /v3/refund/domestic/refunds"
+        }),
+        last,
+        ("payment-rpc", |n| n.ends_with("/UpdateTradeState")),
+        ("order-mq", |n| n.ends_with(" consume")),
+        ("order-rpc", |n| {
+            n.ends_with("/updateHomestayOrderTradeState")
+        }),
+    ];
+    one_trace(collector, "cancel", last, &hops).await
+}
+
+/// The id of the trace that holds `last` and every one of `hops`, with
+/// every span's parent in it, once the collector has them all (30 s).
+async fn one_trace(collector: &Collector, what: &str, last: Hop, hops: &[Hop]) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let spans = collector.spans();
         let complete = spans
             .iter()
-            .filter(|(service, s)| service == "mqueue-job" && s.name == "job notify_paid")
+            .filter(|(service, s)| *service == last.0 && last.1(&s.name))
             .map(|(_, s)| hex(&s.trace_id))
             .find(|trace| {
                 let in_trace: Vec<_> = spans
@@ -1414,7 +1448,7 @@ async fn paid_booking_trace(collector: &Collector) -> String {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no paid booking in one trace among {} spans: {:?}",
+            "no {what} in one trace among {} spans: {:?}",
             spans.len(),
             spans
                 .iter()

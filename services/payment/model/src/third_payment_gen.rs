@@ -66,8 +66,8 @@ pub struct ThirdPayment {
     pub pay_status: i8,
     /// when it was paid
     pub pay_time: chrono::NaiveDateTime,
-    /// the W3C traceparent of the pre-pay that made it: WeChat gives it back (attach)
-    /// with the payment
+    /// the W3C traceparent of the step WeChat answers later: the pre-pay (given back
+    /// as attach), then the refund
     pub trace_parent: String,
 }
 

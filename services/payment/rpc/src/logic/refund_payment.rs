@@ -9,7 +9,8 @@
 //! refunded here, through [`update_trade_state`](super::update_trade_state),
 //! which publishes the move as every other one is; one still PROCESSING
 //! moves when WeChat's refund notification reaches payment-api
-//! (`WxPayConf.RefundNotifyUrl`), the same way.
+//! (`WxPayConf.RefundNotifyUrl`), the same way, in the trace of the
+//! refund's request.
 
 use looklook_runtime::ctx::RequestCtx;
 use looklook_runtime::{Error, Result, codes};
@@ -33,13 +34,23 @@ pub async fn refund_payment(
         .any_of(Col::PayStatus, [pay_status::SUCCESS, pay_status::REFUNDED])
         .order_by(Col::Id, Order::Desc)
         .limit(1);
-    let payment = svc
+    let mut payment = svc
         .payments
         .find_all(taken)
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| Error::msg("this order has no payment to refund"))?;
+    // WeChat's refund notification carries nothing of ours back, unlike the
+    // pre-pay's `attach`: keep the trace this refund is asked in with the
+    // payment, before asking, and the notification continues it.
+    if let Some(trace) = ctx.traceparent()
+        && trace != payment.trace_parent
+        && i64::from(payment.pay_status) == pay_status::SUCCESS
+    {
+        payment.trace_parent = trace.to_string();
+        svc.payments.update_with_version(&mut payment).await?;
+    }
     let ask = RefundRequest {
         out_trade_no: payment.sn.clone(),
         out_refund_no: format!("RF{}", payment.sn),

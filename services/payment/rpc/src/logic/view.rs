@@ -22,5 +22,6 @@ pub fn payment(row: ThirdPayment) -> PaymentDetail {
         update_time: unix(row.update_time),
         pay_status: i64::from(row.pay_status),
         pay_time: unix(row.pay_time),
+        trace_parent: row.trace_parent,
     }
 }

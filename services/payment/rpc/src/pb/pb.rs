@@ -36,6 +36,10 @@ pub struct PaymentDetail {
     pub pay_status: i64,
     #[prost(int64, tag = "15")]
     pub pay_time: i64,
+    /// The trace of the payment's step WeChat answers later: the pre-pay,
+    /// then the refund. Its notification continues that trace.
+    #[prost(string, tag = "16")]
+    pub trace_parent: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct CreatePaymentReq {

@@ -15,7 +15,7 @@ use looklook_runtime::{Error, Result};
 use looklook_shared::state::pay_status;
 use looklook_wechat::client::NotificationHeaders;
 use looklook_wechat::pay::RefundNotice;
-use payment_rpc::pb::UpdateTradeStateReq;
+use payment_rpc::pb::{PaymentDetail, UpdateTradeStateReq};
 use tracing::Instrument;
 
 use super::notified_payment;
@@ -33,7 +33,10 @@ pub async fn third_payment_wx_refund_callback(
     ))
 }
 
-/// Handle one refund notification, in the trace of its request (`http`).
+/// Handle one refund notification. The payment it names is looked up in
+/// the notification's own request (`http`); the refund then goes on in the
+/// trace it was asked in, which payment-rpc kept with the payment: a
+/// guest's cancel is one trace from the click to the refunded order.
 pub async fn notification(
     svc: &ServiceContext,
     http: &Carried,
@@ -45,8 +48,22 @@ pub async fn notification(
         .wx_pay
         .verify_refund_notification(headers, body, now)
         .map_err(|e| Error::msg("wechat pay refund callback fail").with_cause(e))?;
-    let (ctx, traced) = http.resume("wechat refund notification");
-    let done = refunded(svc, &ctx, refund)
+    if refund.mchid != svc.wx_pay.conf().mch_id {
+        return Err(Error::msg("a notification for another merchant"));
+    }
+    let mut asking = RequestCtx::with_request_id(&http.request_id);
+    if let Some(trace) = &http.traceparent {
+        asking = asking.with_traceparent(trace);
+    }
+    let payment = notified_payment(svc, &asking, &refund.out_trade_no).await?;
+    let asked_in = Carried {
+        request_id: http.request_id.clone(),
+        traceparent: Some(payment.trace_parent.clone())
+            .filter(|t| !t.is_empty())
+            .or_else(|| http.traceparent.clone()),
+    };
+    let (ctx, traced) = asked_in.resume("wechat refund notification");
+    let done = refunded(svc, &ctx, refund, payment)
         .instrument(ctx.log_span("http"))
         .await;
     traced.end(Vec::new(), done.is_err());
@@ -54,11 +71,12 @@ pub async fn notification(
 }
 
 /// Record a refund WeChat made (or could not make).
-async fn refunded(svc: &ServiceContext, ctx: &RequestCtx, refund: RefundNotice) -> Result<()> {
-    if refund.mchid != svc.wx_pay.conf().mch_id {
-        return Err(Error::msg("a notification for another merchant"));
-    }
-    let payment = notified_payment(svc, ctx, &refund.out_trade_no).await?;
+async fn refunded(
+    svc: &ServiceContext,
+    ctx: &RequestCtx,
+    refund: RefundNotice,
+    payment: PaymentDetail,
+) -> Result<()> {
     if refund.amount.total != payment.pay_total {
         return Err(Error::msg("the refund is not of this payment's amount"));
     }
