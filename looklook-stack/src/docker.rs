@@ -665,6 +665,23 @@ impl<'a> Containers<'a> {
                         });
                     }
                 }
+                InitStep::Http { .. } => {
+                    let (base, def, step) = (self.base.clone(), def.clone(), step.clone());
+                    let sent = tokio::task::spawn_blocking(move || {
+                        super::request::send(&base, &def, &step)
+                    })
+                    .await
+                    .expect("sending the request does not panic")
+                    .map_err(|detail| ServiceError::Init {
+                        service: name.into(),
+                        step: "http".into(),
+                        detail,
+                    })?;
+                    on(Event::InitRan {
+                        service: name.into(),
+                        step: sent,
+                    });
+                }
             }
         }
         Ok(())

@@ -7,6 +7,7 @@ pub mod image;
 pub mod kafka;
 pub mod native;
 pub mod ops;
+pub mod request;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -111,6 +112,18 @@ pub enum InitStep {
     /// Create Kafka topics. The stack file is a topic's one owner: the
     /// services that use it never create it.
     Topics { topics: Vec<Topic> },
+    /// Send one request to the service, through its published port, and
+    /// expect a 2xx: `{ http = "POST 5601/api/data_views/data_view",
+    /// headers = { "kbn-xsrf" = "true" }, body = "file.json" }` (the body
+    /// file relative to the stack file). Sent on every `up`, so it must be
+    /// safe to repeat (create-or-replace).
+    Http {
+        http: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        #[serde(default)]
+        body: Option<String>,
+    },
 }
 
 /// A Kafka topic: a name (one partition), or `{ name, partitions }`.

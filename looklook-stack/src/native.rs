@@ -566,10 +566,13 @@ impl<'a> Native<'a> {
                 continue;
             }
             let (needs, kind) = match step {
-                InitStep::Sql { .. } => (Recipe::Mariadb, "sql"),
-                InitStep::Topics { .. } => (Recipe::Kafka, "topics"),
+                InitStep::Sql { .. } => (Some(Recipe::Mariadb), "sql"),
+                InitStep::Topics { .. } => (Some(Recipe::Kafka), "topics"),
+                InitStep::Http { .. } => (None, "http"),
             };
-            if recipe != needs {
+            if let Some(needs) = needs
+                && recipe != needs
+            {
                 return Err(ServiceError::Init {
                     service: name.into(),
                     step: kind.into(),
@@ -589,6 +592,16 @@ impl<'a> Native<'a> {
                         continue;
                     }
                     format!("topics {}", created.join(", "))
+                }
+                // Repeatable by definition: no marker, sent on every `up`.
+                InitStep::Http { .. } => {
+                    super::request::send(&self.base, def, step).map_err(|detail| {
+                        ServiceError::Init {
+                            service: name.into(),
+                            step: kind.into(),
+                            detail,
+                        }
+                    })?
                 }
             };
             on(Event::InitRan {

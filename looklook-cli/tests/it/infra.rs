@@ -1059,3 +1059,44 @@ fn topics_wait_for_a_broker_that_is_starting() {
     assert_eq!(created, Ok(vec!["later".to_string()]));
     assert!(started.elapsed() >= std::time::Duration::from_secs(1));
 }
+
+/// Kibana gets the data view of the log indices on `up -p logs`: the stack
+/// file's init step asks Kibana's data views API for it, with the header
+/// Kibana requires of API writes, and the view covers the indices the log
+/// pipeline writes, on the time field the services' JSON lines carry.
+/// (Kibana cannot run here; the request itself is tested against a real
+/// HTTP server in looklook-stack's `request` tests.)
+#[test]
+fn kibana_gets_the_log_data_view() {
+    let root = crate::support::workspace();
+    let (_, stack) = looklook_stack::load(&root.join("looklook.stack.toml")).unwrap();
+    let kibana = stack.service("kibana").unwrap();
+    let [
+        looklook_stack::InitStep::Http {
+            http,
+            headers,
+            body: Some(body),
+        },
+    ] = kibana.init.as_slice()
+    else {
+        panic!("kibana's init is one http step: {:?}", kibana.init)
+    };
+    assert_eq!(http, "POST 5601/api/data_views/data_view");
+    assert_eq!(headers.get("kbn-xsrf").map(String::as_str), Some("true"));
+    let view: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(body)).unwrap()).unwrap();
+    // Sent on every `up`: it must replace, not fail on, the existing view.
+    assert_eq!(view["override"], true, "{view}");
+    let pipeline =
+        std::fs::read_to_string(root.join("observability/vector/pipeline.yaml")).unwrap();
+    let index = pipeline
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("index: "))
+        .unwrap()
+        .trim_matches('"');
+    let prefix = index.split('%').next().unwrap();
+    assert_eq!(view["data_view"]["title"], format!("{prefix}*"), "{index}");
+    // The time field of a JSON log line (tracing-subscriber's JSON format
+    // writes `timestamp`).
+    assert_eq!(view["data_view"]["timeFieldName"], "timestamp");
+}
