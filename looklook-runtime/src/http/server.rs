@@ -272,11 +272,10 @@ where
         let call = log.in_scope(|| self.inner.call(req));
         let call = tracing::Instrument::instrument(call, log);
         ObserveFuture {
-            state: match timeout {
-                Some(limit) => State::Timed {
-                    call: tokio::time::timeout(limit, call),
-                },
-                None => State::Served { call },
+            state: State::Served {
+                call,
+                deadline: timeout.map(|limit| start + limit),
+                timer: None,
             },
             done: Some(Done {
                 admitted: Some(admitted),
@@ -301,8 +300,16 @@ pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State<F> {
         Refused { resp: Option<Response> },
-        Served { #[pin] call: tracing::instrument::Instrumented<F> },
-        Timed { #[pin] call: tokio::time::Timeout<tracing::instrument::Instrumented<F>> },
+        Served {
+            #[pin]
+            call: tracing::instrument::Instrumented<F>,
+            // When the answer is due (`Timeout`). Its timer starts only if
+            // the handler does not answer at its first poll: most answer at
+            // once, and a timer made and dropped for each of them is a cost
+            // every request would pay.
+            deadline: Option<Instant>,
+            timer: Option<Pin<Box<tokio::time::Sleep>>>,
+        },
     }
 }
 
@@ -328,19 +335,24 @@ where
         // The answer, and the request's log span (none for a refusal).
         let (resp, log) = match this.state.project() {
             StateProj::Refused { resp } => (resp.take(), None),
-            StateProj::Served { mut call } => match call.as_mut().poll(cx) {
+            StateProj::Served {
+                mut call,
+                deadline,
+                timer,
+            } => match call.as_mut().poll(cx) {
                 Poll::Ready(Ok(resp)) => (Some(resp), Some(call.span().clone())),
-                Poll::Pending => return Poll::Pending,
-            },
-            StateProj::Timed { mut call } => match call.as_mut().poll(cx) {
-                Poll::Ready(Ok(Ok(resp))) => (Some(resp), Some(call.get_ref().span().clone())),
-                Poll::Ready(Err(_)) => (
-                    Some(unavailable(
-                        "the request took too long, please try again later",
-                    )),
-                    Some(call.get_ref().span().clone()),
-                ),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    let Some(due) = *deadline else {
+                        return Poll::Pending;
+                    };
+                    let timer =
+                        timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due.into())));
+                    if timer.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    let late = unavailable("the request took too long, please try again later");
+                    (Some(late), Some(call.span().clone()))
+                }
             },
         };
         let (Some(resp), Some(done)) = (resp, this.done.take()) else {
