@@ -218,14 +218,15 @@ where
         let traced = CallSpan::server(
             || {
                 let route = route.as_ref().map_or("unmatched", |r| r.as_str());
-                format!("{method} {route}")
+                [method.as_str(), " ", route].concat()
             },
             req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
             || {
-                vec![
-                    KeyValue::new("http.request.method", method_label(&method)),
-                    KeyValue::new("url.path", req.uri().path().to_string()),
-                ]
+                // With room for the status code the span ends with.
+                let mut attributes = Vec::with_capacity(3);
+                attributes.push(KeyValue::new("http.request.method", method_label(&method)));
+                attributes.push(KeyValue::new("url.path", req.uri().path().to_string()));
+                attributes
             },
         );
         let traceparent = traced.traceparent();
