@@ -25,10 +25,30 @@ pub fn init_logging(conf: &LogConf) {
         .with_ansi(colour);
     // A second call (tests, embedded servers) finds a subscriber in place.
     let _ = if conf.encoding == "json" {
-        builder.json().flatten_event(true).try_init()
+        json_lines(builder).try_init()
     } else {
         builder.try_init()
     };
+}
+
+/// JSON lines, one object an event: `timestamp`, `level`, `target`, the
+/// event's fields at the top (`message`, ...) and its spans' (`request_id`,
+/// `trace_id`, ...) in `span`/`spans`. The log pipeline merges them into the
+/// Elasticsearch document, and Kibana's data view reads `timestamp`.
+fn json_lines<F, W>(
+    builder: tracing_subscriber::fmt::SubscriberBuilder<
+        tracing_subscriber::fmt::format::DefaultFields,
+        tracing_subscriber::fmt::format::Format,
+        F,
+        W,
+    >,
+) -> tracing_subscriber::fmt::SubscriberBuilder<
+    tracing_subscriber::fmt::format::JsonFields,
+    tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Json>,
+    F,
+    W,
+> {
+    builder.json().flatten_event(true)
 }
 
 /// Latency buckets in seconds, from 1 ms to 10 s.
@@ -177,6 +197,48 @@ impl<N: Hash + Eq> MetricCache<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JSON line carries the time under `timestamp` (the time field of
+    /// observability/kibana/data-view.json), the message at the top and the
+    /// request's span fields.
+    #[test]
+    fn json_lines_carry_the_timestamp_kibana_reads() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = json_lines(tracing_subscriber::fmt().with_writer(move || writer.clone()))
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", request_id = "r-1");
+            span.in_scope(|| tracing::info!(route = "/x", "served"));
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        // RFC 3339 in UTC, which Elasticsearch maps as a date by itself:
+        // 2026-11-30T22:20:00.123456Z.
+        let time = line["timestamp"].as_str().unwrap_or_default().as_bytes();
+        assert!(
+            time.len() >= 20
+                && (time[4], time[7], time[10], time[13]) == (b'-', b'-', b'T', b':')
+                && time.ends_with(b"Z"),
+            "{line}"
+        );
+        assert_eq!(line["message"], "served", "{line}");
+        assert_eq!(line["route"], "/x", "{line}");
+        assert_eq!(line["span"]["request_id"], "r-1", "{line}");
+    }
 
     #[test]
     fn the_metric_cache_is_bounded() {

@@ -1096,7 +1096,7 @@ fn kibana_gets_the_log_data_view() {
         .trim_matches('"');
     let prefix = index.split('%').next().unwrap();
     assert_eq!(view["data_view"]["title"], format!("{prefix}*"), "{index}");
-    // The time field of a JSON log line (tracing-subscriber's JSON format
-    // writes `timestamp`).
+    // The time field of a service's JSON log line (the runtime's
+    // `json_lines_carry_the_timestamp_kibana_reads` checks the line).
     assert_eq!(view["data_view"]["timeFieldName"], "timestamp");
 }
