@@ -35,7 +35,7 @@ pub fn init_logging(conf: &LogConf) {
 /// event's fields at the top (`message`, ...) and its spans' (`request_id`,
 /// `trace_id`, ...) in `span`/`spans`. The log pipeline merges them into the
 /// Elasticsearch document, and Kibana's data view reads `timestamp`.
-fn json_lines<F, W>(
+pub(crate) fn json_lines<F, W>(
     builder: tracing_subscriber::fmt::SubscriberBuilder<
         tracing_subscriber::fmt::format::DefaultFields,
         tracing_subscriber::fmt::format::Format,
@@ -194,6 +194,38 @@ impl<N: Hash + Eq> MetricCache<N> {
     }
 }
 
+/// Log lines kept in memory, for tests that read what was logged.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub(crate) struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Lines {
+        /// A `MakeWriter` for a subscriber that writes here.
+        pub(crate) fn writer(&self) -> impl Fn() -> Lines + use<> {
+            let lines = self.clone();
+            move || lines.clone()
+        }
+
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,28 +235,15 @@ mod tests {
     /// request's span fields.
     #[test]
     fn json_lines_carry_the_timestamp_kibana_reads() {
-        use std::sync::{Arc, Mutex};
-        #[derive(Clone, Default)]
-        struct Lines(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Lines {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = json_lines(tracing_subscriber::fmt().with_writer(move || writer.clone()))
+        let lines = testing::Lines::default();
+        let subscriber = json_lines(tracing_subscriber::fmt().with_writer(lines.writer()))
             .with_max_level(tracing::Level::INFO)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("request", request_id = "r-1");
             span.in_scope(|| tracing::info!(route = "/x", "served"));
         });
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let text = lines.text();
         let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         // RFC 3339 in UTC, which Elasticsearch maps as a date by itself:
         // 2026-11-30T22:20:00.123456Z.

@@ -717,20 +717,9 @@ mod tests {
     /// for one trace finds.
     #[tokio::test]
     async fn log_lines_inside_a_request_carry_its_trace() {
-        use std::sync::Mutex;
+        use crate::telemetry::testing::Lines;
         crate::trace::testing::collector();
 
-        #[derive(Clone, Default)]
-        struct Lines(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Lines {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
         let caller_span = "00f067aa0ba902b7";
         let call = async || {
@@ -750,16 +739,15 @@ mod tests {
         };
 
         let plain = Lines::default();
-        let writer = plain.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_ansi(false)
-            .with_writer(move || writer.clone())
+            .with_writer(plain.writer())
             .finish();
         {
             let _on = tracing::subscriber::set_default(subscriber);
             call().await;
         }
-        let text = String::from_utf8(plain.0.lock().unwrap().clone()).unwrap();
+        let text = plain.text();
         let line = text
             .lines()
             .find(|l| l.contains("inside the handler"))
@@ -772,18 +760,16 @@ mod tests {
             "{line}"
         );
 
+        // In the services' own JSON format.
         let json = Lines::default();
-        let writer = json.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_writer(move || writer.clone())
-            .finish();
+        let subscriber =
+            crate::telemetry::json_lines(tracing_subscriber::fmt().with_writer(json.writer()))
+                .finish();
         {
             let _on = tracing::subscriber::set_default(subscriber);
             call().await;
         }
-        let text = String::from_utf8(json.0.lock().unwrap().clone()).unwrap();
+        let text = json.text();
         let line: serde_json::Value = text
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
