@@ -665,10 +665,15 @@ impl<'a> Containers<'a> {
                         });
                     }
                 }
-                InitStep::Http { .. } => {
-                    let (base, def, step) = (self.base.clone(), def.clone(), step.clone());
+                InitStep::Http {
+                    http,
+                    headers,
+                    body,
+                } => {
+                    let (base, def) = (self.base.clone(), def.clone());
+                    let (http, headers, body) = (http.clone(), headers.clone(), body.clone());
                     let sent = tokio::task::spawn_blocking(move || {
-                        super::request::send(&base, &def, &step)
+                        super::request::send(&base, &def, &http, &headers, body.as_deref())
                     })
                     .await
                     .expect("sending the request does not panic")

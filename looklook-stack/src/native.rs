@@ -594,15 +594,16 @@ impl<'a> Native<'a> {
                     format!("topics {}", created.join(", "))
                 }
                 // Repeatable by definition: no marker, sent on every `up`.
-                InitStep::Http { .. } => {
-                    super::request::send(&self.base, def, step).map_err(|detail| {
-                        ServiceError::Init {
-                            service: name.into(),
-                            step: kind.into(),
-                            detail,
-                        }
-                    })?
-                }
+                InitStep::Http {
+                    http,
+                    headers,
+                    body,
+                } => super::request::send(&self.base, def, http, headers, body.as_deref())
+                    .map_err(|detail| ServiceError::Init {
+                        service: name.into(),
+                        step: kind.into(),
+                        detail,
+                    })?,
             };
             on(Event::InitRan {
                 service: name.into(),

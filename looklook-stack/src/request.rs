@@ -12,20 +12,20 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::{InitStep, ServiceDef};
+use std::collections::BTreeMap;
+
+use crate::ServiceDef;
 
 /// Send the step's request; what to report (`POST 5601/api/x: 200`), or
 /// why it failed: nothing listening, an unreadable body file, or an answer
 /// other than 2xx (with the answer's first lines).
-pub fn send(base: &Path, def: &ServiceDef, step: &InitStep) -> Result<String, String> {
-    let InitStep::Http {
-        http,
-        headers,
-        body,
-    } = step
-    else {
-        unreachable!("send is called with http steps only")
-    };
+pub fn send(
+    base: &Path,
+    def: &ServiceDef,
+    http: &str,
+    headers: &BTreeMap<String, String>,
+    body: Option<&str>,
+) -> Result<String, String> {
     let (method, target) = http
         .split_once(' ')
         .ok_or_else(|| format!("`{http}` is not `METHOD PORT/PATH`"))?;
@@ -115,10 +115,21 @@ mod tests {
         (port, served)
     }
 
-    fn service(text: &str) -> (ServiceDef, InitStep) {
-        let def: ServiceDef = toml::from_str(text).unwrap();
-        let step = def.init[0].clone();
-        (def, step)
+    fn service(text: &str) -> ServiceDef {
+        toml::from_str(text).unwrap()
+    }
+
+    /// `send` for the service's first init step, an http one.
+    fn send_first(base: &Path, def: &ServiceDef) -> Result<String, String> {
+        let crate::InitStep::Http {
+            http,
+            headers,
+            body,
+        } = &def.init[0]
+        else {
+            panic!("not an http step: {:?}", def.init[0])
+        };
+        send(base, def, http, headers, body.as_deref())
     }
 
     #[test]
@@ -126,13 +137,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("view.json"), r#"{"data_view":{}}"#).unwrap();
         let (port, served) = server("200 OK");
-        let (def, step) = service(&format!(
+        let def = service(&format!(
             r#"image = "kibana"
 ports = ["127.0.0.1:{port}:5601"]
 init = [{{ http = "POST 5601/api/data_views/data_view", headers = {{ "kbn-xsrf" = "true" }}, body = "view.json" }}]
 "#
         ));
-        let said = send(dir.path(), &def, &step).unwrap();
+        let said = send_first(dir.path(), &def).unwrap();
         assert_eq!(said, "POST 5601/api/data_views/data_view: 200");
         let seen = served.join().unwrap();
         assert!(
@@ -151,13 +162,13 @@ init = [{{ http = "POST 5601/api/data_views/data_view", headers = {{ "kbn-xsrf" 
     fn an_answer_other_than_2xx_is_an_error_that_shows_it() {
         let dir = tempfile::tempdir().unwrap();
         let (port, served) = server("400 Bad Request");
-        let (def, step) = service(&format!(
+        let def = service(&format!(
             r#"image = "kibana"
 ports = ["127.0.0.1:{port}:5601"]
 init = [{{ http = "POST 5601/api/x" }}]
 "#
         ));
-        let e = send(dir.path(), &def, &step).unwrap_err();
+        let e = send_first(dir.path(), &def).unwrap_err();
         assert!(
             e.starts_with("POST 5601/api/x answered 400:\nHTTP/1.1 400 Bad Request"),
             "{e}"
@@ -173,21 +184,21 @@ init = [{{ http = "POST 5601/api/x" }}]
             .local_addr()
             .unwrap()
             .port();
-        let (def, step) = service(&format!(
+        let def = service(&format!(
             "image = \"k\"\nports = [\"127.0.0.1:{free}:5601\"]\ninit = [{{ http = \"GET 5601/\" }}]\n"
         ));
-        let e = send(dir.path(), &def, &step).unwrap_err();
+        let e = send_first(dir.path(), &def).unwrap_err();
         assert!(
             e.starts_with(&format!("GET 5601/ (127.0.0.1:{free}): ")),
             "{e}"
         );
-        let (def, step) = service(&format!(
+        let def = service(&format!(
             "image = \"k\"\nports = [\"127.0.0.1:{free}:5601\"]\ninit = [{{ http = \"PUT 5601/x\", body = \"gone.json\" }}]\n"
         ));
-        let e = send(dir.path(), &def, &step).unwrap_err();
+        let e = send_first(dir.path(), &def).unwrap_err();
         assert!(e.starts_with("gone.json: "), "{e}");
-        let (def, step) = service("image = \"k\"\ninit = [{ http = \"GET 5601/\" }]\n");
-        let e = send(dir.path(), &def, &step).unwrap_err();
+        let def = service("image = \"k\"\ninit = [{ http = \"GET 5601/\" }]\n");
+        let e = send_first(dir.path(), &def).unwrap_err();
         assert_eq!(e, "`GET 5601/`: container port 5601 is not published");
     }
 }
