@@ -118,4 +118,35 @@ impl RequestCtx {
     pub fn user_id(&self) -> Option<i64> {
         self.claims.as_ref().map(|c| c.user_id)
     }
+
+    /// The logged-in caller's user id, for logic that acts for them; without
+    /// JWT claims, the error that asks the client to log in again.
+    pub fn logged_in_user(&self) -> crate::Result<i64> {
+        self.user_id()
+            .ok_or_else(|| crate::Error::code(crate::codes::TOKEN_EXPIRE_ERROR))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Logic acting for the caller gets their id, or the error that asks
+    /// the client to log in again.
+    #[test]
+    fn the_logged_in_user_or_the_login_error() {
+        let anonymous = RequestCtx::default();
+        let refused = anonymous.logged_in_user().unwrap_err();
+        assert_eq!(refused.code_value(), crate::codes::TOKEN_EXPIRE_ERROR);
+        let caller = RequestCtx {
+            claims: Some(jwt::Claims {
+                exp: 0,
+                iat: 0,
+                user_id: 7,
+                extra: Default::default(),
+            }),
+            ..RequestCtx::default()
+        };
+        assert_eq!(caller.logged_in_user().unwrap(), 7);
+    }
 }

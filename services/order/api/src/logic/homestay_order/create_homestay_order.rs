@@ -3,8 +3,8 @@
 //! caller. order-rpc checks the dates, the guests and the homestay and
 //! works out the price; the client never names one.
 
+use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
 use order_rpc::pb;
 
 use crate::svc::ServiceContext;
@@ -15,9 +15,7 @@ pub async fn create_homestay_order(
     ctx: &RequestCtx,
     req: CreateHomestayOrderReq,
 ) -> Result<CreateHomestayOrderResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user_id = ctx.logged_in_user()?;
     let created = svc
         .orders
         .create_homestay_order(

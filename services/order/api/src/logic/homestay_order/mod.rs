@@ -10,7 +10,7 @@ pub mod user_homestay_order_detail;
 pub mod user_homestay_order_list;
 
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
+use looklook_runtime::{Error, Result};
 use order_rpc::pb::{HomestayOrder, HomestayOrderDetailReq};
 
 use crate::svc::ServiceContext;
@@ -22,9 +22,7 @@ pub(crate) async fn callers_order(
     ctx: &RequestCtx,
     sn: String,
 ) -> Result<HomestayOrder> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user_id = ctx.logged_in_user()?;
     svc.orders
         .homestay_order_detail(ctx, HomestayOrderDetailReq { sn })
         .await?

@@ -2,8 +2,8 @@
 //! `POST /homestayOrder/userHomestayOrderList`: the caller's orders, newest
 //! first, after `lastId`, in one trade state or (-99) all.
 
+use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
 use looklook_shared::money::yuan;
 use order_rpc::pb;
 
@@ -17,9 +17,7 @@ pub async fn user_homestay_order_list(
     ctx: &RequestCtx,
     req: UserHomestayOrderListReq,
 ) -> Result<UserHomestayOrderListResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user_id = ctx.logged_in_user()?;
     let page = svc
         .orders
         .user_homestay_order_list(

@@ -12,7 +12,7 @@
 //! one that could be paid as well.
 
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
+use looklook_runtime::{Error, Result};
 use looklook_shared::state::trade_state;
 use looklook_wechat::pay::{self, Amount, JsapiPrepay, Payer};
 use order_rpc::pb::HomestayOrderDetailReq;
@@ -31,9 +31,7 @@ pub async fn third_paymentwx_pay(
     ctx: &RequestCtx,
     req: ThirdPaymentWxPayReq,
 ) -> Result<ThirdPaymentWxPayResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user_id = ctx.logged_in_user()?;
     let order = svc
         .orders
         .homestay_order_detail(ctx, HomestayOrderDetailReq { sn: req.order_sn })

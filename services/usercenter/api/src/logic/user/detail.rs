@@ -2,8 +2,8 @@
 //! `POST /user/detail`: the caller's own details. The route is behind JWT,
 //! so the token's user is the caller.
 
+use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
 use usercenter_rpc::pb;
 
 use crate::svc::ServiceContext;
@@ -14,9 +14,7 @@ pub async fn detail(
     ctx: &RequestCtx,
     _req: UserInfoReq,
 ) -> Result<UserInfoResp> {
-    let id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let id = ctx.logged_in_user()?;
     let user = svc
         .usercenter
         .get_user_info(ctx, pb::GetUserInfoReq { id })

@@ -4,8 +4,8 @@
 //! proves the phone number, which must be the account's. Then the
 //! mini-program logs straight in (`wxMiniAuth`).
 
+use looklook_runtime::Result;
 use looklook_runtime::ctx::RequestCtx;
-use looklook_runtime::{Error, Result, codes};
 use usercenter_rpc::pb;
 
 use super::detail::detail;
@@ -18,9 +18,7 @@ pub async fn wx_mini_bind(
     ctx: &RequestCtx,
     req: WXMiniAuthReq,
 ) -> Result<UserInfoResp> {
-    let user_id = ctx
-        .user_id()
-        .ok_or_else(|| Error::code(codes::TOKEN_EXPIRE_ERROR))?;
+    let user_id = ctx.logged_in_user()?;
     let (openid, phone) = verified(svc, ctx, &req).await?;
     svc.usercenter
         .bind_user_auth(
