@@ -28,6 +28,7 @@ const VERSIONS: &[(&str, &str)] = &[
     ("TOKIO", "tokio"),
     ("TONIC", "tonic"),
     ("TOWER_HTTP", "tower-http"),
+    ("UUID", "uuid"),
     ("TRACING", "tracing"),
 ];
 

@@ -373,11 +373,17 @@ pub struct GenModelArgs {
     /// The .sql file of CREATE TABLE statements (other statements are skipped).
     #[arg(required_unless_present = "datasource", conflicts_with = "datasource")]
     pub file: Option<PathBuf>,
-    /// Read the tables from a live MySQL or MariaDB database instead, as
-    /// the server writes them (`SHOW CREATE TABLE`): the crate is the one
-    /// the same DDL in a file gives.
+    /// Read the tables from a live database instead: MySQL or MariaDB as
+    /// the server writes them (`SHOW CREATE TABLE`), PostgreSQL
+    /// (`postgres://…`) from its catalogue. The crate is the one the same
+    /// DDL in a file gives.
     #[arg(long, value_name = "mysql://USER:PASS@HOST:PORT/DB")]
     pub datasource: Option<String>,
+    /// The database the DDL and the generated SQL are for: mysql (MySQL
+    /// and MariaDB) or postgres [default: the datasource's scheme, else
+    /// mysql].
+    #[arg(long, value_name = "mysql|postgres")]
+    pub dialect: Option<looklook_gen::ddl::Dialect>,
     /// With --datasource: only tables whose names match GLOB (`*`, `?`).
     /// Repeat for more [default: every table].
     #[arg(long = "table", value_name = "GLOB", requires = "datasource")]

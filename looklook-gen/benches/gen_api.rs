@@ -157,6 +157,7 @@ fn bench_ddl(label: &str, file: &Path, runs: usize) {
         crate_name: "bench-model".into(),
         database: "bench".into(),
         cache: true,
+        dialect: Default::default(),
         krate: CrateOptions {
             runtime: looklook_gen::codegen::RuntimeDep::Version("0.1".into()),
         },
@@ -180,6 +181,7 @@ fn bench_ddl(label: &str, file: &Path, runs: usize) {
                 database: None,
                 runtime_path: None,
                 types: Default::default(),
+                dialect: Default::default(),
             };
             black_box(looklook_gen::generate::gen_model(&o).unwrap());
         },

@@ -1,19 +1,27 @@
-//! `gen model --datasource`: the schema of a live MySQL or MariaDB
-//! database, as DDL the model generator reads like a file.
+//! `gen model --datasource`: the schema of a live MySQL, MariaDB or
+//! PostgreSQL database, as DDL the model generator reads like a file.
 //!
-//! goctl reads `information_schema` and rebuilds the columns from it. This
-//! asks the server for `SHOW CREATE TABLE` instead: the server's own DDL of
-//! each table, read by the same parser as a `.sql` file. So a database made
-//! from a file generates exactly what the file does, and every type the
-//! parser knows (MariaDB's JSON as `longtext ... CHECK (json_valid(..))`
-//! included) reads the same way from both.
+//! goctl reads `information_schema` and rebuilds the columns from it. For
+//! MySQL this asks the server for `SHOW CREATE TABLE` instead: the server's
+//! own DDL of each table, read by the same parser as a `.sql` file. So a
+//! database made from a file generates exactly what the file does, and
+//! every type the parser knows (MariaDB's JSON as `longtext ... CHECK
+//! (json_valid(..))` included) reads the same way from both. PostgreSQL has
+//! no such statement: its DDL is written here from the catalogue, with the
+//! server's own spelling of each type, default, key and index
+//! (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`).
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use sqlx::{Connection, MySqlConnection, Row};
+use sqlx::{Connection, MySqlConnection, PgConnection, Row};
+
+use crate::ddl::Dialect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasourceError {
-    #[error("{0}: only mysql:// datasources are read (MySQL and MariaDB)")]
+    #[error(
+        "{0}: only mysql:// (MySQL and MariaDB) and postgres:// (PostgreSQL) datasources are read"
+    )]
     Scheme(String),
     #[error("{0}: name the database, as mysql://user:pass@host:port/DB")]
     NoDatabase(String),
@@ -39,14 +47,19 @@ pub struct Schema {
 }
 
 /// Read the tables of the database `url` names whose names match one of
-/// `tables` (globs, `*` and `?`; every table when empty).
-pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
-    let source = without_password(url);
-    if !url.starts_with("mysql://") {
-        return Err(DatasourceError::Scheme(source));
+/// `tables` (globs, `*` and `?`; every table when empty), from MySQL or
+/// PostgreSQL by the URL's scheme.
+pub fn read(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
+    match Dialect::of_url(url) {
+        Some(Dialect::MySql) => read_mysql(url, tables),
+        Some(Dialect::Postgres) => read_postgres(url, tables),
+        None => Err(DatasourceError::Scheme(without_password(url))),
     }
-    let database = url
-        .split_once("://")
+}
+
+/// The database a URL names, or the error that says to name one.
+fn database_of(url: &str, source: &str) -> Result<String, DatasourceError> {
+    url.split_once("://")
         .and_then(|(_, rest)| rest.split_once('/'))
         .map(|(_, path)| {
             path.split(['?', '/'])
@@ -55,16 +68,29 @@ pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceErro
                 .to_string()
         })
         .filter(|db| !db.is_empty())
-        .ok_or_else(|| DatasourceError::NoDatabase(source.clone()))?;
+        .ok_or_else(|| DatasourceError::NoDatabase(source.to_string()))
+}
+
+fn client_runtime() -> Result<tokio::runtime::Runtime, DatasourceError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(DatasourceError::Runtime)
+}
+
+/// The tables of a MySQL or MariaDB database.
+pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
+    let source = without_password(url);
+    if Dialect::of_url(url) != Some(Dialect::MySql) {
+        return Err(DatasourceError::Scheme(source));
+    }
+    let database = database_of(url, &source)?;
     let wanted = globs(tables)?;
     let db_err = |e| DatasourceError::Database {
         url: source.clone(),
         source: e,
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(DatasourceError::Runtime)?;
+    let rt = client_runtime()?;
     let ddl = rt.block_on(async {
         let mut conn = MySqlConnection::connect(url).await.map_err(db_err)?;
         let names: Vec<String> = sqlx::query(
@@ -112,6 +138,186 @@ pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceErro
     })
 }
 
+/// The tables of a PostgreSQL database (its current schema, `public`
+/// unless the URL's options say otherwise), with the enum types they use,
+/// their keys, indexes and column comments.
+pub fn read_postgres(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
+    let source = without_password(url);
+    if Dialect::of_url(url) != Some(Dialect::Postgres) {
+        return Err(DatasourceError::Scheme(source));
+    }
+    let database = database_of(url, &source)?;
+    let wanted = globs(tables)?;
+    let db_err = |e| DatasourceError::Database {
+        url: source.clone(),
+        source: e,
+    };
+    let rt = client_runtime()?;
+    let ddl = rt.block_on(async {
+        let mut conn = PgConnection::connect(url).await.map_err(db_err)?;
+        let mut ddl = format!("-- The tables of {source}, as its catalogue describes them.\n");
+        let enums: Vec<(String, Vec<String>)> = sqlx::query_as(
+            "SELECT t.typname::text, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
+             FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
+             JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE n.nspname = current_schema() GROUP BY t.typname ORDER BY t.typname",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .map_err(db_err)?;
+        for (name, labels) in &enums {
+            let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
+            ddl.push_str(&format!(
+                "\nCREATE TYPE {} AS ENUM ({});\n",
+                ident(name),
+                labels.join(", ")
+            ));
+        }
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+             ORDER BY c.relname",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .map_err(db_err)?;
+        for name in names
+            .iter()
+            .filter(|n| wanted.is_empty() || wanted.is_match(n))
+        {
+            ddl.push('\n');
+            ddl.push_str(&postgres_table(&mut conn, name).await.map_err(db_err)?);
+        }
+        Ok::<_, DatasourceError>(ddl)
+    })?;
+    if !ddl.contains("CREATE TABLE") {
+        return Err(DatasourceError::NoTable {
+            url: source,
+            globs: tables.join(" "),
+        });
+    }
+    Ok(Schema {
+        database,
+        source,
+        ddl,
+    })
+}
+
+/// One table's `CREATE TABLE`, its other indexes and its column comments.
+async fn postgres_table(conn: &mut PgConnection, table: &str) -> Result<String, sqlx::Error> {
+    // The table is named by its oid from here on: no name is ever
+    // written into a statement.
+    let oid: sqlx::postgres::types::Oid = sqlx::query_scalar(
+        "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relname = $1",
+    )
+    .bind(table)
+    .fetch_one(&mut *conn)
+    .await?;
+    type ColumnRow = (String, String, bool, Option<String>, String, Option<String>);
+    let columns: Vec<ColumnRow> = sqlx::query_as(
+        "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
+                col_description(a.attrelid, a.attnum) \
+         FROM pg_attribute a \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attnum",
+    )
+    .bind(oid)
+    .fetch_all(&mut *conn)
+    .await?;
+    let constraints: Vec<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = $1 AND contype IN ('p', 'u') ORDER BY contype, conname",
+    )
+    .bind(oid)
+    .fetch_all(&mut *conn)
+    .await?;
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE i.indrelid = $1 \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \
+         ORDER BY c.relname",
+    )
+    .bind(oid)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let mut lines = Vec::new();
+    let mut comments = String::new();
+    for (name, ty, not_null, default, identity, comment) in &columns {
+        let mut line = format!("  {} ", ident(name));
+        let serial = default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("nextval("));
+        // A serial column is an integer whose default takes the next
+        // value of its own sequence: written back as the serial it was.
+        match (serial, ty.as_str()) {
+            (true, "smallint") => line.push_str("smallserial"),
+            (true, "integer") => line.push_str("serial"),
+            (true, "bigint") => line.push_str("bigserial"),
+            _ => line.push_str(ty),
+        }
+        if *not_null {
+            line.push_str(" NOT NULL");
+        }
+        match identity.as_str() {
+            "a" => line.push_str(" GENERATED ALWAYS AS IDENTITY"),
+            "d" => line.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+            _ => {}
+        }
+        if let Some(default) = default.as_deref().filter(|_| !serial) {
+            line.push_str(" DEFAULT ");
+            line.push_str(default);
+        }
+        lines.push(line);
+        if let Some(comment) = comment {
+            comments.push_str(&format!(
+                "COMMENT ON COLUMN {}.{} IS {};\n",
+                ident(table),
+                ident(name),
+                literal(comment)
+            ));
+        }
+    }
+    for (name, def) in &constraints {
+        lines.push(format!("  CONSTRAINT {} {def}", ident(name)));
+    }
+    let mut ddl = format!(
+        "CREATE TABLE {} (\n{}\n);\n",
+        ident(table),
+        lines.join(",\n")
+    );
+    for index in &indexes {
+        ddl.push_str(index);
+        ddl.push_str(";\n");
+    }
+    ddl.push_str(&comments);
+    Ok(ddl)
+}
+
+/// A name as a PostgreSQL identifier: bare when the server would keep it
+/// as it is, quoted otherwise.
+fn ident(name: &str) -> String {
+    let bare = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A PostgreSQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 fn globs(patterns: &[String]) -> Result<GlobSet, DatasourceError> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
@@ -145,12 +351,10 @@ mod tests {
             without_password("mysql://root:pw@127.0.0.1:3306/shop"),
             "mysql://root@127.0.0.1:3306/shop"
         );
-        let e = read_mysql("postgres://u:secret@h/db", &[])
-            .unwrap_err()
-            .to_string();
+        let e = read("redis://u:secret@h/db", &[]).unwrap_err().to_string();
         assert_eq!(
             e,
-            "postgres://u@h/db: only mysql:// datasources are read (MySQL and MariaDB)"
+            "redis://u@h/db: only mysql:// (MySQL and MariaDB) and postgres:// (PostgreSQL) datasources are read"
         );
         let e = read_mysql("mysql://u:secret@h:1", &[])
             .unwrap_err()

@@ -122,6 +122,8 @@ pub struct GenModelOptions {
     pub runtime_path: Option<PathBuf>,
     /// The user's choices of Rust type, by SQL type or column.
     pub types: crate::ddl::TypeMap,
+    /// The database the DDL is written for, and the model's SQL too.
+    pub dialect: crate::ddl::Dialect,
 }
 
 /// A crate generated and not yet written: where it goes, and its files.
@@ -187,7 +189,7 @@ fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
         })?,
     };
     let file = apidsl::SourceFile::new(opts.sql_file.display().to_string(), text);
-    let (tables, warnings) = crate::ddl::parse_with(&file, &opts.types)?;
+    let (tables, warnings) = crate::ddl::parse_in(opts.dialect, &file, &opts.types)?;
     if tables.is_empty() {
         return Err(GenError::NoTable(opts.sql_file.clone()));
     }
@@ -204,6 +206,7 @@ fn plan_model(opts: &GenModelOptions) -> Result<Planned, GenError> {
             .clone()
             .unwrap_or_else(|| stem.replace('-', "_")),
         cache: opts.cache,
+        dialect: opts.dialect,
         krate: CrateOptions { runtime },
     };
     let plan = codegen::model::generate(&tables, &model_opts);
@@ -821,6 +824,10 @@ fn plan_all(manifest_path: &Path) -> Result<(ProjectPlan, Option<PathBuf>), GenE
                 database: service.database.clone(),
                 runtime_path: runtime_path.clone(),
                 types: types.clone(),
+                dialect: match service.dialect {
+                    looklook_manifest::SqlDialect::Mysql => crate::ddl::Dialect::MySql,
+                    looklook_manifest::SqlDialect::Postgres => crate::ddl::Dialect::Postgres,
+                },
             };
             jobs.push((format!("{name}/model"), Job::Model(opts)));
         }

@@ -259,9 +259,22 @@ pub struct ServiceDef {
     pub sql: Option<String>,
     /// The model's database [default: the SQL file's name].
     pub database: Option<String>,
+    /// The database the SQL file is written for: `mysql` (MySQL and
+    /// MariaDB, the default) or `postgres`.
+    #[serde(default)]
+    pub dialect: SqlDialect,
     /// Put the model's reads by key behind Redis.
     #[serde(default)]
     pub cache: bool,
+}
+
+/// Which database a service's SQL is written for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqlDialect {
+    #[default]
+    Mysql,
+    Postgres,
 }
 
 /// How the dev loop behaves; the defaults suit most projects.

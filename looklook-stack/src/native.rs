@@ -1,7 +1,8 @@
 //! The native engine: the stack's services as local processes, for
 //! machines without a container engine. A service runs natively when its
-//! server is installed here (MariaDB for `mysql`/`mariadb` images, Redis,
-//! Prometheus, tansu for Kafka); the others are skipped with the reason.
+//! server is installed here (MariaDB for `mysql`/`mariadb` images,
+//! PostgreSQL, Redis, Prometheus, tansu for Kafka); the others are skipped
+//! with the reason.
 //!
 //! Everything a service has lives in `.looklook/<service>/` next to the
 //! stack file: `data/`, `service.log`, the pid, the definition hash and a
@@ -24,6 +25,7 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipe {
     Mariadb,
+    Postgres,
     Redis,
     Prometheus,
     Kafka,
@@ -37,6 +39,7 @@ impl Recipe {
         let name = name.split(':').next().unwrap_or(name);
         match name {
             "mysql" | "mariadb" => Some(Recipe::Mariadb),
+            "postgres" | "postgis" => Some(Recipe::Postgres),
             "redis" | "redis-stack-server" | "valkey" => Some(Recipe::Redis),
             "prometheus" => Some(Recipe::Prometheus),
             "kafka" | "cp-kafka" | "redpanda" | "tansu" => Some(Recipe::Kafka),
@@ -49,6 +52,7 @@ impl Recipe {
     pub fn program(self) -> &'static str {
         match self {
             Recipe::Mariadb => "mariadbd",
+            Recipe::Postgres => "postgres",
             Recipe::Redis => "redis-server",
             Recipe::Prometheus => "prometheus",
             Recipe::Kafka => "tansu",
@@ -60,6 +64,7 @@ impl Recipe {
     pub fn install_hint(self) -> &'static str {
         match self {
             Recipe::Mariadb => "apt-get install -y mariadb-server mariadb-client",
+            Recipe::Postgres => "apt-get install -y postgresql",
             Recipe::Redis => "apt-get install -y redis-server",
             Recipe::Prometheus => "apt-get install -y prometheus",
             Recipe::Kafka => "cargo install tansu --locked --features dynostore",
@@ -72,6 +77,7 @@ impl Recipe {
     fn container_port(self, def: &ServiceDef) -> u16 {
         match self {
             Recipe::Mariadb => 3306,
+            Recipe::Postgres => 5432,
             Recipe::Redis => 6379,
             Recipe::Prometheus => 9090,
             Recipe::Kafka => 9092,
@@ -81,7 +87,7 @@ impl Recipe {
 }
 
 /// The arguments a service's `command` passes to its server. The mysql,
-/// mariadb and redis images hand a command that starts with `-` to the
+/// mariadb, postgres and redis images hand a command that starts with `-` to the
 /// server, values and all, so `command = ["--maxmemory-policy",
 /// "noeviction"]` means the same to a container and to a native process;
 /// any other command is the image's own, and a native server gets none of
@@ -94,13 +100,61 @@ fn server_flags(def: &ServiceDef) -> &[String] {
 }
 
 /// The full path of `program` on `PATH` (and the sbin directories, where
-/// Debian puts `mariadbd`).
+/// Debian puts `mariadbd`, and PostgreSQL's versioned directory, where it
+/// puts `postgres` and `initdb`: the newest installed).
 pub fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut postgres: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .collect();
+    postgres.sort_by_key(|dir| {
+        let version = dir.parent().and_then(Path::file_name);
+        version.and_then(|v| v.to_str()?.parse::<u32>().ok())
+    });
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+        .chain(postgres.into_iter().rev())
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
+}
+
+/// The user PostgreSQL runs as: it refuses to run as root, so a root
+/// `looklook` runs it as Debian's `postgres` user; anyone else runs it as
+/// themselves.
+fn postgres_user() -> Option<(u32, u32)> {
+    // `/proc/self` belongs to the process's effective user.
+    use std::os::unix::fs::MetadataExt;
+    if fs::metadata("/proc/self").ok()?.uid() != 0 {
+        return None;
+    }
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&"postgres"))
+            .then(|| Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?)))
+            .flatten()
+    })
+}
+
+/// Run `command` as PostgreSQL's user (see [`postgres_user`]).
+fn as_postgres(command: &mut Command) -> &mut Command {
+    if let Some((uid, gid)) = postgres_user() {
+        command.uid(uid).gid(gid);
+    }
+    command
+}
+
+/// Give `path` to PostgreSQL's user, when it is not ours.
+fn own_for_postgres(path: &Path) -> Result<(), NativeError> {
+    if let Some((uid, gid)) = postgres_user() {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|source| NativeError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -345,6 +399,59 @@ impl<'a> Native<'a> {
                     .args(["--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M"])
                     .args(server_flags(def));
             }
+            Recipe::Postgres => {
+                // The password (the image's POSTGRES_PASSWORD) is read by
+                // initdb from a file only its owner can read, never from
+                // the command line.
+                let password = def.env.get("POSTGRES_PASSWORD");
+                let user = def
+                    .env
+                    .get("POSTGRES_USER")
+                    .map_or("postgres", String::as_str);
+                own_for_postgres(&dir)?;
+                own_for_postgres(&data)?;
+                if !data.join("PG_VERSION").exists() {
+                    let mut initdb =
+                        Command::new(find_program("initdb").unwrap_or_else(|| "initdb".into()));
+                    initdb.arg("-D").arg(&data).args([
+                        "-U",
+                        user,
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--auth-local=trust",
+                    ]);
+                    let pwfile = dir.join("initdb.pw");
+                    match password {
+                        Some(pass) => {
+                            write_private(&pwfile, pass)?;
+                            own_for_postgres(&pwfile)?;
+                            initdb
+                                .arg(format!("--pwfile={}", pwfile.display()))
+                                .arg("--auth-host=scram-sha-256");
+                        }
+                        None => {
+                            initdb.arg("--auth-host=trust");
+                        }
+                    }
+                    let made = checked(as_postgres(&mut initdb).output(), |detail| {
+                        NativeError::Prepare {
+                            service: name.into(),
+                            detail,
+                        }
+                    });
+                    let _ = fs::remove_file(&pwfile);
+                    made?;
+                }
+                as_postgres(&mut command)
+                    .arg("-D")
+                    .arg(&data)
+                    .args(["-p", &port.to_string()])
+                    .args(["-c", "listen_addresses=127.0.0.1"])
+                    .arg("-c")
+                    .arg(format!("unix_socket_directories={}", dir.display()))
+                    .args(server_flags(def));
+            }
             Recipe::Redis => {
                 // The password goes in a config file only the owner can
                 // read, never on the command line, which `ps` shows anyone.
@@ -566,6 +673,9 @@ impl<'a> Native<'a> {
                 continue;
             }
             let (needs, kind) = match step {
+                InitStep::Sql { .. } if recipe == Recipe::Postgres => {
+                    (Some(Recipe::Postgres), "sql")
+                }
                 InitStep::Sql { .. } => (Some(Recipe::Mariadb), "sql"),
                 InitStep::Topics { .. } => (Some(Recipe::Kafka), "topics"),
                 InitStep::Http { .. } => (None, "http"),
@@ -581,6 +691,11 @@ impl<'a> Native<'a> {
                 .into());
             }
             let label = match step {
+                InitStep::Sql { database, sql } if recipe == Recipe::Postgres => {
+                    self.load_sql_postgres(name, def, database, sql)?;
+                    write(&marker, "")?;
+                    format!("database `{database}`: {}", sql.join(", "))
+                }
                 InitStep::Sql { database, sql } => {
                     self.load_sql(name, def, database, sql)?;
                     write(&marker, "")?;
@@ -652,6 +767,26 @@ impl<'a> Native<'a> {
         Ok(())
     }
 
+    fn load_sql_postgres(
+        &self,
+        name: &str,
+        def: &ServiceDef,
+        database: &str,
+        files: &[String],
+    ) -> Result<(), NativeError> {
+        let port = port_of(def, Recipe::Postgres);
+        create_postgres_database(name, def, port, database)?;
+        for file in files {
+            let path = self.base.join(file);
+            let sql = fs::read_to_string(&path).map_err(|source| NativeError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            psql_output(name, def, port, Some(database), &sql, file)?;
+        }
+        Ok(())
+    }
+
     fn create_topics(
         &self,
         name: &str,
@@ -706,6 +841,91 @@ fn mariadb(
 ) -> Result<(), NativeError> {
     mariadb_output(service, port, password, db, sql, step)?;
     Ok(())
+}
+
+/// Create `database` on a PostgreSQL service unless it exists (PostgreSQL
+/// has no `CREATE DATABASE IF NOT EXISTS`).
+pub(crate) fn create_postgres_database(
+    service: &str,
+    def: &ServiceDef,
+    port: u16,
+    database: &str,
+) -> Result<(), ServiceError> {
+    let literal = database.replace('\'', "''");
+    let exists = psql_output(
+        service,
+        def,
+        port,
+        None,
+        &format!("SELECT 1 FROM pg_database WHERE datname = '{literal}'"),
+        "create database",
+    )?;
+    if exists.trim() != "1" {
+        let quoted = database.replace('"', "\"\"");
+        psql_output(
+            service,
+            def,
+            port,
+            None,
+            &format!("CREATE DATABASE \"{quoted}\""),
+            "create database",
+        )?;
+    }
+    Ok(())
+}
+
+/// Run SQL through `psql` on a PostgreSQL service's port, stopping at the
+/// first error; what it printed (unaligned, tuples only).
+pub(crate) fn psql_output(
+    service: &str,
+    def: &ServiceDef,
+    port: u16,
+    db: Option<&str>,
+    sql: &str,
+    step: &str,
+) -> Result<String, ServiceError> {
+    use std::io::Write;
+    let failed = |detail: String| ServiceError::Init {
+        service: service.into(),
+        step: step.into(),
+        detail,
+    };
+    let user = def
+        .env
+        .get("POSTGRES_USER")
+        .map_or("postgres", String::as_str);
+    let mut c = Command::new(find_program("psql").unwrap_or_else(|| "psql".into()));
+    c.args([
+        "-X",
+        "-q",
+        "-A",
+        "-t",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+    ])
+    .args(["-p", &port.to_string(), "-U", user])
+    .args(["-d", db.unwrap_or("postgres")]);
+    // From the environment, which only its owner sees.
+    if let Some(pass) = def.env.get("POSTGRES_PASSWORD") {
+        c.env("PGPASSWORD", pass);
+    }
+    let output = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("piped")
+                .write_all(sql.as_bytes())?;
+            child.wait_with_output()
+        });
+    let out = checked(output, failed)?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The output of a command that must succeed; `failed` says what a failure

@@ -252,6 +252,7 @@ pub struct Check {
 pub fn doctor() -> Vec<Check> {
     let mut checks: Vec<Check> = [
         Recipe::Mariadb,
+        Recipe::Postgres,
         Recipe::Redis,
         Recipe::Prometheus,
         Recipe::Kafka,

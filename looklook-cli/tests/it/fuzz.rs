@@ -80,6 +80,7 @@ proptest! {
                 crate_name: "fuzz-model".into(),
                 database: "fuzz".into(),
                 cache: true,
+                dialect: Default::default(),
                 krate: looklook_gen::codegen::CrateOptions {
                     runtime: looklook_gen::codegen::RuntimeDep::Version("0.1".into()),
                 },

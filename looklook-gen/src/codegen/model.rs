@@ -1,5 +1,7 @@
-//! MySQL tables → a model crate: per table a row struct, a column enum and
-//! a model with the everyday queries, optionally behind the Redis cache.
+//! MySQL or PostgreSQL tables → a model crate: per table a row struct, a
+//! column enum and a model with the everyday queries, optionally behind the
+//! Redis cache. Both databases get the same API; only the SQL, the pool
+//! type and how an insert learns its new key differ.
 //!
 //! Every statement is a `&'static str` built here from the DDL's names, and
 //! every value is a bound parameter: the generated code never formats SQL.
@@ -13,7 +15,7 @@ use super::layout::{ModIndex, render};
 use super::{
     CrateOptions, FilePlan, Owner, SCAFFOLDED_HEADER, doc, ident, ident_text, inner_doc, rust_file,
 };
-use crate::ddl::{Column, RustType, Table};
+use crate::ddl::{Column, Dialect, RustType, Table};
 use crate::versions;
 
 /// The column that marks a row deleted without removing it.
@@ -31,6 +33,8 @@ pub struct ModelOptions {
     pub database: String,
     /// Read through Redis (cache-aside) and invalidate on writes.
     pub cache: bool,
+    /// The database the SQL is written for.
+    pub dialect: Dialect,
     pub krate: CrateOptions,
 }
 
@@ -46,6 +50,11 @@ pub fn generate(tables: &[Table], opts: &ModelOptions) -> FilePlan {
         Owner::Scaffolded,
         render(&CargoToml {
             crate_name: &opts.crate_name,
+            postgres: opts.dialect == Dialect::Postgres,
+            uuid: tables
+                .iter()
+                .flat_map(|t| &t.columns)
+                .any(|c| c.rust_type == RustType::Uuid),
             runtime: &opts.krate.runtime.toml(&["model"]),
             v: Versions::default(),
         }),
@@ -101,6 +110,7 @@ pub fn generate(tables: &[Table], opts: &ModelOptions) -> FilePlan {
         "src/lib.rs",
         Owner::ModIndex { mods: mods.clone() },
         render(&LibRs {
+            postgres: opts.dialect == Dialect::Postgres,
             index: render(&ModIndex {
                 header: SCAFFOLDED_HEADER,
                 doc: &doc,
@@ -139,25 +149,50 @@ impl TableNames {
 struct Col<'a> {
     def: &'a Column,
     field: syn::Ident,
-    /// `` `mobile` ``
+    /// `` `mobile` `` (`"mobile"` in PostgreSQL)
     quoted: String,
+    /// The column in a select list. A PostgreSQL enum is read as text:
+    /// `"kind"::text AS "kind"`.
+    read: String,
+    /// The column in a condition: an enum compares as text.
+    compare: String,
+    /// The mark of a value written to it: `?`, or `?::"kind"` for an enum.
+    mark: String,
     /// `Mobile`, in the column enum.
     variant: syn::Ident,
 }
 
 impl<'a> Col<'a> {
-    fn new(def: &'a Column) -> Self {
+    fn new(def: &'a Column, dialect: Dialect) -> Self {
+        let quoted = dialect.quote(&def.name);
+        let (read, compare, mark) = match &def.enum_type {
+            Some(ty) => (
+                format!("{quoted}::text AS {quoted}"),
+                format!("{quoted}::text"),
+                format!("?::{}", dialect.quote(ty)),
+            ),
+            None => (quoted.clone(), quoted.clone(), "?".to_string()),
+        };
         Col {
             def,
             field: ident(&def.name.to_snake_case()),
-            quoted: format!("`{}`", def.name),
+            quoted,
+            read,
+            compare,
+            mark,
             variant: type_ident(&def.name.to_upper_camel_case()),
         }
     }
 
-    /// The field's type: `Option<T>` when the column is nullable.
+    /// The field's type: `Option<T>` when the column is nullable, `Vec<T>`
+    /// for an array.
     fn ty(&self) -> TokenStream {
         let inner: syn::Type = syn::parse_str(self.def.rust_type.path()).expect("a Rust type");
+        let inner = if self.def.array {
+            quote!(Vec<#inner>)
+        } else {
+            quote!(#inner)
+        };
         if self.def.nullable {
             quote!(Option<#inner>)
         } else {
@@ -168,6 +203,10 @@ impl<'a> Col<'a> {
     /// The type a finder takes a value of this column as: borrowed when the
     /// value owns memory.
     fn param_ty(&self) -> TokenStream {
+        if self.def.array {
+            let ty: syn::Type = syn::parse_str(self.def.rust_type.path()).expect("a Rust type");
+            return quote!(&[#ty]);
+        }
         match self.def.rust_type {
             RustType::String => quote!(&str),
             RustType::Bytes => quote!(&[u8]),
@@ -181,15 +220,16 @@ impl<'a> Col<'a> {
 
     /// Whether a value is bound by reference (it is not `Copy`).
     fn owns_memory(&self) -> bool {
-        matches!(
-            self.def.rust_type,
-            RustType::String | RustType::Bytes | RustType::Json
-        )
+        self.def.array
+            || matches!(
+                self.def.rust_type,
+                RustType::String | RustType::Bytes | RustType::Json
+            )
     }
 
     /// Whether a value of this column can be part of a cache key.
     fn keyable(&self) -> bool {
-        !matches!(self.def.rust_type, RustType::Bytes | RustType::Json)
+        !self.def.array && !matches!(self.def.rust_type, RustType::Bytes | RustType::Json)
     }
 
     /// Columns the database fills itself (`DEFAULT`/`ON UPDATE
@@ -212,7 +252,11 @@ struct Unique<'a> {
 }
 
 fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStream {
-    let cols: Vec<Col> = table.columns.iter().map(Col::new).collect();
+    let cols: Vec<Col> = table
+        .columns
+        .iter()
+        .map(|c| Col::new(c, opts.dialect))
+        .collect();
     let g = TableGen::new(table, names, opts, &cols);
     let file_doc = inner_doc(&format!(
         "`{}`: the row, its columns and the generated queries. Add your own queries in `{}.rs`.",
@@ -222,6 +266,14 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
         quote!(Cache, key,)
     } else {
         quote!()
+    };
+    let sqlx_import = match opts.dialect {
+        Dialect::MySql => quote!(
+            use sqlx::{MySqlConnection, MySqlPool};
+        ),
+        Dialect::Postgres => quote!(
+            use sqlx::{PgConnection, PgPool, Postgres};
+        ),
     };
     let consts = g.statements();
     let row = g.row_and_columns();
@@ -233,7 +285,7 @@ fn table_gen(table: &Table, names: &TableNames, opts: &ModelOptions) -> TokenStr
 
         use looklook_runtime::model::{#cache_import Column, Error, Filter, Order, Result, Tx, breaker_for, check_page_size, guarded, page_offset};
         use looklook_runtime::resilience::Breaker;
-        use sqlx::{MySqlConnection, MySqlPool};
+        #sqlx_import
 
         #(#consts)*
 
@@ -272,6 +324,11 @@ struct TableGen<'a> {
     has_old: bool,
     /// `row.id`, or `&row.id` when the key owns memory.
     pk_of_row: TokenStream,
+    /// The pool, connection, transaction and filter types of the dialect.
+    pool_ty: TokenStream,
+    conn_ty: TokenStream,
+    tx_ty: TokenStream,
+    filter_ty: TokenStream,
 }
 
 impl<'a> TableGen<'a> {
@@ -302,9 +359,11 @@ impl<'a> TableGen<'a> {
                 }
             })
             .collect();
+        let dialect = opts.dialect;
+        let quoted = |name: &str| dialect.quote(name);
         let all_columns = cols
             .iter()
-            .map(|c| c.quoted.clone())
+            .map(|c| c.read.clone())
             .collect::<Vec<_>>()
             .join(", ");
         let select_head = format!("SELECT {all_columns} FROM {}", quoted(&table.name));
@@ -317,7 +376,7 @@ impl<'a> TableGen<'a> {
             .collect();
         let mut sets: Vec<String> = set_cols
             .iter()
-            .map(|c| format!("{} = ?", c.quoted))
+            .map(|c| format!("{} = {}", c.quoted, c.mark))
             .collect();
         if let Some(v) = version {
             sets.push(format!("{0} = {0} + 1", v.quoted));
@@ -334,6 +393,21 @@ impl<'a> TableGen<'a> {
             quote!(&row.#pk_field)
         } else {
             quote!(row.#pk_field)
+        };
+        let column = &names.column;
+        let (pool_ty, conn_ty, tx_ty, filter_ty) = match dialect {
+            Dialect::MySql => (
+                quote!(MySqlPool),
+                quote!(MySqlConnection),
+                quote!(Tx),
+                quote!(Filter<#column>),
+            ),
+            Dialect::Postgres => (
+                quote!(PgPool),
+                quote!(PgConnection),
+                quote!(Tx<Postgres>),
+                quote!(Filter<#column, Postgres>),
+            ),
         };
         TableGen {
             table_name: &table.name,
@@ -352,6 +426,10 @@ impl<'a> TableGen<'a> {
             update_sql,
             has_old,
             pk_of_row,
+            pool_ty,
+            conn_ty,
+            tx_ty,
+            filter_ty,
         }
     }
 
@@ -372,9 +450,11 @@ impl<'a> TableGen<'a> {
             ..
         } = self;
         let cache = opts.cache;
+        let dialect = opts.dialect;
+        let quoted = |name: &str| dialect.quote(name);
         let live = soft.map_or(String::new(), |c| format!("{} = 0", c.quoted));
         let by_id = format!("{select_head} WHERE {} = ?{and_live} LIMIT 1", pk.quoted);
-        let insert_sql = format!(
+        let mut insert_sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",
             quoted(table_name),
             insert_cols
@@ -382,9 +462,24 @@ impl<'a> TableGen<'a> {
                 .map(|c| c.quoted.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            vec!["?"; insert_cols.len()].join(", ")
+            insert_cols
+                .iter()
+                .map(|c| c.mark.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let delete_sql = format!("DELETE FROM {} WHERE {} = ?", quoted(table_name), pk.quoted);
+        // PostgreSQL has no last-insert id: the statement returns the key.
+        if dialect == Dialect::Postgres && pk.def.auto_increment {
+            insert_sql.push_str(&format!(" RETURNING {}", pk.quoted));
+        }
+        let by_id = dialect.numbered(&by_id);
+        let insert_sql = dialect.numbered(&insert_sql);
+        let update_sql = dialect.numbered(update_sql);
+        let delete_sql = dialect.numbered(&format!(
+            "DELETE FROM {} WHERE {} = ?",
+            quoted(table_name),
+            pk.quoted
+        ));
         let count_head = format!("SELECT COUNT(*) FROM {}", quoted(table_name));
 
         let mut consts = vec![quote! {
@@ -406,12 +501,12 @@ impl<'a> TableGen<'a> {
             if let Some(t) = delete_time {
                 set.push(format!("{} = NOW()", t.quoted));
             }
-            let sql = format!(
+            let sql = dialect.numbered(&format!(
                 "UPDATE {} SET {} WHERE {} = ?{and_live}",
                 quoted(table_name),
                 set.join(", "),
                 pk.quoted
-            );
+            ));
             consts.push(quote! { const DELETE_SOFT: &str = #sql; });
         } else {
             consts.push(quote! {
@@ -420,7 +515,7 @@ impl<'a> TableGen<'a> {
             });
         }
         if let Some(v) = version {
-            let sql = format!("{update_sql} AND {} = ?", v.quoted);
+            let sql = dialect.numbered(&format!("{} AND {} = ?", self.update_sql, v.quoted));
             consts.push(quote! { const UPDATE_WITH_VERSION: &str = #sql; });
         }
         for u in uniques.iter() {
@@ -428,10 +523,10 @@ impl<'a> TableGen<'a> {
             let conds = u
                 .cols
                 .iter()
-                .map(|c| format!("{} = ?", c.quoted))
+                .map(|c| format!("{} = ?", c.compare))
                 .collect::<Vec<_>>()
                 .join(" AND ");
-            let sql = format!("{select_head} WHERE {conds}{and_live} LIMIT 1");
+            let sql = dialect.numbered(&format!("{select_head} WHERE {conds}{and_live} LIMIT 1"));
             consts.push(quote! { const #select: &str = #sql; });
         }
         if cache {
@@ -457,7 +552,7 @@ impl<'a> TableGen<'a> {
             }
         }
         if self.has_old {
-            let sql = format!("{select_head} WHERE {} = ? LIMIT 1", pk.quoted);
+            let sql = dialect.numbered(&format!("{select_head} WHERE {} = ? LIMIT 1", pk.quoted));
             consts.push(quote! {
                 /// By primary key, deleted or not: what a write replaces.
                 const BY_ID_ANY: &str = #sql;
@@ -487,7 +582,7 @@ impl<'a> TableGen<'a> {
         let variants = cols.iter().map(|c| &c.variant);
         let quoted_arms = cols.iter().map(|c| {
             let v = &c.variant;
-            let s = &c.quoted;
+            let s = &c.compare;
             quote!(#column::#v => #s)
         });
         let column_doc = doc(&format!("The columns of `{table_name}`, for [`Filter`]s."));
@@ -602,7 +697,13 @@ impl<'a> TableGen<'a> {
 
     /// The finders: by primary key, by each unique key, by filter, by page.
     fn reads(&self) -> TokenStream {
-        let TableGen { pk, uniques, .. } = self;
+        let TableGen {
+            pk,
+            uniques,
+            tx_ty,
+            filter_ty,
+            ..
+        } = self;
         let cache = self.opts.cache;
         let TableNames { row, column, .. } = self.names;
         let pk_field = &pk.field;
@@ -688,21 +789,21 @@ impl<'a> TableGen<'a> {
             #find_one
 
             #find_one_in_doc
-            pub async fn find_one_in(&self, tx: &mut Tx, id: #pk_ty) -> Result<Option<#row>> {
+            pub async fn find_one_in(&self, tx: &mut #tx_ty, id: #pk_ty) -> Result<Option<#row>> {
                 Ok(sqlx::query_as(BY_ID).bind(id).fetch_optional(tx.conn()).await?)
             }
 
             #(#finders)*
 
             /// Live rows matching `filter`, in its order and limit.
-            pub async fn find_all(&self, filter: Filter<#column>) -> Result<Vec<#row>> {
+            pub async fn find_all(&self, filter: #filter_ty) -> Result<Vec<#row>> {
                 guarded(&self.breaker, filter.select(SELECT, LIVE)?.fetch_all(&self.pool)).await
             }
 
             /// Page `page` (from 1) of `page_size` live rows matching `filter`,
             /// newest first unless `filter` has an order. A page out of range
             /// ([`page_offset`]) is an error, never an overflow.
-            pub async fn find_page(&self, filter: Filter<#column>, page: u64, page_size: u64) -> Result<Vec<#row>> {
+            pub async fn find_page(&self, filter: #filter_ty, page: u64, page_size: u64) -> Result<Vec<#row>> {
                 let offset = page_offset(page, page_size)?;
                 let filter = if filter.has_order() { filter } else { filter.order_by(#column::#pk_variant, Order::Desc) };
                 self.find_all(filter.limit(page_size).offset(offset)).await
@@ -711,7 +812,7 @@ impl<'a> TableGen<'a> {
             /// Up to `page_size` live rows matching `filter` with a primary key
             /// below `before` (all when `None`), largest first: keyset paging,
             /// which stays fast however deep the page.
-            pub async fn find_page_by_id_desc(&self, filter: Filter<#column>, before: Option<#pk_ty>, page_size: u64) -> Result<Vec<#row>> {
+            pub async fn find_page_by_id_desc(&self, filter: #filter_ty, before: Option<#pk_ty>, page_size: u64) -> Result<Vec<#row>> {
                 check_page_size(page_size)?;
                 let filter = match before {
                     Some(id) => filter.lt(#column::#pk_variant, id),
@@ -721,7 +822,7 @@ impl<'a> TableGen<'a> {
             }
 
             /// How many live rows match `filter`.
-            pub async fn count(&self, filter: Filter<#column>) -> Result<i64> {
+            pub async fn count(&self, filter: #filter_ty) -> Result<i64> {
                 guarded(&self.breaker, filter.count(COUNT, LIVE)?.fetch_one(&self.pool)).await
             }
         }
@@ -749,7 +850,13 @@ impl<'a> TableGen<'a> {
 
     /// `insert`, `insert_in` and the `insert_on` they share.
     fn insert_fns(&self) -> TokenStream {
-        let TableGen { pk, has_old, .. } = self;
+        let TableGen {
+            pk,
+            has_old,
+            conn_ty,
+            tx_ty,
+            ..
+        } = self;
         let has_old = *has_old;
         let cache = self.opts.cache;
         let row = &self.names.row;
@@ -767,10 +874,22 @@ impl<'a> TableGen<'a> {
             "Insert a row. The database fills `CURRENT_TIMESTAMP` columns; their values in `row` are ignored.".to_string()
         });
         let insert_body = if auto_pk {
-            let id = if pk.def.rust_type == RustType::U64 {
-                quote!(done.last_insert_id())
-            } else {
-                quote!(#pk_ty::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(e.into()))?)
+            let run = match self.opts.dialect {
+                Dialect::MySql => {
+                    let id = if pk.def.rust_type == RustType::U64 {
+                        quote!(done.last_insert_id())
+                    } else {
+                        quote!(#pk_ty::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(e.into()))?)
+                    };
+                    quote! {
+                        let done = sqlx::query(INSERT) #insert_binds .execute(conn).await?;
+                        let id = #id;
+                    }
+                }
+                // `INSERT … RETURNING` answers with the new key.
+                Dialect::Postgres => quote! {
+                    let id: #pk_ty = sqlx::query_scalar(INSERT) #insert_binds .fetch_one(conn).await?;
+                },
             };
             // The new row's keys may hold "no such row" placeholders: clear them.
             let stale = if !cache {
@@ -784,8 +903,7 @@ impl<'a> TableGen<'a> {
                 quote!(let stale = vec![Self::id_key(id)];)
             };
             quote! {
-                let done = sqlx::query(INSERT) #insert_binds .execute(conn).await?;
-                let id = #id;
+                #run
                 #stale
                 Ok((id, stale))
             }
@@ -809,13 +927,13 @@ impl<'a> TableGen<'a> {
             }
 
             /// [`insert`](Self::insert) inside a transaction.
-            pub async fn insert_in(&self, tx: &mut Tx, row: &#row) -> Result<#insert_ret> {
+            pub async fn insert_in(&self, tx: &mut #tx_ty, row: &#row) -> Result<#insert_ret> {
                 let (id, stale) = self.insert_on(tx.conn(), row).await?;
                 #after_write_in
                 Ok(id)
             }
 
-            async fn insert_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<(#insert_ret, Vec<String>)> {
+            async fn insert_on(&self, conn: &mut #conn_ty, row: &#row) -> Result<(#insert_ret, Vec<String>)> {
                 #insert_body
             }
         };
@@ -830,6 +948,8 @@ impl<'a> TableGen<'a> {
             has_old,
             pk_of_row,
             version,
+            conn_ty,
+            tx_ty,
             ..
         } = self;
         let has_old = *has_old;
@@ -868,13 +988,13 @@ impl<'a> TableGen<'a> {
             }
 
             /// [`update`](Self::update) inside a transaction.
-            pub async fn update_in(&self, tx: &mut Tx, row: &#row) -> Result<()> {
+            pub async fn update_in(&self, tx: &mut #tx_ty, row: &#row) -> Result<()> {
                 let stale = self.update_on(tx.conn(), row).await?;
                 #after_write_in
                 Ok(())
             }
 
-            async fn update_on(&self, conn: &mut MySqlConnection, row: &#row) -> Result<Vec<String>> {
+            async fn update_on(&self, conn: &mut #conn_ty, row: &#row) -> Result<Vec<String>> {
                 #old_keys
                 let done = sqlx::query(UPDATE)
                     #set_binds
@@ -937,7 +1057,7 @@ impl<'a> TableGen<'a> {
                 }
 
                 /// [`update_with_version`](Self::update_with_version) inside a transaction.
-                pub async fn update_with_version_in(&self, tx: &mut Tx, row: &mut #row) -> Result<()> {
+                pub async fn update_with_version_in(&self, tx: &mut #tx_ty, row: &mut #row) -> Result<()> {
                     #run_in
                     #after_write_in
                     Ok(())
@@ -945,7 +1065,7 @@ impl<'a> TableGen<'a> {
 
                 #drop_if_conflict
 
-                async fn update_with_version_on(&self, conn: &mut MySqlConnection, row: &mut #row) -> Result<Vec<String>> {
+                async fn update_with_version_on(&self, conn: &mut #conn_ty, row: &mut #row) -> Result<Vec<String>> {
                     #old_keys
                     let done = sqlx::query(UPDATE_WITH_VERSION)
                         #set_binds
@@ -980,6 +1100,8 @@ impl<'a> TableGen<'a> {
             has_old,
             soft,
             delete_time,
+            conn_ty,
+            tx_ty,
             ..
         } = self;
         let has_old = *has_old;
@@ -1018,13 +1140,13 @@ impl<'a> TableGen<'a> {
                 }
 
                 #in_doc
-                pub async fn #in_tx(&self, tx: &mut Tx, id: #pk_ty) -> Result<()> {
+                pub async fn #in_tx(&self, tx: &mut #tx_ty, id: #pk_ty) -> Result<()> {
                     let stale = self.#on(tx.conn(), id).await?;
                     #after_write_in
                     Ok(())
                 }
 
-                async fn #on(&self, conn: &mut MySqlConnection, id: #pk_ty) -> Result<Vec<String>> {
+                async fn #on(&self, conn: &mut #conn_ty, id: #pk_ty) -> Result<Vec<String>> {
                     #delete_old
                     let done = sqlx::query(#sql).bind(id).execute(&mut *conn).await?;
                     if done.rows_affected() == 0 {
@@ -1069,7 +1191,12 @@ impl<'a> TableGen<'a> {
 
     /// The model: its struct, and every finder and write.
     fn model(&self) -> TokenStream {
-        let TableGen { table_name, pk, .. } = self;
+        let TableGen {
+            table_name,
+            pk,
+            pool_ty,
+            ..
+        } = self;
         let cache = self.opts.cache;
         let TableNames { row, model, .. } = self.names;
         let pk_ty = pk.param_ty();
@@ -1098,7 +1225,7 @@ impl<'a> TableGen<'a> {
             #model_doc
             #[derive(Clone)]
             pub struct #model {
-                pool: MySqlPool,
+                pool: #pool_ty,
                 /// The database's breaker, shared with every model on it:
                 /// each call goes through it ([`guarded`]).
                 breaker: Arc<Breaker>,
@@ -1106,12 +1233,12 @@ impl<'a> TableGen<'a> {
             }
 
             impl #model {
-                pub fn new(pool: MySqlPool #cache_param) -> Self {
+                pub fn new(pool: #pool_ty #cache_param) -> Self {
                     #model { breaker: breaker_for(&pool), pool, #cache_init }
                 }
 
                 /// The pool, for [`transact`](looklook_runtime::model::transact) and custom queries.
-                pub fn pool(&self) -> &MySqlPool {
+                pub fn pool(&self) -> &#pool_ty {
                     &self.pool
                 }
 
@@ -1129,11 +1256,6 @@ impl<'a> TableGen<'a> {
             }
         }
     }
-}
-
-/// A table or column name, quoted for MySQL.
-fn quoted(name: &str) -> String {
-    format!("`{name}`")
 }
 
 /// A type or variant name; `Self` (from a table or column named `self`) is
@@ -1167,6 +1289,7 @@ struct Versions {
     sqlx: &'static str,
     chrono: &'static str,
     rust_decimal: &'static str,
+    uuid: &'static str,
 }
 
 impl Default for Versions {
@@ -1177,6 +1300,7 @@ impl Default for Versions {
             sqlx: versions::SQLX,
             chrono: versions::CHRONO,
             rust_decimal: versions::RUST_DECIMAL,
+            uuid: versions::UUID,
         }
     }
 }
@@ -1186,12 +1310,17 @@ impl Default for Versions {
 struct CargoToml<'a> {
     crate_name: &'a str,
     runtime: &'a str,
+    /// sqlx's `postgres` feature instead of `mysql`.
+    postgres: bool,
+    /// A column is a UUID: the crate names `uuid::Uuid`.
+    uuid: bool,
     v: Versions,
 }
 
 #[derive(Template)]
 #[template(path = "model/lib.rs.askama", escape = "none")]
 struct LibRs {
+    postgres: bool,
     index: String,
 }
 

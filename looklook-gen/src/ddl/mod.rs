@@ -1,15 +1,79 @@
-//! MySQL `CREATE TABLE` DDL → tables, columns, keys and Rust types, read
-//! with sqlparser. Errors are located (file, line, column, the line).
+//! MySQL and PostgreSQL `CREATE TABLE` DDL → tables, columns, keys and Rust
+//! types, read with sqlparser. Errors are located (file, line, column, the
+//! line).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, CreateTable, Expr, IndexColumn, Spanned, Statement, TableConstraint,
+    ColumnDef, ColumnOption, CommentObject, CreateTable, Expr, Ident, IndexColumn, ObjectName,
+    Spanned, Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
-use sqlparser::dialect::MySqlDialect;
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 use crate::apidsl::{Diagnostic, Diagnostics, SourceFile, Span};
+
+/// The database a DDL file (and the model generated from it) is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    MySql,
+    Postgres,
+}
+
+impl Dialect {
+    /// A table or column name, quoted as an identifier.
+    pub fn quote(self, name: &str) -> String {
+        match self {
+            Dialect::MySql => format!("`{name}`"),
+            Dialect::Postgres => format!("\"{name}\""),
+        }
+    }
+
+    /// A statement written with `?` for each bound value, in the
+    /// database's own marks: `?` for MySQL, `$1`, `$2`… for PostgreSQL.
+    /// (Generated statements hold no other `?`: names are plain, values
+    /// are bound.)
+    pub fn numbered(self, sql: &str) -> String {
+        match self {
+            Dialect::MySql => sql.to_string(),
+            Dialect::Postgres => {
+                let mut out = String::with_capacity(sql.len() + 8);
+                let mut n = 0;
+                for c in sql.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push_str(&format!("${n}"));
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The name a datasource URL's scheme means.
+    pub fn of_url(url: &str) -> Option<Dialect> {
+        match url.split_once("://")?.0 {
+            "mysql" | "mariadb" => Some(Dialect::MySql),
+            "postgres" | "postgresql" => Some(Dialect::Postgres),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "mysql" | "mariadb" => Ok(Dialect::MySql),
+            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
+            other => Err(format!("`{other}` is not a dialect: use mysql or postgres")),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
@@ -34,8 +98,13 @@ pub struct Column {
     pub name: String,
     /// As written in the DDL, upper-cased: `BIGINT UNSIGNED`, `VARCHAR(255)`.
     pub sql_type: String,
-    /// The Rust type of a non-null value.
+    /// The Rust type of a non-null value (of each element, for an array).
     pub rust_type: RustType,
+    /// A PostgreSQL array of `rust_type`: `Vec<T>` in Rust.
+    pub array: bool,
+    /// The PostgreSQL enum type the column has: read as text, written
+    /// with a cast to it.
+    pub enum_type: Option<String>,
     /// `Option<T>` in Rust: the column accepts NULL.
     pub nullable: bool,
     pub auto_increment: bool,
@@ -70,6 +139,7 @@ pub enum RustType {
     Timestamp,
     Json,
     Bytes,
+    Uuid,
 }
 
 impl RustType {
@@ -95,6 +165,7 @@ impl RustType {
             RustType::Timestamp => "chrono::DateTime<chrono::Utc>",
             RustType::Json => "serde_json::Value",
             RustType::Bytes => "Vec<u8>",
+            RustType::Uuid => "uuid::Uuid",
         }
     }
 }
@@ -105,7 +176,7 @@ impl std::str::FromStr for RustType {
     /// A Rust type by the name a user writes in `[types]`: `i8`, `bool`,
     /// `String`, `Decimal`, `NaiveDateTime`… (the full paths work too).
     fn from_str(s: &str) -> Result<Self, String> {
-        const ALL: [RustType; 19] = [
+        const ALL: [RustType; 20] = [
             RustType::Bool,
             RustType::I8,
             RustType::U8,
@@ -125,6 +196,7 @@ impl std::str::FromStr for RustType {
             RustType::Timestamp,
             RustType::Json,
             RustType::Bytes,
+            RustType::Uuid,
         ];
         let short = |t: RustType| match t {
             RustType::Decimal => "Decimal",
@@ -133,6 +205,7 @@ impl std::str::FromStr for RustType {
             RustType::DateTime => "NaiveDateTime",
             RustType::Timestamp => "DateTime<Utc>",
             RustType::Json => "Value",
+            RustType::Uuid => "Uuid",
             other => other.path(),
         };
         let wanted = s.trim();
@@ -171,7 +244,7 @@ impl TypeMap {
             }
             None => {
                 let sql = sql_key(key);
-                if map_type(&sql).is_none() {
+                if map_type(&sql).is_none() && map_pg_type(&sql).is_none() {
                     return Err(format!("`{key}` is not an SQL type looklook reads"));
                 }
                 self.types.insert(sql, ty);
@@ -234,34 +307,178 @@ pub fn map_type(sql: &str) -> Option<RustType> {
     }
 }
 
-/// Read every `CREATE TABLE` of a file with the default types; other
+/// The Rust type of a PostgreSQL type, from its SQL spelling (an array's
+/// element type for `T[]`), and whether the database numbers it itself
+/// (`serial`).
+pub fn map_pg_type(sql: &str) -> Option<(RustType, bool)> {
+    let upper = sql.to_ascii_uppercase();
+    // `VARCHAR(32)`, `NUMERIC(10,2)`, `TIMESTAMP(3) WITH TIME ZONE`: the
+    // size says nothing about the Rust type.
+    let mut name = String::new();
+    let mut depth = 0;
+    for c in upper.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 => name.push(c),
+            _ => {}
+        }
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let plain = |t| Some((t, false));
+    match name.as_str() {
+        "SMALLINT" | "INT2" => plain(RustType::I16),
+        "INTEGER" | "INT" | "INT4" => plain(RustType::I32),
+        "BIGINT" | "INT8" => plain(RustType::I64),
+        "SMALLSERIAL" | "SERIAL2" => Some((RustType::I16, true)),
+        "SERIAL" | "SERIAL4" => Some((RustType::I32, true)),
+        "BIGSERIAL" | "SERIAL8" => Some((RustType::I64, true)),
+        "NUMERIC" | "DECIMAL" | "DEC" => plain(RustType::Decimal),
+        "REAL" | "FLOAT4" => plain(RustType::F32),
+        "DOUBLE PRECISION" | "DOUBLE" | "FLOAT8" | "FLOAT" => plain(RustType::F64),
+        "BOOLEAN" | "BOOL" => plain(RustType::Bool),
+        "TEXT" | "VARCHAR" | "CHARACTER VARYING" | "CHAR" | "CHARACTER" | "BPCHAR" => {
+            plain(RustType::String)
+        }
+        "DATE" => plain(RustType::Date),
+        "TIME" | "TIME WITHOUT TIME ZONE" => plain(RustType::Time),
+        "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => plain(RustType::DateTime),
+        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => plain(RustType::Timestamp),
+        "UUID" => plain(RustType::Uuid),
+        "JSON" | "JSONB" => plain(RustType::Json),
+        "BYTEA" => plain(RustType::Bytes),
+        _ => None,
+    }
+}
+
+/// Read every `CREATE TABLE` of a MySQL file with the default types; other
 /// statements are ignored.
 pub fn parse(file: &SourceFile) -> Result<Vec<Table>, Diagnostics> {
     parse_with(file, &TypeMap::default()).map(|(tables, _)| tables)
 }
 
-/// Read every `CREATE TABLE` of a file, with the user's type choices. The
-/// second list holds warnings: columns whose default reading may surprise.
+/// Read every `CREATE TABLE` of a MySQL file, with the user's type choices.
+/// The second list holds warnings: columns whose default reading may
+/// surprise.
 pub fn parse_with(
     file: &SourceFile,
     types: &TypeMap,
 ) -> Result<(Vec<Table>, Vec<Diagnostic>), Diagnostics> {
-    let statements = Parser::parse_sql(&MySqlDialect {}, &file.text).map_err(|e| {
+    parse_in(Dialect::MySql, file, types)
+}
+
+/// Read every `CREATE TABLE` of a file written for `dialect`, with the
+/// user's type choices. For PostgreSQL, `CREATE TYPE … AS ENUM`,
+/// `CREATE [UNIQUE] INDEX` and `COMMENT ON COLUMN` count too, and unquoted
+/// names are folded to lower case, as the server folds them.
+pub fn parse_in(
+    dialect: Dialect,
+    file: &SourceFile,
+    types: &TypeMap,
+) -> Result<(Vec<Table>, Vec<Diagnostic>), Diagnostics> {
+    let parser: &dyn SqlDialect = match dialect {
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Postgres => &PostgreSqlDialect {},
+    };
+    let statements = Parser::parse_sql(parser, &file.text).map_err(|e| {
         let msg = e.to_string();
         let span = position(&msg).map_or(Span::default(), |(l, c)| offset(file, l, c));
         let msg = msg.trim_start_matches("sql parser error: ");
         let msg = msg.split(" at Line: ").next().unwrap_or(msg).to_string();
         Diagnostics(vec![file.error(span, msg)])
     })?;
+    let at = |s: sqlparser::tokenizer::Span| {
+        offset(file, s.start.line as usize, s.start.column as usize)
+    };
+    let enums: BTreeSet<String> = statements
+        .iter()
+        .filter_map(|s| match s {
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Enum { .. }),
+            } => Some(last_name(name, dialect)),
+            _ => None,
+        })
+        .collect();
     let mut tables = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for statement in &statements {
-        if let Statement::CreateTable(create) = statement {
-            match table(file, create, types, &mut warnings) {
-                Ok(t) => tables.push(t),
-                Err(mut e) => errors.append(&mut e),
+        match statement {
+            Statement::CreateTable(create) => {
+                match table(file, dialect, &enums, create, types, &mut warnings) {
+                    Ok(t) => tables.push(t),
+                    Err(mut e) => errors.append(&mut e),
+                }
             }
+            // PostgreSQL keeps these outside the table's statement.
+            Statement::CreateIndex(index) if dialect == Dialect::Postgres => {
+                let table_name = last_name(&index.table_name, dialect);
+                let Some(t) = tables
+                    .iter_mut()
+                    .find(|t: &&mut Table| t.name == table_name)
+                else {
+                    continue;
+                };
+                let key = Key {
+                    name: index
+                        .name
+                        .as_ref()
+                        .map(|n| last_name(n, dialect))
+                        .unwrap_or_default(),
+                    columns: index
+                        .columns
+                        .iter()
+                        .map(|c| index_column(c, dialect))
+                        .collect(),
+                };
+                if let Some(c) = key
+                    .columns
+                    .iter()
+                    .find(|c| !t.columns.iter().any(|tc| &tc.name == *c))
+                {
+                    errors.push(file.error(at(index.table_name.span()), format!("index `{}` of table `{}` names column `{c}`, which the table does not have", key.name, t.name)));
+                } else if index.predicate.is_some() {
+                    // A partial unique index is unique only where its
+                    // condition holds: no finder can rely on it.
+                    t.keys.push(key);
+                } else if index.unique {
+                    t.unique_keys.push(key);
+                } else {
+                    t.keys.push(key);
+                }
+            }
+            Statement::Comment {
+                object_type: CommentObject::Column,
+                object_name,
+                comment,
+                ..
+            } if dialect == Dialect::Postgres => {
+                let parts: Vec<String> = object_name
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident().map(|i| fold(i, dialect)))
+                    .collect();
+                if let [.., table_name, column] = parts.as_slice()
+                    && let Some(c) = tables
+                        .iter_mut()
+                        .filter(|t| &t.name == table_name)
+                        .flat_map(|t| t.columns.iter_mut())
+                        .find(|c| &c.name == column)
+                {
+                    c.comment = comment.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    if dialect == Dialect::Postgres {
+        // A key can be written in the column, in the table or as a
+        // separate index, and a live database lists them its own way: in
+        // order of their columns, the model is the same from any of them.
+        for t in &mut tables {
+            t.unique_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
+            t.keys.sort_by(|a, b| a.columns.cmp(&b.columns));
         }
     }
     if errors.is_empty() {
@@ -271,18 +488,35 @@ pub fn parse_with(
     }
 }
 
+/// A name as the server keeps it: PostgreSQL folds an unquoted one to
+/// lower case.
+fn fold(ident: &Ident, dialect: Dialect) -> String {
+    match (dialect, ident.quote_style) {
+        (Dialect::Postgres, None) => ident.value.to_ascii_lowercase(),
+        _ => ident.value.clone(),
+    }
+}
+
+/// The last part of `schema.name`, as the server keeps it.
+fn last_name(name: &ObjectName, dialect: Dialect) -> String {
+    name.0
+        .last()
+        .map(|p| match p.as_ident() {
+            Some(ident) => fold(ident, dialect),
+            None => p.to_string().trim_matches('`').to_string(),
+        })
+        .unwrap_or_default()
+}
+
 fn table(
     file: &SourceFile,
+    dialect: Dialect,
+    enums: &BTreeSet<String>,
     create: &CreateTable,
     types: &TypeMap,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Table, Vec<Diagnostic>> {
-    let name = create
-        .name
-        .0
-        .last()
-        .map(|p| p.to_string().trim_matches('`').to_string())
-        .unwrap_or_default();
+    let name = last_name(&create.name, dialect);
     let at = |s: sqlparser::tokenizer::Span| {
         offset(file, s.start.line as usize, s.start.column as usize)
     };
@@ -302,7 +536,7 @@ fn table(
         );
     }
     for def in &create.columns {
-        if !plain_name(&def.name.value) {
+        if !plain_name(&fold(&def.name, dialect)) {
             errors.push(
                 file.error(
                     at(def.name.span),
@@ -315,7 +549,7 @@ fn table(
             );
             continue;
         }
-        match column(def) {
+        match column(def, dialect, enums) {
             Some((mut c, pk, unique)) => {
                 match types.choice(&name, &c) {
                     Some(chosen) => c.rust_type = chosen,
@@ -347,13 +581,18 @@ fn table(
             }
             None => errors.push(
                 file.error(at(def.name.span), format!("column `{}` has a type looklook cannot map: {}", def.name.value, def.data_type))
-                    .with_help("supported: integers, decimal, float/double, char/varchar/text/enum/set, date/time/datetime/timestamp, json, binary/blob"),
+                    .with_help(match dialect {
+                        Dialect::MySql => "supported: integers, decimal, float/double, char/varchar/text/enum/set, date/time/datetime/timestamp, json, binary/blob",
+                        Dialect::Postgres => "supported: smallint/integer/bigint and their serials, numeric, real/double precision, boolean, text/varchar/char, date/time/timestamp/timestamptz, uuid, json/jsonb, bytea, enum types, and arrays of the scalars among these (not of json, bytea or enums)",
+                    }),
             ),
         }
     }
     for constraint in &create.constraints {
         match constraint {
-            TableConstraint::PrimaryKey(pk) => primary.extend(pk.columns.iter().map(index_column)),
+            TableConstraint::PrimaryKey(pk) => {
+                primary.extend(pk.columns.iter().map(|c| index_column(c, dialect)))
+            }
             TableConstraint::Unique(u) => unique_keys.push(Key {
                 name: u
                     .name
@@ -361,11 +600,11 @@ fn table(
                     .or(u.index_name.as_ref())
                     .map(|n| n.value.clone())
                     .unwrap_or_default(),
-                columns: u.columns.iter().map(index_column).collect(),
+                columns: u.columns.iter().map(|c| index_column(c, dialect)).collect(),
             }),
             TableConstraint::Index(i) => keys.push(Key {
                 name: i.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
-                columns: i.columns.iter().map(index_column).collect(),
+                columns: i.columns.iter().map(|c| index_column(c, dialect)).collect(),
             }),
             _ => {}
         }
@@ -373,10 +612,10 @@ fn table(
     // Every key names columns the table has, and no two columns read into
     // the same Rust field.
     // (Columns already reported as unreadable are not reported again here.)
-    let known: std::collections::HashSet<&str> = create
+    let known: std::collections::HashSet<String> = create
         .columns
         .iter()
-        .map(|c| c.name.value.as_str())
+        .map(|c| fold(&c.name, dialect))
         .collect();
     let key_lists = std::iter::once(("PRIMARY KEY", &primary))
         .chain(unique_keys.iter().map(|k| (k.name.as_str(), &k.columns)))
@@ -426,15 +665,46 @@ fn plain_name(name: &str) -> bool {
 }
 
 /// A column, whether it is the primary key, and whether it is unique.
-fn column(def: &ColumnDef) -> Option<(Column, bool, bool)> {
+fn column(
+    def: &ColumnDef,
+    dialect: Dialect,
+    enums: &BTreeSet<String>,
+) -> Option<(Column, bool, bool)> {
     let sql_type = def.data_type.to_string().to_ascii_uppercase();
-    let rust_type = map_type(&sql_type)?;
+    let (mut rust_type, mut array, mut enum_type, mut auto_increment) =
+        (RustType::String, false, None, false);
+    match dialect {
+        Dialect::MySql => rust_type = map_type(&sql_type)?,
+        Dialect::Postgres => {
+            let element = sql_type
+                .strip_suffix("[]")
+                .or_else(|| sql_type.strip_suffix(" ARRAY"));
+            array = element.is_some();
+            let element = element.unwrap_or(&sql_type);
+            let custom = element.to_ascii_lowercase();
+            if enums.contains(&custom) {
+                enum_type = Some(custom);
+            } else {
+                let (t, serial) = map_pg_type(element)?;
+                // Arrays of scalars only: no arrays of JSON or bytes.
+                if array && (serial || matches!(t, RustType::Json | RustType::Bytes)) {
+                    return None;
+                }
+                (rust_type, auto_increment) = (t, serial);
+            }
+            if array && enum_type.is_some() {
+                return None;
+            }
+        }
+    }
     let mut c = Column {
-        name: def.name.value.clone(),
+        name: fold(&def.name, dialect),
         sql_type,
         rust_type,
+        array,
+        enum_type,
         nullable: true,
-        auto_increment: false,
+        auto_increment,
         default_now: false,
         on_update_now: false,
         default: None,
@@ -466,6 +736,12 @@ fn column(def: &ColumnDef) -> Option<(Column, bool, bool)> {
             {
                 c.rust_type = RustType::Json;
             }
+            // PostgreSQL's `GENERATED … AS IDENTITY` (not a computed
+            // column, which has an expression).
+            ColumnOption::Generated {
+                generation_expr: None,
+                ..
+            } => c.auto_increment = true,
             ColumnOption::PrimaryKey(_) => pk = true,
             ColumnOption::Unique(_) => unique = true,
             ColumnOption::DialectSpecific(tokens) => {
@@ -486,9 +762,9 @@ fn column(def: &ColumnDef) -> Option<(Column, bool, bool)> {
     Some((c, pk, unique))
 }
 
-fn index_column(ic: &IndexColumn) -> String {
+fn index_column(ic: &IndexColumn, dialect: Dialect) -> String {
     match &ic.column.expr {
-        Expr::Identifier(id) => id.value.clone(),
+        Expr::Identifier(id) => fold(id, dialect),
         other => other.to_string().trim_matches('`').to_string(),
     }
 }
@@ -727,5 +1003,125 @@ CREATE TABLE `user_auth` (
         // Full paths and short names both name a type.
         assert_eq!("chrono::NaiveDateTime".parse(), Ok(RustType::DateTime));
         assert_eq!("Decimal".parse(), Ok(RustType::Decimal));
+    }
+
+    fn pg(sql: &str) -> Result<Vec<Table>, Vec<String>> {
+        parse_in(
+            Dialect::Postgres,
+            &SourceFile::new("pg.sql", sql),
+            &TypeMap::default(),
+        )
+        .map(|(tables, _)| tables)
+        .map_err(|d| d.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn postgres_types_keys_enums_and_comments() {
+        let t = pg("
+CREATE TYPE Mood AS ENUM ('sad', 'ok');
+CREATE TABLE \"Order\" (
+  Id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  n serial, s smallint, i int4, r real, d double precision, m numeric(12, 2),
+  b boolean, v varchar(8), c char(2), t text, day date, at time,
+  local timestamp(3), utc timestamptz, u uuid, j jsonb, raw bytea,
+  mood mood NOT NULL DEFAULT 'ok', tags text[], nums integer ARRAY,
+  made timestamp NOT NULL DEFAULT now(),
+  CONSTRAINT k UNIQUE (u)
+);
+CREATE UNIQUE INDEX ON \"Order\" (v, c);
+CREATE UNIQUE INDEX part ON \"Order\" (t) WHERE b;
+COMMENT ON COLUMN \"Order\".mood IS 'how it went';
+")
+        .unwrap();
+        let order = &t[0];
+        assert_eq!(order.name, "Order", "a quoted name keeps its case");
+        assert_eq!(order.primary_key, "id", "an unquoted one is folded");
+        let of = |name: &str| order.columns.iter().find(|c| c.name == name).unwrap();
+        let types: Vec<(&str, RustType, bool)> = order
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.rust_type, c.array))
+            .collect();
+        use RustType::*;
+        assert_eq!(
+            types,
+            [
+                ("id", I64, false),
+                ("n", I32, false),
+                ("s", I16, false),
+                ("i", I32, false),
+                ("r", F32, false),
+                ("d", F64, false),
+                ("m", Decimal, false),
+                ("b", Bool, false),
+                ("v", String, false),
+                ("c", String, false),
+                ("t", String, false),
+                ("day", Date, false),
+                ("at", Time, false),
+                ("local", DateTime, false),
+                ("utc", Timestamp, false),
+                ("u", Uuid, false),
+                ("j", Json, false),
+                ("raw", Bytes, false),
+                ("mood", String, false),
+                ("tags", String, true),
+                ("nums", I32, true),
+                ("made", DateTime, false),
+            ]
+        );
+        assert!(of("id").auto_increment && of("n").auto_increment);
+        assert!(!of("s").auto_increment);
+        assert_eq!(of("mood").enum_type.as_deref(), Some("mood"));
+        assert_eq!(of("mood").comment.as_deref(), Some("how it went"));
+        assert!(of("made").default_now && !of("made").nullable);
+        // Unique keys in column order, whatever statement wrote them; a
+        // partial unique index is only an index.
+        let uniques: Vec<&[std::string::String]> =
+            order.unique_keys.iter().map(|k| &k.columns[..]).collect();
+        assert_eq!(uniques, [&["u".to_string()][..], &["v".into(), "c".into()]]);
+        assert_eq!(order.keys[0].columns, ["t"]);
+    }
+
+    #[test]
+    fn postgres_errors_are_located() {
+        let e = pg(
+            "CREATE TABLE g (\n  id bigserial PRIMARY KEY,\n  shape point,\n  blobs bytea[]\n);",
+        )
+        .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("pg.sql:3:3: column `shape` has a type looklook cannot map: point"),
+            "{e:?}"
+        );
+        assert!(e[1].starts_with("pg.sql:4:3: column `blobs`"), "{e:?}");
+        let e = pg("CREATE TABLE a (\n  id int PRIMARY KEY\n);\nCREATE INDEX i ON a (nope);")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "pg.sql:4:19: index `i` of table `a` names column `nope`, which the table does not have"
+            ]
+        );
+        let e = pg("CREATE TABLE a (\n  id int PRIMARY KEY,\n  n int NOT NULLL\n);").unwrap_err();
+        assert!(e[0].starts_with("pg.sql:3:"), "{e:?}");
+    }
+
+    #[test]
+    fn dialects_by_name_and_url_and_their_marks() {
+        assert_eq!("postgres".parse(), Ok(Dialect::Postgres));
+        assert_eq!("MySQL".parse(), Ok(Dialect::MySql));
+        assert!("oracle".parse::<Dialect>().is_err());
+        assert_eq!(
+            Dialect::of_url("postgresql://u@h/db"),
+            Some(Dialect::Postgres)
+        );
+        assert_eq!(Dialect::of_url("mysql://u@h/db"), Some(Dialect::MySql));
+        assert_eq!(Dialect::of_url("redis://h"), None);
+        assert_eq!(
+            Dialect::Postgres.numbered("a = ? AND b = ?::\"k\""),
+            "a = $1 AND b = $2::\"k\""
+        );
+        assert_eq!(Dialect::MySql.numbered("a = ?"), "a = ?");
     }
 }

@@ -4,12 +4,13 @@
 
 use std::marker::PhantomData;
 
-use sqlx::mysql::{MySqlArguments, MySqlRow};
 use sqlx::query::{QueryAs, QueryScalar};
 use sqlx::{Arguments, AssertSqlSafe, Encode, FromRow, MySql, Type};
 
-/// A column of a generated table. The name comes quoted (`` `mobile` ``)
-/// from the DDL, never from user input.
+use super::Backend;
+
+/// A column of a generated table. The name comes quoted (`` `mobile` `` or
+/// `"mobile"`) from the DDL, never from user input.
 pub trait Column: Copy {
     fn quoted(self) -> &'static str;
 }
@@ -20,7 +21,12 @@ pub enum Order {
     Desc,
 }
 
-/// Conditions joined with `AND`, an order and a limit.
+/// A value a filter can bind for database `DB`.
+pub trait Value<DB: Backend>: for<'q> Encode<'q, DB> + Type<DB> {}
+impl<DB: Backend, T: for<'q> Encode<'q, DB> + Type<DB>> Value<DB> for T {}
+
+/// Conditions joined with `AND`, an order and a limit, for a table of
+/// database `DB` (MySQL unless the model says otherwise).
 ///
 /// ```ignore
 /// let rows = users
@@ -28,9 +34,9 @@ pub enum Order {
 ///     .await?;
 /// ```
 #[derive(Debug, Clone)]
-pub struct Filter<C> {
+pub struct Filter<C, DB: Backend = MySql> {
     conditions: Vec<String>,
-    args: MySqlArguments,
+    args: DB::Arguments,
     /// The first value that failed to encode; reported when the query runs.
     bad_value: Option<String>,
     order: Vec<(C, Order)>,
@@ -39,11 +45,11 @@ pub struct Filter<C> {
     _columns: PhantomData<C>,
 }
 
-impl<C: Column> Default for Filter<C> {
+impl<C: Column, DB: Backend> Default for Filter<C, DB> {
     fn default() -> Self {
         Filter {
             conditions: Vec::new(),
-            args: MySqlArguments::default(),
+            args: DB::Arguments::default(),
             bad_value: None,
             order: Vec::new(),
             limit: None,
@@ -53,33 +59,37 @@ impl<C: Column> Default for Filter<C> {
     }
 }
 
-impl<C: Column> Filter<C> {
+impl<C: Column, DB: Backend> Filter<C, DB>
+where
+    i64: Value<DB>,
+    String: Value<DB>,
+{
     /// A filter that matches every (live) row.
     pub fn new() -> Self {
         Self::default()
     }
 
-    pub fn eq<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn eq(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, "=", value)
     }
 
-    pub fn ne<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn ne(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, "<>", value)
     }
 
-    pub fn lt<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn lt(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, "<", value)
     }
 
-    pub fn le<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn le(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, "<=", value)
     }
 
-    pub fn gt<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn gt(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, ">", value)
     }
 
-    pub fn ge<T: for<'q> Encode<'q, MySql> + Type<MySql>>(self, column: C, value: T) -> Self {
+    pub fn ge(self, column: C, value: impl Value<DB>) -> Self {
         self.compare(column, ">=", value)
     }
 
@@ -101,15 +111,10 @@ impl<C: Column> Filter<C> {
     }
 
     /// `column IN (…)`; an empty list matches nothing.
-    pub fn any_of<T, I>(mut self, column: C, values: I) -> Self
-    where
-        T: for<'q> Encode<'q, MySql> + Type<MySql>,
-        I: IntoIterator<Item = T>,
-    {
+    pub fn any_of<T: Value<DB>>(mut self, column: C, values: impl IntoIterator<Item = T>) -> Self {
         let mut marks = Vec::new();
         for value in values {
-            self.bind(value);
-            marks.push("?");
+            marks.push(self.bind(value));
         }
         if marks.is_empty() {
             self.conditions.push("FALSE".to_string());
@@ -150,9 +155,9 @@ impl<C: Column> Filter<C> {
         self,
         head: &'static str,
         always: &'static str,
-    ) -> Result<QueryAs<'static, MySql, O, MySqlArguments>, sqlx::Error>
+    ) -> Result<QueryAs<'static, DB, O, DB::Arguments>, sqlx::Error>
     where
-        O: for<'r> FromRow<'r, MySqlRow>,
+        O: for<'r> FromRow<'r, DB::Row>,
     {
         let (sql, args) = self.statement(head, always, true);
         Ok(sqlx::query_as_with(AssertSqlSafe(sql), args?))
@@ -164,19 +169,23 @@ impl<C: Column> Filter<C> {
         self,
         head: &'static str,
         always: &'static str,
-    ) -> Result<QueryScalar<'static, MySql, i64, MySqlArguments>, sqlx::Error> {
+    ) -> Result<QueryScalar<'static, DB, i64, DB::Arguments>, sqlx::Error>
+    where
+        (i64,): for<'r> FromRow<'r, DB::Row>,
+    {
         let (sql, args) = self.statement(head, always, false);
         Ok(sqlx::query_scalar_with(AssertSqlSafe(sql), args?))
     }
 
     /// The statement text and its arguments. The text is built only from
-    /// `head`, `always`, quoted column names and fixed keywords.
+    /// `head`, `always`, quoted column names, fixed keywords and the
+    /// database's placeholders (`?`, or `$1`, `$2`… in PostgreSQL).
     fn statement(
         mut self,
         head: &str,
         always: &str,
         tail: bool,
-    ) -> (String, Result<MySqlArguments, sqlx::Error>) {
+    ) -> (String, Result<DB::Arguments, sqlx::Error>) {
         let mut sql = String::from(head);
         let conditions = (!always.is_empty())
             .then_some(always)
@@ -195,12 +204,17 @@ impl<C: Column> Filter<C> {
                     Order::Desc => " DESC",
                 });
             }
+            // Bound as i64: PostgreSQL has no unsigned integers. Both are
+            // far below i64::MAX (see `MAX_OFFSET`), and larger ones clamp.
+            let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
             if let Some(limit) = self.limit {
-                sql.push_str(" LIMIT ?");
-                self.bind(limit);
+                let mark = self.bind(signed(limit));
+                sql.push_str(" LIMIT ");
+                sql.push_str(&mark);
                 if let Some(offset) = self.offset {
-                    sql.push_str(" OFFSET ?");
-                    self.bind(offset);
+                    let mark = self.bind(signed(offset));
+                    sql.push_str(" OFFSET ");
+                    sql.push_str(&mark);
                 }
             }
         }
@@ -211,24 +225,24 @@ impl<C: Column> Filter<C> {
         (sql, args)
     }
 
-    fn compare<T>(mut self, column: C, op: &str, value: T) -> Self
-    where
-        T: for<'q> Encode<'q, MySql> + Type<MySql>,
-    {
-        self.bind(value);
-        self.conditions.push(format!("{} {op} ?", column.quoted()));
+    fn compare(mut self, column: C, op: &str, value: impl Value<DB>) -> Self {
+        let mark = self.bind(value);
+        self.conditions
+            .push(format!("{} {op} {mark}", column.quoted()));
         self
     }
 
-    fn bind<T>(&mut self, value: T)
-    where
-        T: for<'q> Encode<'q, MySql> + Type<MySql>,
-    {
+    /// Bind a value; its placeholder in the statement.
+    fn bind(&mut self, value: impl Value<DB>) -> String {
         if let Err(e) = self.args.add(value)
             && self.bad_value.is_none()
         {
             self.bad_value = Some(e.to_string());
         }
+        let mut mark = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.args.format_placeholder(&mut mark);
+        mark
     }
 }
 
@@ -253,7 +267,7 @@ mod tests {
 
     #[test]
     fn values_are_placeholders_and_columns_are_quoted() {
-        let filter = Filter::new()
+        let filter = Filter::<Col>::new()
             .eq(Col::Name, "x' OR 1=1 --")
             .any_of(Col::Id, [1i64, 2, 3])
             .order_by(Col::Id, Order::Desc)
@@ -276,5 +290,21 @@ mod tests {
         let (sql, args) = filter.statement("SELECT COUNT(*) FROM `t`", "", false);
         assert_eq!(sql, "SELECT COUNT(*) FROM `t` WHERE FALSE");
         assert_eq!(args.unwrap().len(), 0);
+    }
+
+    #[test]
+    fn postgres_placeholders_are_numbered_in_order() {
+        let filter = Filter::<Col, sqlx::Postgres>::new()
+            .eq(Col::Name, "x")
+            .any_of(Col::Id, [1i64, 2])
+            .order_by(Col::Id, Order::Asc)
+            .limit(10)
+            .offset(20);
+        let (sql, args) = filter.statement(r#"SELECT * FROM "t""#, "", true);
+        assert_eq!(
+            sql,
+            r#"SELECT * FROM "t" WHERE `name` = $1 AND `id` IN ($2, $3) ORDER BY `id` ASC LIMIT $4 OFFSET $5"#
+        );
+        assert_eq!(args.unwrap().len(), 5);
     }
 }

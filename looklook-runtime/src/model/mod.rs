@@ -1,8 +1,9 @@
-//! What generated model crates link: the MySQL pool, transactions that
-//! models join, the filter builder for custom queries, and the Redis
-//! cache-aside layer.
+//! What generated model crates link: the MySQL and PostgreSQL pools,
+//! transactions that models join, the filter builder for custom queries,
+//! and the Redis cache-aside layer.
 //!
-//! A model owns a [`sqlx::MySqlPool`] and, when it was generated with
+//! A model owns a pool ([`sqlx::MySqlPool`] or [`sqlx::PgPool`], the
+//! [`Backend`] it was generated for) and, when it was generated with
 //! `--cache`, a [`Cache`]. Writes go to the database first; the cache keys
 //! of the rows they touch are deleted afterwards (after the commit, inside
 //! [`transact`]).
@@ -15,12 +16,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
-use sqlx::{MySql, MySqlConnection, MySqlPool};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Database, MySql, MySqlPool, PgPool, Pool, Postgres};
 
 use crate::resilience::{Breaker, Breakers};
 
 pub use cache::{Cache, CacheConf, CacheStats, Lookup, key};
-pub use filter::{Column, Filter, Order};
+pub use filter::{Column, Filter, Order, Value};
 
 /// What a model call can fail with. A missing row is not an error: finders
 /// return `Option`.
@@ -79,11 +81,75 @@ pub fn check_page_size(page_size: u64) -> Result<()> {
     }
 }
 
+/// A database server a model can be generated for: what differs between
+/// MySQL and PostgreSQL once the SQL is written (the generator writes each
+/// its own SQL).
+pub trait Backend: Database<Arguments: sqlx::IntoArguments<Self>> {
+    /// `mysql` or `postgres`, in breaker names.
+    const SCHEME: &'static str;
+    /// A pool for `conf`, connecting on first use.
+    fn connect_lazy(conf: &SqlConf) -> Result<Pool<Self>, sqlx::Error>;
+    /// `host:port/database` of the server a pool connects to.
+    fn address(pool: &Pool<Self>) -> String;
+}
+
+impl Backend for MySql {
+    const SCHEME: &'static str = "mysql";
+
+    fn connect_lazy(conf: &SqlConf) -> Result<MySqlPool, sqlx::Error> {
+        let mut options: MySqlConnectOptions = conf.data_source.parse()?;
+        if let Some(tz) = &conf.time_zone {
+            options = options.timezone(Some(tz.clone()));
+        }
+        Ok(MySqlPoolOptions::new()
+            .max_connections(conf.max_connections)
+            .acquire_timeout(Duration::from_millis(conf.acquire_timeout_ms))
+            .connect_lazy_with(options))
+    }
+
+    fn address(pool: &MySqlPool) -> String {
+        let options = pool.connect_options();
+        format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        )
+    }
+}
+
+impl Backend for Postgres {
+    const SCHEME: &'static str = "postgres";
+
+    fn connect_lazy(conf: &SqlConf) -> Result<PgPool, sqlx::Error> {
+        let mut options: PgConnectOptions = conf.data_source.parse()?;
+        if let Some(tz) = &conf.time_zone {
+            // What `now()` shows and `timestamp` columns read in; a
+            // `timestamptz` is an instant whatever the zone.
+            options = options.options([("TimeZone", tz.as_str())]);
+        }
+        Ok(PgPoolOptions::new()
+            .max_connections(conf.max_connections)
+            .acquire_timeout(Duration::from_millis(conf.acquire_timeout_ms))
+            .connect_lazy_with(options))
+    }
+
+    fn address(pool: &PgPool) -> String {
+        let options = pool.connect_options();
+        format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        )
+    }
+}
+
 /// The `DB` section of a service config.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SqlConf {
-    /// `mysql://user:password@host:port/database`
+    /// `mysql://user:password@host:port/database`, or `postgres://…`
     pub data_source: String,
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
@@ -125,35 +191,37 @@ impl SqlConf {
 
     /// The database name in the data source, used in cache keys.
     pub fn database(&self) -> Result<String, sqlx::Error> {
+        if self.data_source.starts_with("postgres") {
+            let options: PgConnectOptions = self.data_source.parse()?;
+            return Ok(options.get_database().unwrap_or_default().to_string());
+        }
         let options: MySqlConnectOptions = self.data_source.parse()?;
         Ok(options.get_database().unwrap_or_default().to_string())
     }
 
-    /// Open a pool. Connections are made on first use, so a service starts
-    /// even when the database comes up a moment later.
+    /// Open a MySQL pool. Connections are made on first use, so a service
+    /// starts even when the database comes up a moment later.
     pub fn connect_lazy(&self) -> Result<MySqlPool, sqlx::Error> {
-        let mut options: MySqlConnectOptions = self.data_source.parse()?;
-        if let Some(tz) = &self.time_zone {
-            options = options.timezone(Some(tz.clone()));
-        }
-        Ok(MySqlPoolOptions::new()
-            .max_connections(self.max_connections)
-            .acquire_timeout(Duration::from_millis(self.acquire_timeout_ms))
-            .connect_lazy_with(options))
+        MySql::connect_lazy(self)
+    }
+
+    /// Open a PostgreSQL pool, the same way.
+    pub fn connect_lazy_postgres(&self) -> Result<PgPool, sqlx::Error> {
+        Postgres::connect_lazy(self)
     }
 }
 
 /// A database transaction that several models can join. Cache keys of rows
 /// written inside it are deleted after the commit, so no reader can put the
 /// old row back into the cache while the transaction is still open.
-pub struct Tx {
-    inner: sqlx::Transaction<'static, MySql>,
+pub struct Tx<DB: Backend = MySql> {
+    inner: sqlx::Transaction<'static, DB>,
     stale: Vec<(Cache, Vec<String>)>,
 }
 
-impl Tx {
+impl<DB: Backend> Tx<DB> {
     /// Begin a transaction; prefer [`transact`], which also ends it.
-    pub async fn begin(pool: &MySqlPool) -> Result<Tx, sqlx::Error> {
+    pub async fn begin(pool: &Pool<DB>) -> Result<Tx<DB>, sqlx::Error> {
         Ok(Tx {
             inner: pool.begin().await?,
             stale: Vec::new(),
@@ -161,7 +229,7 @@ impl Tx {
     }
 
     /// The connection to run statements on.
-    pub fn conn(&mut self) -> &mut MySqlConnection {
+    pub fn conn(&mut self) -> &mut DB::Connection {
         &mut self.inner
     }
 
@@ -196,9 +264,9 @@ impl Tx {
 /// })
 /// .await?;
 /// ```
-pub async fn transact<T, E>(
-    pool: &MySqlPool,
-    work: impl AsyncFnOnce(&mut Tx) -> Result<T, E>,
+pub async fn transact<DB: Backend, T, E>(
+    pool: &Pool<DB>,
+    work: impl AsyncFnOnce(&mut Tx<DB>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<sqlx::Error>,
@@ -234,10 +302,12 @@ impl Error {
     }
 
     /// Whether the database rolled the transaction back to break a lock
-    /// cycle (a deadlock, SQLSTATE 40001): it did nothing, and trying the
-    /// whole transaction again is safe.
+    /// cycle (a deadlock: SQLSTATE 40001 from MySQL, 40P01 from PostgreSQL,
+    /// which says 40001 when a serializable transaction lost): it did
+    /// nothing, and trying the whole transaction again is safe.
     pub fn is_deadlock(&self) -> bool {
-        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40001"))
+        matches!(self, Error::Db(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("40001" | "40P01")))
     }
 
     /// Whether this says the database is down or not answering, rather
@@ -261,16 +331,11 @@ impl Error {
 
 /// The breaker of the database `pool` connects to: one per server and
 /// schema, shared by every model on it, and counted in
-/// `breaker_rejections_total{name="mysql <host>:<port>/<database>"}`.
-pub fn breaker_for(pool: &MySqlPool) -> Arc<Breaker> {
+/// `breaker_rejections_total{name="mysql <host>:<port>/<database>"}`
+/// (`postgres …` for PostgreSQL).
+pub fn breaker_for<DB: Backend>(pool: &Pool<DB>) -> Arc<Breaker> {
     static BREAKERS: LazyLock<Breakers> = LazyLock::new(Breakers::default);
-    let options = pool.connect_options();
-    BREAKERS.get(&format!(
-        "mysql {}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    ))
+    BREAKERS.get(&format!("{} {}", DB::SCHEME, DB::address(pool)))
 }
 
 /// Run one call to the database through its breaker, as go-zero guards

@@ -1,11 +1,12 @@
 //! What the model tests and the benchmark share: a fresh database per test
-//! (the sample DDL loaded into it), a Redis cache on a database of its own,
-//! and a count of the statements the database really ran.
+//! (MariaDB or PostgreSQL, the sample DDL loaded into it), a Redis cache on
+//! a database of its own, and a count of the statements the database really
+//! ran.
 
 use std::time::Duration;
 
 use looklook_runtime::model::{Cache, CacheConf, SqlConf};
-use sqlx::{AssertSqlSafe, MySqlPool};
+use sqlx::{AssertSqlSafe, MySqlPool, PgPool};
 
 /// `mysql://root:pw@127.0.0.1:43306`, from `scripts/infra`.
 pub fn mysql_url() -> String {
@@ -145,5 +146,77 @@ impl OwnRedis {
         if let Some(mut child) = self.child.take() {
             child.kill().await.unwrap();
         }
+    }
+}
+
+/// `postgres://postgres:pw@127.0.0.1:45432`, from `scripts/infra`.
+pub fn postgres_url() -> String {
+    std::env::var("LOOKLOOK_TEST_POSTGRES").expect(
+        "LOOKLOOK_TEST_POSTGRES is not set: run `scripts/infra up` and source target/infra/env",
+    )
+}
+
+/// A PostgreSQL database of one test, with the PostgreSQL sample's tables.
+pub struct PgTestDb {
+    pub name: String,
+    pub pool: PgPool,
+    admin: PgPool,
+}
+
+impl PgTestDb {
+    /// Drop and create `looklook_t_<tag>`, load the sample DDL into it.
+    pub async fn fresh(tag: &str) -> PgTestDb {
+        let name = format!("looklook_t_{tag}");
+        let admin = SqlConf::new(format!("{}/postgres", postgres_url()))
+            .connect_lazy_postgres()
+            .unwrap();
+        // Tests start side by side: one of them creates the extension,
+        // the others may lose that race harmlessly.
+        let _ = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            .execute(&admin)
+            .await;
+        for reset in [
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{name}\""),
+        ] {
+            sqlx::raw_sql(AssertSqlSafe(reset))
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+        let ddl = std::env::var("LOOKLOOK_SHOP_PG_SQL").expect("LOOKLOOK_SHOP_PG_SQL: the DDL");
+        let pool = SqlConf::new(format!("{}/{name}", postgres_url()))
+            .connect_lazy_postgres()
+            .unwrap();
+        sqlx::raw_sql(AssertSqlSafe(std::fs::read_to_string(ddl).unwrap()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        PgTestDb { name, pool, admin }
+    }
+
+    /// How many statements the server has run in this database, from
+    /// pg_stat_statements (read until the count settles, as for MariaDB).
+    pub async fn statements(&self) -> i64 {
+        let mut last = self.statements_now().await;
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now = self.statements_now().await;
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    }
+
+    async fn statements_now(&self) -> i64 {
+        sqlx::query_scalar(
+            "SELECT coalesce(sum(s.calls), 0)::bigint FROM pg_stat_statements s \
+             JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1",
+        )
+        .bind(&self.name)
+        .fetch_one(&self.admin)
+        .await
+        .unwrap()
     }
 }
