@@ -550,6 +550,20 @@ mod tests {
     }
 
     #[test]
+    fn a_service_names_its_sql_dialect() {
+        let m = check(
+            "[[service]]\nname = \"shop\"\ndir = \"shop\"\nsql = \"shop.sql\"\ndialect = \"postgres\"\n\n\
+             [[service]]\nname = \"old\"\ndir = \"old\"\nsql = \"old.sql\"\n",
+        )
+        .unwrap();
+        let dialects: Vec<SqlDialect> = m.services.iter().map(|s| s.dialect).collect();
+        assert_eq!(dialects, [SqlDialect::Postgres, SqlDialect::Mysql]);
+        let err =
+            check("[[service]]\nname = \"x\"\ndir = \"x\"\ndialect = \"oracle\"\n").unwrap_err();
+        assert!(err.starts_with("4:") && err.contains("oracle"), "{err}");
+    }
+
+    #[test]
     fn reads_processes_with_defaults() {
         let m = check(
             r#"

@@ -563,6 +563,47 @@ impl<'a> Containers<'a> {
         Ok((code, output))
     }
 
+    /// A PostgreSQL service's SQL step, through `psql` on the host and the
+    /// published port; its marker is a row in the server's `postgres`
+    /// database, so a fresh volume runs it again and a kept one does not.
+    /// Whether it ran.
+    fn init_postgres(
+        &self,
+        name: &str,
+        def: &ServiceDef,
+        step: &InitStep,
+        database: &str,
+        sql: &[String],
+    ) -> Result<bool, ServiceError> {
+        use super::native::psql_output;
+        let marker = format!("looklook_init_{}", step.marker());
+        let port = def.host_port(5432).ok_or_else(|| ServiceError::Init {
+            service: name.into(),
+            step: "sql".into(),
+            detail: "SQL init steps need port 5432 published".into(),
+        })?;
+        let check = format!(
+            "CREATE TABLE IF NOT EXISTS looklook_init (step text PRIMARY KEY); \
+             SELECT count(*) FROM looklook_init WHERE step = '{marker}'"
+        );
+        if psql_output(name, def, port, None, &check, "init marker")?.trim() == "1" {
+            return Ok(false);
+        }
+        super::native::create_postgres_database(name, def, port, database)?;
+        for file in sql {
+            let path = self.base.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| ServiceError::Init {
+                service: name.into(),
+                step: file.clone(),
+                detail: e.to_string(),
+            })?;
+            psql_output(name, def, port, Some(database), &text, file)?;
+        }
+        let record = format!("INSERT INTO looklook_init VALUES ('{marker}')");
+        psql_output(name, def, port, None, &record, "init marker")?;
+        Ok(true)
+    }
+
     async fn init(
         &self,
         name: &str,
@@ -571,6 +612,17 @@ impl<'a> Containers<'a> {
     ) -> Result<(), DockerError> {
         for step in &def.init {
             match step {
+                InitStep::Sql { database, sql }
+                    if super::native::Recipe::for_image(&def.image)
+                        == Some(super::native::Recipe::Postgres) =>
+                {
+                    if self.init_postgres(name, def, step, database, sql)? {
+                        on(Event::InitRan {
+                            service: name.into(),
+                            step: format!("database `{database}`: {}", sql.join(", ")),
+                        });
+                    }
+                }
                 InitStep::Sql { database, sql } => {
                     // The marker lives in the database itself, so a fresh
                     // volume runs init again and a kept one does not.

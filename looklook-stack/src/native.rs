@@ -146,6 +146,54 @@ fn as_postgres(command: &mut Command) -> &mut Command {
     command
 }
 
+/// Where a PostgreSQL service keeps its data: `<dir>/data`, unless it runs
+/// as Debian's `postgres` user (looklook runs as root), which may not reach
+/// the project at all (`/root` and `mktemp -d` directories are private).
+/// Then the data lives in a directory of that user's under
+/// `/var/tmp/looklook-postgres/`, named after the service's directory, and
+/// `<dir>/data` links to it; `down -v` removes both.
+fn postgres_home(dir: &Path) -> Result<PathBuf, NativeError> {
+    let link = dir.join("data");
+    if postgres_user().is_none() {
+        return Ok(link);
+    }
+    if let Ok(target) = fs::read_link(&link) {
+        return Ok(target);
+    }
+    // A cluster already here (made where the user can reach it) stays.
+    if link.join("PG_VERSION").exists() {
+        return Ok(link);
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| NativeError::Io { path, source }
+    };
+    let parent = Path::new("/var/tmp/looklook-postgres");
+    mkdir(parent)?;
+    let name: String = fs::canonicalize(dir)
+        .map_err(io(dir))?
+        .to_string_lossy()
+        .trim_start_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let home = parent.join(name);
+    mkdir(&home)?;
+    own_for_postgres(&home)?;
+    // `start` made an empty directory here; the link takes its place.
+    if link.is_dir() {
+        fs::remove_dir(&link).map_err(io(&link))?;
+    }
+    std::os::unix::fs::symlink(&home, &link).map_err(io(&link))?;
+    Ok(home)
+}
+
 /// Give `path` to PostgreSQL's user, when it is not ours.
 fn own_for_postgres(path: &Path) -> Result<(), NativeError> {
     if let Some((uid, gid)) = postgres_user() {
@@ -262,6 +310,13 @@ impl<'a> Native<'a> {
             let _ = fs::remove_file(self.dir(name).join("pid"));
             if remove_data {
                 let dir = self.dir(name);
+                // Data kept elsewhere (see `postgres_home`) goes too.
+                if let Ok(target) = fs::read_link(dir.join("data")) {
+                    fs::remove_dir_all(&target).map_err(|source| NativeError::Io {
+                        path: target,
+                        source,
+                    })?;
+                }
                 if dir.exists() {
                     fs::remove_dir_all(&dir)
                         .map_err(|source| NativeError::Io { path: dir, source })?;
@@ -408,8 +463,7 @@ impl<'a> Native<'a> {
                     .env
                     .get("POSTGRES_USER")
                     .map_or("postgres", String::as_str);
-                own_for_postgres(&dir)?;
-                own_for_postgres(&data)?;
+                let data = postgres_home(&dir)?;
                 if !data.join("PG_VERSION").exists() {
                     let mut initdb =
                         Command::new(find_program("initdb").unwrap_or_else(|| "initdb".into()));
@@ -421,7 +475,7 @@ impl<'a> Native<'a> {
                         "--locale=C.UTF-8",
                         "--auth-local=trust",
                     ]);
-                    let pwfile = dir.join("initdb.pw");
+                    let pwfile = data.with_extension("pw");
                     match password {
                         Some(pass) => {
                             write_private(&pwfile, pass)?;
@@ -449,8 +503,11 @@ impl<'a> Native<'a> {
                     .args(["-p", &port.to_string()])
                     .args(["-c", "listen_addresses=127.0.0.1"])
                     .arg("-c")
-                    .arg(format!("unix_socket_directories={}", dir.display()))
-                    .args(server_flags(def));
+                    .arg(format!("unix_socket_directories={}", data.display()))
+                    .args(server_flags(def))
+                    // It may not reach the service's directory: see
+                    // `postgres_home`.
+                    .current_dir(&data);
             }
             Recipe::Redis => {
                 // The password goes in a config file only the owner can
@@ -598,8 +655,10 @@ impl<'a> Native<'a> {
             path: log_path.clone(),
             source,
         })?;
+        if recipe != Recipe::Postgres {
+            command.current_dir(&dir);
+        }
         let child = command
-            .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)

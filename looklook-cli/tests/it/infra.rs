@@ -27,6 +27,97 @@ fn looklook(dir: &Path, args: &[&str]) -> Output {
     run(dir, "native", args, None)
 }
 
+/// A query through `psql` on 127.0.0.1:`port`, as the stack's
+/// `postgres` user with its password; what it printed, unaligned.
+fn psql(port: u16, database: &str, query: &str) -> String {
+    let out = Command::new(looklook_stack::native::find_program("psql").unwrap())
+        .args(["-X", "-A", "-t", "-h", "127.0.0.1", "-U", "postgres"])
+        .args(["-p", &port.to_string(), "-d", database, "-c", query])
+        .env("PGPASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// PostgreSQL natively, from a private directory (as `mktemp -d` makes):
+/// a root looklook runs it as the `postgres` user, its data kept where
+/// that user can reach it; the password guards TCP; the SQL step loads
+/// the sample once; `down -v` leaves nothing behind.
+#[test]
+fn native_postgres_runs_its_init_once_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _down = DownOnDrop(d, "native");
+    let port = free_port();
+    fs::copy(
+        examples().join("sample/sql/postgres/shop.sql"),
+        d.join("shop.sql"),
+    )
+    .unwrap();
+    let stack = format!(
+        r#"project = "it"
+
+[services.postgres]
+image = "postgres:15"
+env = {{ POSTGRES_PASSWORD = "pw" }}
+ports = ["127.0.0.1:{port}:5432"]
+ready = {{ tcp = 5432 }}
+init = [{{ database = "shop", sql = ["shop.sql"] }}]
+"#
+    );
+    fs::write(d.join("looklook.stack.toml"), stack).unwrap();
+    let (_, progress) = ok(&looklook(d, &["up"]));
+    assert!(
+        progress.contains("init      postgres: database `shop`: shop.sql"),
+        "{progress}"
+    );
+    let tables = "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'";
+    assert_eq!(psql(port, "shop", tables), "product,user,user_auth");
+    psql(
+        port,
+        "shop",
+        "INSERT INTO \"user\" (mobile) VALUES ('13800000000')",
+    );
+    let wrong = Command::new(looklook_stack::native::find_program("psql").unwrap())
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-p",
+            &port.to_string(),
+            "-c",
+            "SELECT 1",
+        ])
+        .env("PGPASSWORD", "not-it")
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success(), "a wrong password is refused");
+
+    let (_, progress) = ok(&looklook(d, &["up"]));
+    assert!(
+        progress.contains("unchanged postgres") && !progress.contains("init"),
+        "{progress}"
+    );
+    assert_eq!(
+        psql(port, "shop", "SELECT count(*) FROM \"user\""),
+        "1",
+        "kept"
+    );
+
+    let data = fs::read_link(d.join(".looklook/postgres/data"))
+        .unwrap_or_else(|_| d.join(".looklook/postgres/data"));
+    assert!(data.join("PG_VERSION").exists(), "{}", data.display());
+    ok(&looklook(d, &["down", "-v"]));
+    assert!(!data.exists(), "down -v removed {}", data.display());
+}
+
 /// The command of a container that only has to stay up. PID 1 gets no
 /// default signal handlers: without the trap, `down` waits out its grace
 /// period before it kills `sleep`.

@@ -282,7 +282,21 @@ async fn soft_deletes_versions_and_transactions() {
         .find_one_by_auth_type_auth_key("mobile", "13800000005")
         .await
         .unwrap();
-    assert_eq!(auth.map(|a| a.user_id), Some(id));
+    assert_eq!(auth.as_ref().map(|a| a.user_id), Some(id));
+
+    // The other writes inside a transaction, and a read past the cache.
+    let auth_id = auth.unwrap().id;
+    let mut tx = Tx::begin(&db.pool).await.unwrap();
+    let mut row = users.find_one_in(&mut tx, id).await.unwrap().unwrap();
+    row.nickname = "again".into();
+    users.update_in(&mut tx, &row).await.unwrap();
+    users.delete_soft_in(&mut tx, kept).await.unwrap();
+    auths.delete_in(&mut tx, auth_id).await.unwrap();
+    tx.commit().await.unwrap();
+    let fresh = users.find_one_fresh(id).await.unwrap().unwrap();
+    assert_eq!(fresh.nickname, "again");
+    assert_eq!(users.find_one(kept).await.unwrap(), None);
+    assert_eq!(auths.find_one(auth_id).await.unwrap(), None);
 }
 
 #[tokio::test]
