@@ -1,10 +1,9 @@
-//! The API reference `looklook dev` serves: the OpenAPI documents that
-//! `looklook gen` wrote to the manifest's `[clients] openapi` directory,
-//! browsable in Swagger UI (vendored in `assets/`, no CDN), on 127.0.0.1
-//! only. The documents are read on every request, so a regeneration shows
-//! at the next reload.
+//! The API reference of `looklook dev`'s dashboard, under `/reference/`:
+//! the OpenAPI documents that `looklook gen` wrote to the manifest's
+//! `[clients] openapi` directory, browsable in Swagger UI (vendored in
+//! `assets/`, no CDN), with its "try it" form per route. The documents are
+//! read on every request, so a regeneration shows at the next reload.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
@@ -12,7 +11,6 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use tokio::net::TcpListener;
 
 /// The files of Swagger UI, by the name the page asks for.
 const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -36,21 +34,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 /// The document of them all, listed first.
 const MERGED: &str = "openapi.yaml";
 
-/// Listen on `127.0.0.1:port` and serve the documents of `dir`; the URL.
-/// Only binding can fail: serving runs on a task of its own until the
-/// runtime ends.
-pub async fn start(dir: PathBuf, port: u16) -> std::io::Result<String> {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    let url = format!("http://{}/", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, router(dir)).await });
-    Ok(url)
-}
-
+/// The reference's routes, under `/reference/`.
 pub fn router(dir: PathBuf) -> Router {
     Router::new()
-        .route("/", get(index))
-        .route("/openapi/{file}", get(document))
-        .route("/assets/{file}", get(asset))
+        .route("/reference/", get(index))
+        .route("/reference/openapi/{file}", get(document))
+        .route("/reference/assets/{file}", get(asset))
         .with_state(dir)
 }
 
@@ -81,7 +70,7 @@ async fn index(State(dir): State<PathBuf>) -> Html<String> {
         .map(|n| {
             let name = n.trim_end_matches(".yaml").trim_end_matches(".openapi");
             let name = if n == MERGED { "all services" } else { name };
-            serde_json::json!({ "url": format!("/openapi/{n}"), "name": name })
+            serde_json::json!({ "url": format!("/reference/openapi/{n}"), "name": name })
         })
         .collect();
     // JSON inside a <script>: `<` escaped so no value can close the tag.
@@ -94,12 +83,12 @@ async fn index(State(dir): State<PathBuf>) -> Html<String> {
 <head>
 <meta charset="utf-8">
 <title>API reference</title>
-<link rel="stylesheet" href="/assets/swagger-ui.css">
+<link rel="stylesheet" href="/reference/assets/swagger-ui.css">
 </head>
 <body>
 <div id="reference"></div>
-<script src="/assets/swagger-ui-bundle.js"></script>
-<script src="/assets/swagger-ui-standalone-preset.js"></script>
+<script src="/reference/assets/swagger-ui-bundle.js"></script>
+<script src="/reference/assets/swagger-ui-standalone-preset.js"></script>
 <script>
 window.ui = SwaggerUIBundle({{
   urls: {urls},

@@ -11,15 +11,21 @@
 //! - [`supervise`]: stop the old process, start the new one; restart a
 //!   process that crashes, with back-off.
 //!
-//! [`run`] ties them together and reports what happens as [`DevEvent`]s.
+//! [`run`] ties them together and reports what happens as [`DevEvent`]s,
+//! which also feed the [`dashboard`]: the processes, their logs, the
+//! traces they send to [`traces`]' receiver and their [`metrics`].
 
+pub mod board;
 pub mod build;
+pub mod dashboard;
 pub mod demo;
 pub mod docs;
 pub mod graph;
 pub mod image;
+pub mod metrics;
 pub mod supervise;
 pub mod system;
+pub mod traces;
 pub mod watch;
 
 use std::collections::BTreeMap;
@@ -105,6 +111,10 @@ pub enum DevEvent {
     },
     Stopped {
         process: String,
+    },
+    /// The dashboard is served here.
+    Dashboard {
+        url: String,
     },
     /// The API reference (the manifest's OpenAPI documents) is served here.
     Reference {
@@ -301,23 +311,79 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(DevError::Runtime)?;
-    let on: Sink = Arc::new(on);
     runtime.block_on(async {
         let shutdown = shutdown_signal().map_err(DevError::Runtime)?;
-        // The API reference, when the manifest has OpenAPI documents.
         let base = opts.manifest.parent().unwrap_or(Path::new("."));
-        if let Some(dir) = manifest.clients.as_ref().and_then(|c| c.openapi.as_ref()) {
-            let port = manifest.dev.docs_port;
-            on(match docs::start(base.join(dir), port).await {
-                Ok(url) => DevEvent::Reference { url },
-                Err(e) => DevEvent::Notice {
-                    message: format!("the API reference is not served: 127.0.0.1:{port}: {e}"),
-                },
-            });
+        let ports = manifest.ports();
+        let board = board::Board::new(processes.iter().map(|p| {
+            (
+                p.name.clone(),
+                ports.serve.get(&p.name).copied(),
+                ports.metrics.get(&p.name).copied(),
+            )
+        }));
+        let traces = Arc::new(std::sync::Mutex::new(traces::TraceStore::new(
+            dashboard::MAX_SPANS,
+        )));
+        // The services' traces come here unless a collector is configured
+        // (`OTLP_ENDPOINT` in looklook's environment or a process's env).
+        let otlp = match std::env::var("OTLP_ENDPOINT") {
+            Ok(endpoint) if !endpoint.is_empty() => dashboard::Otlp::Elsewhere {
+                endpoint,
+                jaeger: std::env::var("JAEGER_UI").unwrap_or_default(),
+            },
+            _ => match traces::start(traces.clone()).await {
+                Ok(endpoint) => dashboard::Otlp::Here(endpoint),
+                Err(e) => {
+                    on(DevEvent::Notice {
+                        message: format!("no trace receiver: {e}"),
+                    });
+                    dashboard::Otlp::Elsewhere {
+                        endpoint: String::new(),
+                        jaeger: String::new(),
+                    }
+                }
+            },
+        };
+        let receiver = match &otlp {
+            dashboard::Otlp::Here(endpoint) => Some(endpoint.clone()),
+            dashboard::Otlp::Elsewhere { .. } => None,
+        };
+        let openapi = manifest
+            .clients
+            .as_ref()
+            .and_then(|c| c.openapi.as_ref())
+            .map(|dir| base.join(dir));
+        let dashboard = dashboard::Dashboard {
+            board: Arc::new(std::sync::Mutex::new(board)),
+            traces,
+            scraper: Default::default(),
+            otlp,
+            openapi: openapi.clone(),
+        };
+        // Every event reaches the dashboard as well as the caller.
+        let feed = dashboard.board.clone();
+        let on: Sink = Arc::new(move |event: DevEvent| {
+            feed.lock().unwrap_or_else(|e| e.into_inner()).apply(&event);
+            on(event);
+        });
+        let port = manifest.dev.docs_port;
+        match dashboard::start(dashboard, port).await {
+            Ok(url) => {
+                on(DevEvent::Dashboard { url: url.clone() });
+                if openapi.is_some() {
+                    on(DevEvent::Reference {
+                        url: format!("{url}reference/"),
+                    });
+                }
+            }
+            Err(e) => on(DevEvent::Notice {
+                message: format!("the dashboard is not served: 127.0.0.1:{port}: {e}"),
+            }),
         }
-        Loop::new(opts, manifest, graph, processes, on)
-            .run(shutdown)
-            .await
+        let mut main = Loop::new(opts, manifest, graph, processes, on);
+        main.otlp = receiver;
+        main.run(shutdown).await
     })
 }
 
@@ -387,6 +453,9 @@ struct Loop {
     /// build's.
     pending: Vec<String>,
     pending_paths: Vec<PathBuf>,
+    /// The embedded trace receiver, told to every process as its
+    /// `OTLP_ENDPOINT` (unless its own env says otherwise).
+    otlp: Option<String>,
 }
 
 impl Loop {
@@ -426,6 +495,7 @@ impl Loop {
             rx,
             pending: Vec::new(),
             pending_paths: Vec::new(),
+            otlp: None,
         }
     }
 
@@ -670,11 +740,15 @@ impl Loop {
         let on = self.on.clone();
         let dir = self.log_dir.clone();
         let port = self.ports.answers_on(name);
-        let env = manifest::process_env(
+        let mut env = manifest::process_env(
             name,
             &self.ports,
             &self.slot(name).expect("a process of the loop").process.env,
         );
+        if let Some(endpoint) = &self.otlp {
+            env.entry("OTLP_ENDPOINT".into())
+                .or_insert_with(|| endpoint.clone());
+        }
         let slot = self.slot_mut(name);
         let Some(exe) = slot.exe.clone() else {
             return Ok(());

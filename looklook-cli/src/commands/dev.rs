@@ -144,6 +144,7 @@ fn describe(event: DevEvent) -> String {
             secs(restart)
         ),
         DevEvent::Stopped { process } => format!("stopped {process}"),
+        DevEvent::Dashboard { url } => format!("dashboard: {url}"),
         DevEvent::Reference { url } => format!("API reference: {url}"),
         DevEvent::Notice { message } => message,
         DevEvent::Output { .. } | DevEvent::BuildFailed { .. } => unreachable!("printed above"),

@@ -74,10 +74,9 @@ fn the_stack_and_the_dev_loop_do_not_link_the_generator() {
         "looklook-stack",
         &["looklook-gen", "looklook-dev", "notify"],
     );
-    assert_free_of(
-        "looklook-dev",
-        &["looklook-gen", "protox", "sqlparser", "askama"],
-    );
+    // (askama is allowed: it draws the dashboard's pages, escaping every
+    // value; what generates code stays in looklook-gen.)
+    assert_free_of("looklook-dev", &["looklook-gen", "protox", "sqlparser"]);
 }
 
 #[test]

@@ -156,7 +156,7 @@ fn every_openapi_and_ts_file_of_the_samples() {
     }
 }
 
-/// The API reference `looklook dev` serves, in a real browser: headless
+/// The API reference `looklook dev`'s dashboard serves, in a real browser: headless
 /// Chromium (Debian's, installed by scripts/setup) loads the page, Swagger
 /// UI (served by looklook itself, no CDN) fetches the reference system's
 /// merged document and renders it; the page as the browser built it lists
@@ -164,9 +164,13 @@ fn every_openapi_and_ts_file_of_the_samples() {
 #[test]
 fn the_api_reference_renders_in_a_browser() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let url = runtime
-        .block_on(looklook_dev::docs::start(workspace().join("docs/api"), 0))
-        .unwrap();
+    let url = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/reference/", listener.local_addr().unwrap());
+        let reference = looklook_dev::docs::router(workspace().join("docs/api"));
+        tokio::spawn(async move { axum::serve(listener, reference).await });
+        url
+    });
     let profile = tempfile::tempdir().unwrap();
     let browser = |extra: &[&str]| {
         let mut cmd = Command::new("chromium");

@@ -171,6 +171,17 @@ fn get(port: u16, path: &str) -> Option<String> {
         .map(|(_, body)| body.to_string())
 }
 
+/// The dashboard's processes, by name.
+fn dashboard_processes(port: u16) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let state: serde_json::Value = serde_json::from_str(&get(port, "/api/state").unwrap()).unwrap();
+    state["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_string(), p.clone()))
+        .collect()
+}
+
 /// The status line of `GET path`.
 fn get_head(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -236,31 +247,52 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
     let b = field(&answer(ws.beta, "beta v1", None), "pid");
     let at = dev.wait_line("watching", 0);
 
+    // The dashboard: both processes running, each with its pid and port.
+    dev.wait_line(&format!("dashboard: http://127.0.0.1:{}/", ws.docs), 0);
+    let processes = dashboard_processes(ws.docs);
+    for (name, pid, port) in [("alpha", &a, ws.alpha), ("beta", &b, ws.beta)] {
+        let p = &processes[name];
+        assert_eq!(p["state"], "running", "{processes:?}");
+        assert_eq!(p["pid"], *pid);
+        assert_eq!(p["port"], port);
+        assert_eq!(p["build"]["ok"], true);
+    }
+    assert!(
+        get(ws.docs, "/")
+            .unwrap()
+            .contains("<title>looklook dev</title>")
+    );
+
     // The API reference: the page, the documents `looklook gen` wrote to
     // docs/ (read afresh on each request), Swagger UI from looklook itself;
     // nothing outside docs/.
-    dev.wait_line(&format!("API reference: http://127.0.0.1:{}/", ws.docs), 0);
-    let page = get(ws.docs, "/").unwrap();
+    dev.wait_line(
+        &format!("API reference: http://127.0.0.1:{}/reference/", ws.docs),
+        0,
+    );
+    let page = get(ws.docs, "/reference/").unwrap();
     assert!(
-        page.contains("/assets/swagger-ui-bundle.js") && page.contains("/openapi/openapi.yaml"),
+        page.contains("/reference/assets/swagger-ui-bundle.js")
+            && page.contains("/reference/openapi/openapi.yaml"),
         "{page}"
     );
-    let doc = get(ws.docs, "/openapi/openapi.yaml").unwrap();
+    let doc = get(ws.docs, "/reference/openapi/openapi.yaml").unwrap();
     assert!(doc.contains("title: fixture v1"), "{doc}");
     std::fs::write(
         ws.path("docs/openapi.yaml"),
         doc.replace("fixture v1", "fixture v2"),
     )
     .unwrap();
-    let doc = get(ws.docs, "/openapi/openapi.yaml").unwrap();
+    let doc = get(ws.docs, "/reference/openapi/openapi.yaml").unwrap();
     assert!(doc.contains("title: fixture v2"), "{doc}");
-    let bundle = get(ws.docs, "/assets/swagger-ui-bundle.js").unwrap();
+    let bundle = get(ws.docs, "/reference/assets/swagger-ui-bundle.js").unwrap();
     assert!(bundle.len() > 1_000_000, "{} bytes", bundle.len());
     for attack in [
-        "/openapi/..%2Flooklook.toml",
-        "/openapi/..%2F..%2Fetc%2Fpasswd",
-        "/openapi/%2Fetc%2Fpasswd",
-        "/assets/..%2F..%2Fsrc%2Flib.rs",
+        "/reference/openapi/..%2Flooklook.toml",
+        "/reference/openapi/..%2F..%2Fetc%2Fpasswd",
+        "/reference/openapi/%2Fetc%2Fpasswd",
+        "/reference/assets/..%2F..%2Fsrc%2Flib.rs",
+        "/api/traces/..%2F..%2Fetc%2Fpasswd",
     ] {
         let head = get_head(ws.docs, attack);
         assert!(head.starts_with("HTTP/1.1 404"), "{attack}: {head}");
@@ -317,6 +349,18 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
         b,
         "old beta serves"
     );
+    // The dashboard shows the failed build and its error, and the restarts
+    // of the edits before it.
+    let processes = dashboard_processes(ws.docs);
+    let beta = &processes["beta"];
+    assert_eq!(beta["build"]["ok"], false, "{beta}");
+    assert!(
+        beta["build"]["errors"].as_str().unwrap().contains("E0308"),
+        "{beta}"
+    );
+    assert_eq!(beta["restarts"], 1, "{beta}");
+    assert_eq!(processes["alpha"]["restarts"], 2, "{processes:?}");
+    assert_eq!(beta["state"], "running", "the old beta still serves");
 
     // Fixed: beta comes back, and its old child went with the old beta.
     std::fs::write(ws.path("beta/src/main.rs"), good).unwrap();
@@ -493,11 +537,76 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     assert!(body.contains(r#""message":"hello, world""#), "{body}");
     let at = dev.wait_line("watching", 0);
     // The API reference of the project's own documents.
-    dev.wait_line(&format!("API reference: http://127.0.0.1:{docs}/"), 0);
-    let doc = get(docs, "/openapi/hello.openapi.yaml").unwrap();
+    dev.wait_line(
+        &format!("API reference: http://127.0.0.1:{docs}/reference/"),
+        0,
+    );
+    let doc = get(docs, "/reference/openapi/hello.openapi.yaml").unwrap();
     assert!(
         doc.contains("operationId: hello") && doc.contains("openapi: 3.1.0"),
         "{doc}"
+    );
+
+    // The dashboard received the request's trace (no collector is
+    // configured, so looklook is the service's OTLP endpoint), and a real
+    // browser draws the process, the trace and its waterfall.
+    let trace = (0..300)
+        .find_map(|_| {
+            let state: serde_json::Value =
+                serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
+            let found = state["traces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["name"] == "GET /hello")
+                .cloned();
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            found
+        })
+        .expect("the hello request's trace reached the dashboard");
+    let id = trace["trace_id"].as_str().unwrap();
+    let spans: serde_json::Value =
+        serde_json::from_str(&get(docs, &format!("/api/traces/{id}")).unwrap()).unwrap();
+    assert_eq!(spans["spans"][0]["name"], "GET /hello", "{spans}");
+    let service = spans["spans"][0]["service"].as_str().unwrap().to_string();
+    let artifacts = workspace().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    // The pages are drawn on the server; the browser gets a few seconds
+    // (the live updates keep a connection open, so it is stopped by time).
+    let browser = |path: &str, extra: &[&str]| {
+        crate::support::run_tool(
+            Command::new("chromium")
+                .args(["--headless=new", "--no-sandbox", "--disable-gpu"])
+                .args(["--timeout=3000", "--window-size=1280,800"])
+                .args(extra)
+                .arg(format!("http://127.0.0.1:{docs}{path}")),
+        )
+    };
+    let dom = browser("/", &["--dump-dom"]);
+    for shown in [
+        "<td>hello-api</td><td class=\"running\">running</td>".to_string(),
+        format!("<a href=\"/trace/{id}\">GET /hello</a>"),
+        "hello-api | ".to_string(),
+    ] {
+        assert!(
+            dom.contains(&shown),
+            "{shown:?} is not on the dashboard:\n{dom}"
+        );
+    }
+    let waterfall = browser(&format!("/trace/{id}"), &["--dump-dom"]);
+    let row = format!("{service}: GET /hello (");
+    assert!(
+        waterfall.contains(&row),
+        "{row:?} is not in the waterfall:\n{waterfall}"
+    );
+    browser(
+        "/",
+        &[&format!(
+            "--screenshot={}",
+            artifacts.join("dashboard.png").display()
+        )],
     );
 
     let logic = dir.join("hello/api/src/logic/hello.rs");
