@@ -78,53 +78,28 @@ fn client_runtime() -> Result<tokio::runtime::Runtime, DatasourceError> {
         .map_err(DatasourceError::Runtime)
 }
 
-/// The tables of a MySQL or MariaDB database.
-pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
+/// What both readers share: the URL checked, the globs compiled, the DDL
+/// read on a client runtime of its own, and a schema without tables
+/// refused.
+fn read_with(
+    url: &str,
+    tables: &[String],
+    dialect: Dialect,
+    ddl_of: impl AsyncFnOnce(&GlobSet) -> Result<String, sqlx::Error>,
+) -> Result<Schema, DatasourceError> {
     let source = without_password(url);
-    if Dialect::of_url(url) != Some(Dialect::MySql) {
+    if Dialect::of_url(url) != Some(dialect) {
         return Err(DatasourceError::Scheme(source));
     }
     let database = database_of(url, &source)?;
     let wanted = globs(tables)?;
-    let db_err = |e| DatasourceError::Database {
-        url: source.clone(),
-        source: e,
-    };
-    let rt = client_runtime()?;
-    let ddl = rt.block_on(async {
-        let mut conn = MySqlConnection::connect(url).await.map_err(db_err)?;
-        let names: Vec<String> = sqlx::query(
-            "SELECT TABLE_NAME FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' \
-             ORDER BY TABLE_NAME",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|row| row.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(db_err)?;
-        let mut ddl = format!("-- The tables of {source}, as the server writes them.\n");
-        for name in names
-            .iter()
-            .filter(|n| wanted.is_empty() || wanted.is_match(n))
-        {
-            // The name comes from the server's own catalogue; quoted as
-            // an identifier all the same.
-            let quoted = format!("`{}`", name.replace('`', "``"));
-            let sql = sqlx::AssertSqlSafe(format!("SHOW CREATE TABLE {quoted}"));
-            let row = sqlx::query(sql)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(db_err)?;
-            let create: String = row.try_get(1).map_err(db_err)?;
-            ddl.push('\n');
-            ddl.push_str(&create);
-            ddl.push_str(";\n");
-        }
-        Ok::<_, DatasourceError>(ddl)
-    })?;
+    let ddl =
+        client_runtime()?
+            .block_on(ddl_of(&wanted))
+            .map_err(|e| DatasourceError::Database {
+                url: source.clone(),
+                source: e,
+            })?;
     if !ddl.contains("CREATE TABLE") {
         return Err(DatasourceError::NoTable {
             url: source,
@@ -138,24 +113,49 @@ pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceErro
     })
 }
 
+/// The tables of a MySQL or MariaDB database.
+pub fn read_mysql(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
+    read_with(url, tables, Dialect::MySql, async |wanted| {
+        let mut conn = MySqlConnection::connect(url).await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT TABLE_NAME FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' \
+             ORDER BY TABLE_NAME",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        let mut ddl = format!(
+            "-- The tables of {}, as the server writes them.\n",
+            without_password(url)
+        );
+        for name in names
+            .iter()
+            .filter(|n| wanted.is_empty() || wanted.is_match(n))
+        {
+            // The name comes from the server's own catalogue; quoted as
+            // an identifier all the same.
+            let quoted = format!("`{}`", name.replace('`', "``"));
+            let sql = sqlx::AssertSqlSafe(format!("SHOW CREATE TABLE {quoted}"));
+            let row = sqlx::query(sql).fetch_one(&mut conn).await?;
+            let create: String = row.try_get(1)?;
+            ddl.push('\n');
+            ddl.push_str(&create);
+            ddl.push_str(";\n");
+        }
+        Ok(ddl)
+    })
+}
+
 /// The tables of a PostgreSQL database (its current schema, `public`
 /// unless the URL's options say otherwise), with the enum types they use,
 /// their keys, indexes and column comments.
 pub fn read_postgres(url: &str, tables: &[String]) -> Result<Schema, DatasourceError> {
-    let source = without_password(url);
-    if Dialect::of_url(url) != Some(Dialect::Postgres) {
-        return Err(DatasourceError::Scheme(source));
-    }
-    let database = database_of(url, &source)?;
-    let wanted = globs(tables)?;
-    let db_err = |e| DatasourceError::Database {
-        url: source.clone(),
-        source: e,
-    };
-    let rt = client_runtime()?;
-    let ddl = rt.block_on(async {
-        let mut conn = PgConnection::connect(url).await.map_err(db_err)?;
-        let mut ddl = format!("-- The tables of {source}, as its catalogue describes them.\n");
+    read_with(url, tables, Dialect::Postgres, async |wanted| {
+        let mut conn = PgConnection::connect(url).await?;
+        let mut ddl = format!(
+            "-- The tables of {}, as its catalogue describes them.\n",
+            without_password(url)
+        );
         let enums: Vec<(String, Vec<String>)> = sqlx::query_as(
             "SELECT t.typname::text, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
              FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
@@ -163,8 +163,7 @@ pub fn read_postgres(url: &str, tables: &[String]) -> Result<Schema, DatasourceE
              WHERE n.nspname = current_schema() GROUP BY t.typname ORDER BY t.typname",
         )
         .fetch_all(&mut conn)
-        .await
-        .map_err(db_err)?;
+        .await?;
         for (name, labels) in &enums {
             let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
             ddl.push_str(&format!(
@@ -180,27 +179,15 @@ pub fn read_postgres(url: &str, tables: &[String]) -> Result<Schema, DatasourceE
              ORDER BY c.relname",
         )
         .fetch_all(&mut conn)
-        .await
-        .map_err(db_err)?;
+        .await?;
         for name in names
             .iter()
             .filter(|n| wanted.is_empty() || wanted.is_match(n))
         {
             ddl.push('\n');
-            ddl.push_str(&postgres_table(&mut conn, name).await.map_err(db_err)?);
+            ddl.push_str(&postgres_table(&mut conn, name).await?);
         }
-        Ok::<_, DatasourceError>(ddl)
-    })?;
-    if !ddl.contains("CREATE TABLE") {
-        return Err(DatasourceError::NoTable {
-            url: source,
-            globs: tables.join(" "),
-        });
-    }
-    Ok(Schema {
-        database,
-        source,
-        ddl,
+        Ok(ddl)
     })
 }
 
@@ -299,18 +286,10 @@ async fn postgres_table(conn: &mut PgConnection, table: &str) -> Result<String, 
     Ok(ddl)
 }
 
-/// A name as a PostgreSQL identifier: bare when the server would keep it
-/// as it is, quoted otherwise.
+/// A name from the catalogue as a PostgreSQL identifier: always quoted, so
+/// a reserved word (`user`, `order`) or a capital reads back as it is.
 fn ident(name: &str) -> String {
-    let bare = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if bare {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A PostgreSQL string literal.

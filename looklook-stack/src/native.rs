@@ -943,7 +943,6 @@ pub(crate) fn psql_output(
     sql: &str,
     step: &str,
 ) -> Result<String, ServiceError> {
-    use std::io::Write;
     let failed = |detail: String| ServiceError::Init {
         service: service.into(),
         step: step.into(),
@@ -970,7 +969,17 @@ pub(crate) fn psql_output(
     if let Some(pass) = def.env.get("POSTGRES_PASSWORD") {
         c.env("PGPASSWORD", pass);
     }
-    let output = c
+    sql_client(&mut c, sql, failed)
+}
+
+/// Run an SQL client with `sql` on its standard input; what it printed.
+fn sql_client(
+    client: &mut Command,
+    sql: &str,
+    failed: impl FnOnce(String) -> ServiceError,
+) -> Result<String, ServiceError> {
+    use std::io::Write;
+    let output = client
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1009,7 +1018,6 @@ pub(crate) fn mariadb_output(
     sql: &str,
     step: &str,
 ) -> Result<String, ServiceError> {
-    use std::io::Write;
     let failed = |detail: String| ServiceError::Init {
         service: service.into(),
         step: step.into(),
@@ -1024,21 +1032,7 @@ pub(crate) fn mariadb_output(
         c.env("MYSQL_PWD", password);
     }
     c.args(db);
-    let output = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child
-                .stdin
-                .take()
-                .expect("piped")
-                .write_all(sql.as_bytes())?;
-            child.wait_with_output()
-        });
-    let out = checked(output, failed)?;
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    sql_client(&mut c, sql, failed)
 }
 
 /// The host port a service listens on: its published port, else the

@@ -15,8 +15,9 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde::Deserialize;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::mysql::MySqlConnectOptions;
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Database, MySql, MySqlPool, PgPool, Pool, Postgres};
 
 use crate::resilience::{Breaker, Breakers};
@@ -101,20 +102,12 @@ impl Backend for MySql {
         if let Some(tz) = &conf.time_zone {
             options = options.timezone(Some(tz.clone()));
         }
-        Ok(MySqlPoolOptions::new()
-            .max_connections(conf.max_connections)
-            .acquire_timeout(Duration::from_millis(conf.acquire_timeout_ms))
-            .connect_lazy_with(options))
+        Ok(conf.pool_options().connect_lazy_with(options))
     }
 
     fn address(pool: &MySqlPool) -> String {
-        let options = pool.connect_options();
-        format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or_default()
-        )
+        let o = pool.connect_options();
+        address(o.get_host(), o.get_port(), o.get_database())
     }
 }
 
@@ -128,21 +121,18 @@ impl Backend for Postgres {
             // `timestamptz` is an instant whatever the zone.
             options = options.options([("TimeZone", tz.as_str())]);
         }
-        Ok(PgPoolOptions::new()
-            .max_connections(conf.max_connections)
-            .acquire_timeout(Duration::from_millis(conf.acquire_timeout_ms))
-            .connect_lazy_with(options))
+        Ok(conf.pool_options().connect_lazy_with(options))
     }
 
     fn address(pool: &PgPool) -> String {
-        let options = pool.connect_options();
-        format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or_default()
-        )
+        let o = pool.connect_options();
+        address(o.get_host(), o.get_port(), o.get_database())
     }
+}
+
+/// `host:port/database`, as breaker names show a server.
+fn address(host: &str, port: u16, database: Option<&str>) -> String {
+    format!("{host}:{port}/{}", database.unwrap_or_default())
 }
 
 /// The `DB` section of a service config.
@@ -197,6 +187,13 @@ impl SqlConf {
         }
         let options: MySqlConnectOptions = self.data_source.parse()?;
         Ok(options.get_database().unwrap_or_default().to_string())
+    }
+
+    /// The pool settings of this section, for either database.
+    fn pool_options<DB: Database>(&self) -> PoolOptions<DB> {
+        PoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(Duration::from_millis(self.acquire_timeout_ms))
     }
 
     /// Open a MySQL pool. Connections are made on first use, so a service

@@ -59,15 +59,7 @@ impl TestDb {
     /// A statement is counted when the server finishes it, which can be a
     /// moment after the client has its rows: read until the count settles.
     pub async fn statements(&self) -> u64 {
-        let mut last = self.statements_now().await;
-        loop {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let now = self.statements_now().await;
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
+        settled(|| self.statements_now()).await
     }
 
     async fn statements_now(&self) -> u64 {
@@ -82,6 +74,19 @@ impl TestDb {
         .await
         .unwrap();
         total.map_or(0, |t| t.try_into().unwrap())
+    }
+}
+
+/// A count read again every 50 ms until two readings agree.
+async fn settled<T: PartialEq, F: Future<Output = T>>(read: impl Fn() -> F) -> T {
+    let mut last = read().await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = read().await;
+        if now == last {
+            return now;
+        }
+        last = now;
     }
 }
 
@@ -198,15 +203,7 @@ impl PgTestDb {
     /// How many statements the server has run in this database, from
     /// pg_stat_statements (read until the count settles, as for MariaDB).
     pub async fn statements(&self) -> i64 {
-        let mut last = self.statements_now().await;
-        loop {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let now = self.statements_now().await;
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
+        settled(|| self.statements_now()).await
     }
 
     async fn statements_now(&self) -> i64 {

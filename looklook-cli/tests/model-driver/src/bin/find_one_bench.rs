@@ -1,6 +1,8 @@
 //! `find_one` requests per second through the generated models against the
 //! same MariaDB: the cached model (Redis) and the uncached one, each with
-//! the same number of concurrent callers reading random existing rows.
+//! the same number of concurrent callers reading random existing rows. Then
+//! the PostgreSQL model's `find_one_fresh` (past the cache) against sqlx
+//! alone on PostgreSQL.
 //!
 //! Run by `scripts/bench-model`, which starts MariaDB and Redis, generates
 //! the two model crates and builds this in release mode.
@@ -9,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use model_driver::{TestDb, fresh_cache, redis_url};
+use model_driver::{PgTestDb, TestDb, fresh_cache, redis_url};
 use shop_model::user::{User, UserModel};
 
 const ROWS: i64 = 1000;
@@ -90,6 +92,51 @@ async fn main() {
         "cache: {} hits, {} misses, {} errors",
         stats.hits, stats.misses, stats.errors
     );
+
+    // PostgreSQL: the same read past the cache, and sqlx alone.
+    let pg = PgTestDb::fresh("bench").await;
+    let users = Arc::new(shop_pg_model::user::UserModel::new(
+        pg.pool.clone(),
+        fresh_cache(&redis_url(), 14).await,
+    ));
+    for i in 0..ROWS {
+        let row = shop_pg_model::user::User {
+            mobile: format!("139{i:08}"),
+            ..Default::default()
+        };
+        users.insert(&row).await.unwrap();
+    }
+    for round in 1..=2 {
+        let m = users.clone();
+        let p = run(seconds, callers, move |id| {
+            let m = m.clone();
+            async move { m.find_one_fresh(id).await.unwrap().is_some() }
+        })
+        .await;
+        let pool = pg.pool.clone();
+        let r = run(seconds, callers, move |id| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_as::<_, shop_pg_model::user::User>(
+                    r#"SELECT * FROM "user" WHERE "id" = $1 AND "del_state" = 0"#,
+                )
+                .bind(id)
+                .fetch_optional(&pool)
+                .await
+                .unwrap()
+                .is_some()
+            }
+        })
+        .await;
+        println!(
+            "postgres round {round}: uncached {:>8.0} req/s (p50 {:.2} ms, p99 {:.2} ms)   sqlx alone {:>8.0} req/s (uncached model {:.1} % of it)",
+            p.rps,
+            p.p50,
+            p.p99,
+            r.rps,
+            100.0 * p.rps / r.rps
+        );
+    }
 }
 
 struct Figures {
