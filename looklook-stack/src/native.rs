@@ -816,14 +816,22 @@ impl<'a> Native<'a> {
         let create = format!("CREATE DATABASE IF NOT EXISTS `{database}`");
         mariadb(name, port, password, None, &create, "create database")?;
         for file in files {
-            let path = self.base.join(file);
-            let sql = fs::read_to_string(&path).map_err(|source| NativeError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            mariadb(name, port, password, Some(database), &sql, file)?;
+            mariadb(
+                name,
+                port,
+                password,
+                Some(database),
+                &self.read(file)?,
+                file,
+            )?;
         }
         Ok(())
+    }
+
+    /// A file the stack file names (relative to it), read.
+    fn read(&self, file: &str) -> Result<String, NativeError> {
+        let path = self.base.join(file);
+        fs::read_to_string(&path).map_err(|source| NativeError::Io { path, source })
     }
 
     fn load_sql_postgres(
@@ -836,12 +844,7 @@ impl<'a> Native<'a> {
         let port = port_of(def, Recipe::Postgres);
         create_postgres_database(name, def, port, database)?;
         for file in files {
-            let path = self.base.join(file);
-            let sql = fs::read_to_string(&path).map_err(|source| NativeError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            psql_output(name, def, port, Some(database), &sql, file)?;
+            psql_output(name, def, port, Some(database), &self.read(file)?, file)?;
         }
         Ok(())
     }
