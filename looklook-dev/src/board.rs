@@ -24,6 +24,9 @@ pub struct ProcessView {
     pub build: Option<BuildView>,
     /// How the last run ended, when it ended on its own.
     pub exit: Option<String>,
+    /// Whether it has started once: every later start is a restart.
+    #[serde(skip)]
+    started: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,9 +143,14 @@ impl Board {
             DevEvent::Started { process, pid } => {
                 let since = self.since;
                 if let Some(view) = self.processes.get_mut(process) {
-                    // The first start follows the first build, which has
-                    // no `Reloaded` of its own.
-                    if view.build.is_none() {
+                    if view.started {
+                        view.restarts += 1;
+                    }
+                    view.started = true;
+                    // A start follows a build that worked: the first one
+                    // (or the first since a failure) has no `Reloaded` of
+                    // its own.
+                    if view.build.as_ref().is_none_or(|b| !b.ok) {
                         view.build = Some(BuildView {
                             ok: true,
                             took_ms: since
@@ -150,8 +158,6 @@ impl Board {
                             at: millis(now),
                             errors: String::new(),
                         });
-                    } else {
-                        view.restarts += 1;
                     }
                     view.state = "starting";
                     view.pid = Some(*pid);
@@ -353,6 +359,28 @@ mod tests {
             (p.state, p.restarts, p.build.as_ref().unwrap().ok),
             ("starting", 1, true)
         );
+    }
+
+    #[test]
+    fn a_first_start_after_a_failed_first_build_is_no_restart() {
+        let mut board = Board::new([("api".to_string(), None, None)]);
+        let building = DevEvent::Building {
+            processes: vec!["api".into()],
+            changed: vec![],
+        };
+        board.apply(&building);
+        board.apply(&DevEvent::BuildFailed {
+            errors: "error".into(),
+            took: Duration::from_secs(1),
+            kept: vec![],
+        });
+        board.apply(&building);
+        board.apply(&DevEvent::Started {
+            process: "api".into(),
+            pid: 9,
+        });
+        let p = &board.processes()[0];
+        assert_eq!((p.restarts, p.build.as_ref().unwrap().ok), (0, true));
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub async fn start(dashboard: Dashboard, port: u16) -> std::io::Result<String> {
 }
 
 pub fn router(dashboard: Dashboard) -> Router {
-    let mut router = Router::new()
+    let router = Router::new()
         .route("/", get(page))
         .route("/api/state", get(state))
         .route("/api/logs", get(logs))
@@ -117,10 +117,35 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/trace/{id}", get(trace_page))
         .route("/events", get(events))
         .with_state(dashboard.clone());
-    if let Some(dir) = dashboard.openapi {
-        router = router.merge(crate::docs::router(dir));
+    let router = match dashboard.openapi {
+        Some(dir) => router.merge(crate::docs::router(dir)),
+        None => router,
+    };
+    router.layer(axum::middleware::from_fn(local_host_only))
+}
+
+/// Only requests addressed to this machine by name or loopback address: a
+/// page of another site that points its own name at 127.0.0.1 (DNS
+/// rebinding) must not read the processes' logs and traces.
+async fn local_host_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    if matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "the dashboard answers only on 127.0.0.1",
+        )
+            .into_response()
     }
-    router
 }
 
 /// A process's row, as text.

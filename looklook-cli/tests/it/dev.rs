@@ -161,7 +161,7 @@ fn get(port: u16, path: &str) -> Option<String> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n"
     )
     .ok()?;
     let mut response = String::new();
@@ -187,7 +187,7 @@ fn get_head(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -262,6 +262,18 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
             .unwrap()
             .contains("<title>looklook dev</title>")
     );
+    // A page of another site whose name points at 127.0.0.1 (DNS
+    // rebinding) is refused.
+    let mut stream = TcpStream::connect(("127.0.0.1", ws.docs)).unwrap();
+    write!(
+        stream,
+        "GET /api/state HTTP/1.1\r\nhost: evil.example:{}\r\nconnection: close\r\n\r\n",
+        ws.docs
+    )
+    .unwrap();
+    let mut refused = String::new();
+    stream.read_to_string(&mut refused).unwrap();
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
 
     // The API reference: the page, the documents `looklook gen` wrote to
     // docs/ (read afresh on each request), Swagger UI from looklook itself;
@@ -817,7 +829,7 @@ fn post_json(dev: &Dev, port: u16, path: &str, body: &str) -> String {
             s.set_read_timeout(Some(Duration::from_secs(5)))?;
             write!(
                 s,
-                "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             )?;
             let mut response = String::new();
