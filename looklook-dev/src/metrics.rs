@@ -144,9 +144,8 @@ pub async fn scrape(port: u16) -> Option<String> {
         stream.take(16 << 20).read_to_end(&mut answer).await.ok()?;
         let answer = String::from_utf8_lossy(&answer).into_owned();
         let (head, body) = answer.split_once("\r\n\r\n")?;
-        head.starts_with("HTTP/1.1 200")
-            .then(|| body.to_string())
-            .or_else(|| head.starts_with("HTTP/1.0 200").then(|| body.to_string()))
+        // `HTTP/1.x 200 OK`: the status is the second word.
+        (head.split_whitespace().nth(1) == Some("200")).then(|| body.to_string())
     };
     tokio::time::timeout(Duration::from_secs(2), fetch)
         .await

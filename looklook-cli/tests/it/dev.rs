@@ -579,6 +579,17 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         })
         .expect("the hello request's trace reached the dashboard");
     let id = trace["trace_id"].as_str().unwrap();
+    // Metrics at a glance, read from the service's own /metrics while
+    // requests keep coming.
+    let busy = (0..150).any(|_| {
+        get(port, "/hello");
+        std::thread::sleep(Duration::from_millis(100));
+        let state: serde_json::Value =
+            serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
+        let glance = &state["processes"][0]["metrics"];
+        glance["rps"].as_f64().is_some_and(|r| r > 0.0) && glance["p99_ms"].is_number()
+    });
+    assert!(busy, "no requests/s or p99 from hello-api's /metrics");
     let spans: serde_json::Value =
         serde_json::from_str(&get(docs, &format!("/api/traces/{id}")).unwrap()).unwrap();
     assert_eq!(spans["spans"][0]["name"], "GET /hello", "{spans}");

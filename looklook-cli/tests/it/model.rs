@@ -175,6 +175,41 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// `looklook gen model SOURCE… -o OUT` in `dir`: the shop sample's cached
+/// crate, from a file or a live database.
+fn gen_shop_model(dir: &Path, source: &[&str], out: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
+        .args(["gen", "model"])
+        .args(source)
+        .args(["-o", out, "--cache", "--crate-name", "shop-model"])
+        .args(["--database", "shop", "--runtime-path"])
+        .arg(workspace().join("looklook-runtime"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// The crate in `dir/live` (from the database) is the one in `dir/file`
+/// (from the DDL file), byte for byte.
+fn assert_same_crate(dir: &Path) {
+    let (live, file) = (tree(&dir.join("live")), tree(&dir.join("file")));
+    assert_eq!(live.len(), 8, "{:?}", live.keys());
+    for (path, bytes) in &file {
+        assert!(
+            live.get(path) == Some(bytes),
+            "{path} differs:\n{}",
+            live.get(path)
+                .map(|b| String::from_utf8_lossy(b))
+                .unwrap_or_default()
+        );
+    }
+    assert_eq!(
+        live.keys().collect::<Vec<_>>(),
+        file.keys().collect::<Vec<_>>()
+    );
+}
+
 /// `gen model --datasource`: a database made from the shop sample, read
 /// back live from the real MariaDB, gives the crate the file gives, byte for
 /// byte; `--table` picks tables by glob.
@@ -198,33 +233,11 @@ fn a_live_database_generates_the_crate_its_ddl_does() {
             .unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
-    let gen_model = |source: &[&str], out: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
-            .args(["gen", "model"])
-            .args(source)
-            .args(["-o", out, "--cache", "--crate-name", "shop-model"])
-            .args(["--database", "shop", "--runtime-path"])
-            .arg(workspace().join("looklook-runtime"))
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    };
+    let gen_model = |source: &[&str], out: &str| gen_shop_model(dir.path(), source, out);
     let url = format!("{server}/{db}");
     gen_model(&["--datasource", &url], "live");
     gen_model(&[shop_sql().to_str().unwrap()], "file");
-    let (live, file) = (
-        tree(&dir.path().join("live")),
-        tree(&dir.path().join("file")),
-    );
-    assert_eq!(live.len(), 8, "{:?}", live.keys());
-    for (path, bytes) in &file {
-        assert!(live.get(path) == Some(bytes), "{path} differs");
-    }
-    assert_eq!(
-        live.keys().collect::<Vec<_>>(),
-        file.keys().collect::<Vec<_>>()
-    );
+    assert_same_crate(dir.path());
 
     gen_model(&["--datasource", &url, "--table", "user*"], "users");
     let users = tree(&dir.path().join("users"));
@@ -286,33 +299,11 @@ fn a_live_postgres_database_generates_the_crate_its_ddl_does() {
             .unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
-    let gen_model = |source: &[&str], out: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
-            .args(["gen", "model"])
-            .args(source)
-            .args(["-o", out, "--cache", "--crate-name", "shop-model"])
-            .args(["--database", "shop", "--runtime-path"])
-            .arg(workspace().join("looklook-runtime"))
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    };
+    let gen_model = |source: &[&str], out: &str| gen_shop_model(dir.path(), source, out);
     gen_model(&["--datasource", &url], "live");
     let file = shop_pg_sql();
     gen_model(&[file.to_str().unwrap(), "--dialect", "postgres"], "file");
-    let (live, file) = (
-        tree(&dir.path().join("live")),
-        tree(&dir.path().join("file")),
-    );
-    assert_eq!(live.len(), 8, "{:?}", live.keys());
-    for (path, bytes) in &file {
-        assert!(
-            live.get(path) == Some(bytes),
-            "{path} differs:\n{}",
-            String::from_utf8_lossy(&live[path])
-        );
-    }
+    assert_same_crate(dir.path());
     // A dialect that contradicts the URL is refused.
     let out = Command::new(env!("CARGO_BIN_EXE_looklook"))
         .args([
