@@ -12,6 +12,7 @@ pub mod jwt;
 #[cfg(test)]
 mod overload_tests;
 mod server;
+mod timer;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

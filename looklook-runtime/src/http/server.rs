@@ -16,13 +16,14 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::{Layer, Service, ServiceExt};
 
+use super::timer::HeaderClock;
 use crate::codes;
 use crate::config::{HttpLimits, RestConf};
 use crate::ctx::Deadline;
@@ -457,15 +458,11 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let service = app_with(router, &limits);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    // hyper enforces the header timeout only with a timer to measure it.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(
-            (limits.read_header_timeout > 0)
-                .then(|| Duration::from_millis(limits.read_header_timeout)),
-        );
+    let header_timeout =
+        (limits.read_header_timeout > 0).then(|| Duration::from_millis(limits.read_header_timeout));
+    // hyper enforces the header timeout only with a timer to measure it;
+    // each connection gets its own, on one clock (see `timer`).
+    let clock = header_timeout.map(HeaderClock::start);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -494,6 +491,13 @@ pub async fn serve_with(
                     .insert(axum::extract::ConnectInfo(peer));
                 req
             });
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        if let (Some(clock), Some(timeout)) = (&clock, header_timeout) {
+            builder
+                .http1()
+                .timer(clock.connection())
+                .header_read_timeout(timeout);
+        }
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
             .into_owned();
