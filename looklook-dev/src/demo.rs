@@ -3,7 +3,9 @@
 //! Bring the stack file's services up, build and start every process of
 //! `looklook.toml` on its ports (each waited for until it answers), then
 //! run the walk the manifest's `[demo]` table names, with every process's
-//! `<NAME>_ADDR`, and end with its exit status. The walk is the project's
+//! `<NAME>_ADDR`, and end with its exit status. The dashboard of
+//! `looklook dev` shows the processes meanwhile, and receives their traces;
+//! with `serve` it stays up with them. The walk is the project's
 //! own: the reference system's books a homestay; a new project's calls its
 //! hello route. looklook knows nothing about either.
 
@@ -22,7 +24,7 @@ use crate::build::{self, BinTarget, BuildError};
 use crate::graph::{Graph, GraphError};
 use crate::supervise::{self, Spec};
 use crate::system::{System, SystemError};
-use crate::{Process, resolve};
+use crate::{DevEvent, OTLP_ENDPOINT, Process, resolve};
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -58,6 +60,11 @@ pub enum DemoEvent {
         line: String,
         stderr: bool,
     },
+    /// The dashboard is served here: the processes, their logs, metrics
+    /// and the walk's traces.
+    Dashboard {
+        url: String,
+    },
     /// The walk is done and the processes keep running (`serve`).
     Serving,
 }
@@ -91,7 +98,7 @@ struct Plan {
     root: PathBuf,
     demo: DemoDef,
     processes: Vec<Process>,
-    ports: manifest::Ports,
+    manifest: manifest::Manifest,
     walk: Walk,
 }
 
@@ -127,7 +134,7 @@ fn plan(path: &Path) -> Result<Plan, DemoError> {
         root,
         demo,
         processes,
-        ports: manifest.ports(),
+        manifest,
         walk,
     })
 }
@@ -177,15 +184,52 @@ pub fn run(
             .iter()
             .map(|(target, path)| (target.bin.clone(), path.clone()))
             .collect();
+        // The dashboard, as `looklook dev` serves it: what the walk did is
+        // there to see, above all with `serve`.
+        let (url_tx, url_rx) = std::sync::mpsc::channel();
+        let names = plan.processes.iter().map(|p| p.name.clone());
+        let (board, receiver) =
+            crate::open_dashboard(&plan.manifest, &plan.root, names, move |event| {
+                if let DevEvent::Dashboard { url } = event {
+                    let _ = url_tx.send(url);
+                }
+            })
+            .await;
+        if let Ok(url) = url_rx.try_recv() {
+            on(DemoEvent::Dashboard { url });
+        }
+        // The processes send their traces to the dashboard's receiver,
+        // unless the demo's own env names a collector.
+        let mut env = plan.demo.env.clone();
+        if let Some(endpoint) = receiver {
+            env.entry(OTLP_ENDPOINT.into()).or_insert(endpoint);
+        }
+        let lines = board.clone();
         let system = System::start(
             &plan.root,
             &plan.processes,
             &by_bin,
-            plan.ports.clone(),
-            &plan.demo.env,
-            |_, _| {},
+            plan.manifest.ports(),
+            &env,
+            move |process, line| {
+                lines(DevEvent::Output {
+                    process: process.to_string(),
+                    line: line.to_string(),
+                    stderr: false,
+                })
+            },
         )
         .await?;
+        for (name, pid) in system.pids() {
+            board(DevEvent::Started {
+                process: name.clone(),
+                pid,
+            });
+            board(DevEvent::Answering {
+                process: name,
+                after: Duration::ZERO,
+            });
+        }
         for (name, port) in system.addresses() {
             on(DemoEvent::Started { name, port });
         }

@@ -314,80 +314,96 @@ pub fn run(
     runtime.block_on(async {
         let shutdown = shutdown_signal().map_err(DevError::Runtime)?;
         let base = opts.manifest.parent().unwrap_or(Path::new("."));
-        let ports = manifest.ports();
-        let board = board::Board::new(processes.iter().map(|p| {
-            (
-                p.name.clone(),
-                ports.serve.get(&p.name).copied(),
-                ports.metrics.get(&p.name).copied(),
-            )
-        }));
-        let traces = Arc::new(std::sync::Mutex::new(traces::TraceStore::new(
-            dashboard::MAX_SPANS,
-        )));
-        // The services' traces come here unless a collector is configured
-        // (`OTLP_ENDPOINT` in looklook's environment or a process's env).
-        let otlp = match std::env::var("OTLP_ENDPOINT") {
-            Ok(endpoint) if !endpoint.is_empty() => dashboard::Otlp::Elsewhere {
-                endpoint,
-                jaeger: std::env::var("JAEGER_UI").unwrap_or_default(),
-            },
-            _ => match traces::start(traces.clone()).await {
-                Ok(endpoint) => dashboard::Otlp::Here(endpoint),
-                Err(e) => {
-                    on(DevEvent::Notice {
-                        message: format!("no trace receiver: {e}"),
-                    });
-                    dashboard::Otlp::Elsewhere {
-                        endpoint: String::new(),
-                        jaeger: String::new(),
-                    }
-                }
-            },
-        };
-        let receiver = match &otlp {
-            dashboard::Otlp::Here(endpoint) => Some(endpoint.clone()),
-            dashboard::Otlp::Elsewhere { .. } => None,
-        };
-        let openapi = manifest
-            .clients
-            .as_ref()
-            .and_then(|c| c.openapi.as_ref())
-            .map(|dir| base.join(dir));
-        let dashboard = dashboard::Dashboard {
-            board: Arc::new(std::sync::Mutex::new(board)),
-            traces,
-            scraper: Default::default(),
-            otlp,
-            openapi: openapi.clone(),
-        };
-        // Every event reaches the dashboard as well as the caller.
-        let feed = dashboard.board.clone();
-        let on: Sink = Arc::new(move |event: DevEvent| {
-            feed.lock().unwrap_or_else(|e| e.into_inner()).apply(&event);
-            on(event);
-        });
-        let port = manifest.dev.docs_port;
-        match dashboard::start(dashboard, port).await {
-            Ok(url) => {
-                on(DevEvent::Dashboard { url: url.clone() });
-                if openapi.is_some() {
-                    on(DevEvent::Reference {
-                        url: format!("{url}reference/"),
-                    });
-                }
-            }
-            Err(e) => on(DevEvent::Notice {
-                message: format!("the dashboard is not served: 127.0.0.1:{port}: {e}"),
-            }),
-        }
+        let names = processes.iter().map(|p| p.name.clone());
+        let (on, receiver) = open_dashboard(&manifest, base, names, on).await;
         let mut main = Loop::new(opts, manifest, graph, processes, on);
         main.otlp = receiver;
         main.run(shutdown).await
     })
 }
 
+/// Serve the dashboard of `processes` on the manifest's `docs_port`, with
+/// the trace receiver unless a collector is configured (`OTLP_ENDPOINT` in
+/// looklook's environment). Every event given to the returned sink reaches
+/// the dashboard's board as well as `on`; the receiver's endpoint, for the
+/// processes' `OTLP_ENDPOINT`.
+pub(crate) async fn open_dashboard(
+    manifest: &manifest::Manifest,
+    base: &Path,
+    processes: impl Iterator<Item = String>,
+    on: impl Fn(DevEvent) + Send + Sync + 'static,
+) -> (Sink, Option<String>) {
+    let ports = manifest.ports();
+    let board = board::Board::new(processes.map(|name| {
+        let (serve, metrics) = (
+            ports.serve.get(&name).copied(),
+            ports.metrics.get(&name).copied(),
+        );
+        (name, serve, metrics)
+    }));
+    let traces = Arc::new(std::sync::Mutex::new(traces::TraceStore::new(
+        dashboard::MAX_SPANS,
+    )));
+    let otlp = match std::env::var(OTLP_ENDPOINT) {
+        Ok(endpoint) if !endpoint.is_empty() => dashboard::Otlp::Elsewhere {
+            endpoint,
+            jaeger: std::env::var("JAEGER_UI").unwrap_or_default(),
+        },
+        _ => match traces::start(traces.clone()).await {
+            Ok(endpoint) => dashboard::Otlp::Here(endpoint),
+            Err(e) => {
+                on(DevEvent::Notice {
+                    message: format!("no trace receiver: {e}"),
+                });
+                dashboard::Otlp::Elsewhere {
+                    endpoint: String::new(),
+                    jaeger: String::new(),
+                }
+            }
+        },
+    };
+    let receiver = match &otlp {
+        dashboard::Otlp::Here(endpoint) => Some(endpoint.clone()),
+        dashboard::Otlp::Elsewhere { .. } => None,
+    };
+    let openapi = manifest
+        .clients
+        .as_ref()
+        .and_then(|c| c.openapi.as_ref())
+        .map(|dir| base.join(dir));
+    let dashboard = dashboard::Dashboard {
+        board: Arc::new(std::sync::Mutex::new(board)),
+        traces,
+        scraper: Default::default(),
+        otlp,
+        openapi: openapi.clone(),
+    };
+    let feed = dashboard.board.clone();
+    let on: Sink = Arc::new(move |event: DevEvent| {
+        feed.lock().unwrap_or_else(|e| e.into_inner()).apply(&event);
+        on(event);
+    });
+    let port = manifest.dev.docs_port;
+    match dashboard::start(dashboard, port).await {
+        Ok(url) => {
+            on(DevEvent::Dashboard { url: url.clone() });
+            if openapi.is_some() {
+                on(DevEvent::Reference {
+                    url: format!("{url}reference/"),
+                });
+            }
+        }
+        Err(e) => on(DevEvent::Notice {
+            message: format!("the dashboard is not served: 127.0.0.1:{port}: {e}"),
+        }),
+    }
+    (on, receiver)
+}
+
 type Sink = Arc<dyn Fn(DevEvent) + Send + Sync>;
+
+/// The variable a service reads its trace collector from.
+pub(crate) const OTLP_ENDPOINT: &str = "OTLP_ENDPOINT";
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
 pub(crate) fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
@@ -746,7 +762,7 @@ impl Loop {
             &self.slot(name).expect("a process of the loop").process.env,
         );
         if let Some(endpoint) = &self.otlp {
-            env.entry("OTLP_ENDPOINT".into())
+            env.entry(OTLP_ENDPOINT.into())
                 .or_insert_with(|| endpoint.clone());
         }
         let slot = self.slot_mut(name);

@@ -210,6 +210,14 @@ impl System {
         }
     }
 
+    /// Every process running, in start order, and its pid.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        self.children
+            .iter()
+            .map(|(name, child)| (name.clone(), child.pid))
+            .collect()
+    }
+
     /// Every process, in start order, and the port it answers on.
     pub fn addresses(&self) -> Vec<(String, Option<u16>)> {
         self.specs

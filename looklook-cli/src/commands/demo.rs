@@ -33,6 +33,7 @@ pub fn run(args: DemoArgs) -> miette::Result<String> {
             stderr: false,
         } => println!("{line}"),
         DemoEvent::Walk { line, stderr: true } => eprintln!("{line}"),
+        DemoEvent::Dashboard { url } => eprintln!("dashboard: {url}"),
         DemoEvent::Serving => eprintln!("the processes keep running; Ctrl-C stops them"),
     })
     .map_err(|e| match e {

@@ -670,6 +670,38 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         said.contains(r#"{"message":"good day, demo"}"#),
         "{said}{progress}"
     );
+    // `demo --serve` keeps the processes and the dashboard up after the
+    // walk: the process runs there, with its log, and the walk's call is
+    // a trace.
+    let mut cmd = Command::new(&looklook);
+    cmd.args(["demo", "--serve"])
+        .env("CARGO_TARGET_DIR", crates_target())
+        .env("CARGO_NET_OFFLINE", "true");
+    let serving = Dev::spawn(cmd, &dir);
+    serving.wait_line(&format!("dashboard: http://127.0.0.1:{docs}/"), 0);
+    serving.wait_line("the processes keep running", 0);
+    let state = (0..300)
+        .find_map(|_| {
+            let state: serde_json::Value =
+                serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
+            let walked = state["traces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "GET /hello");
+            if !walked {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            walked.then_some(state)
+        })
+        .expect("the walk's call reached the demo's dashboard as a trace");
+    let hello = &state["processes"][0];
+    assert_eq!(hello["name"], "hello-api", "{state}");
+    assert_eq!(hello["state"], "running", "{state}");
+    assert!(hello["pid"].is_u64(), "{state}");
+    let logs = get(docs, "/api/logs?process=hello-api").unwrap();
+    assert!(logs.contains("serving"), "{logs}");
+    serving.signal("-INT");
     // A walk that fails is looklook's failure.
     let manifest = std::fs::read_to_string(dir.join("looklook.toml")).unwrap();
     std::fs::write(
