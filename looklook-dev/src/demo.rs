@@ -220,6 +220,12 @@ pub fn run(
             },
         )
         .await?;
+        // The build that made them, as the dashboard's last build.
+        board(DevEvent::Reloaded {
+            processes: plan.processes.iter().map(|p| p.name.clone()).collect(),
+            build: built.took,
+            restart: Duration::ZERO,
+        });
         for (name, pid) in system.pids() {
             board(DevEvent::Started {
                 process: name.clone(),

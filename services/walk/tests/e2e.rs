@@ -10,8 +10,12 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use looklook_dev::DevEvent;
+use looklook_dev::board::Board;
 use looklook_dev::build;
+use looklook_dev::dashboard;
 use looklook_dev::system::{System, free_ports};
+use looklook_dev::traces::{TraceStore, records};
 use looklook_walk::{Gateway, wait_for_state, walk, wechat_login};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -401,9 +405,56 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
         .map(|(k, v)| (k.to_string(), v)),
     );
     let ports = free_ports(&manifest.ports()).unwrap();
-    let mut system = System::start(&root, &processes, &exes, ports, &infra, |_, _| {})
-        .await
-        .unwrap();
+    // The dashboard of `looklook dev`, over these processes: their output,
+    // and the spans the collector receives.
+    let board = Arc::new(Mutex::new(Board::new(processes.iter().map(|p| {
+        let name = p.name.clone();
+        let (serve, metrics) = (
+            ports.serve.get(&name).copied(),
+            ports.metrics.get(&name).copied(),
+        );
+        (name, serve, metrics)
+    }))));
+    let lines = board.clone();
+    let mut system = System::start(
+        &root,
+        &processes,
+        &exes,
+        ports,
+        &infra,
+        move |process, line| {
+            lines.lock().unwrap().apply(&DevEvent::Output {
+                process: process.to_string(),
+                line: line.to_string(),
+                stderr: false,
+            })
+        },
+    )
+    .await
+    .unwrap();
+    for (process, pid) in system.pids() {
+        let mut board = board.lock().unwrap();
+        board.apply(&DevEvent::Started {
+            process: process.clone(),
+            pid,
+        });
+        board.apply(&DevEvent::Answering {
+            process,
+            after: Duration::ZERO,
+        });
+    }
+    let dashboard = dashboard::start(
+        dashboard::Dashboard {
+            board,
+            traces: collector.store.clone(),
+            scraper: Default::default(),
+            otlp: dashboard::Otlp::Here(infra["OTLP_ENDPOINT"].clone()),
+            openapi: Some(root.join("docs/api")),
+        },
+        0,
+    )
+    .await
+    .unwrap();
 
     // The gateway in front of the API services, as `looklook demo` runs
     // it: its config generated for this run's ports, Debian's nginx started
@@ -428,6 +479,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // notification, Kafka and order-mq to the job that tells the user, and
     // the log lines of each process on the way carry its id.
     let trace = paid_booking_trace(&collector).await;
+    dashboard_shows(&dashboard, &processes, &trace).await;
     // And the walk's cancel is one trace, WeChat's refund notification in
     // it, though WeChat gives nothing of ours back with it.
     cancel_trace(&collector).await;
@@ -1304,10 +1356,65 @@ fn dashboard_metrics() -> std::collections::BTreeSet<String> {
     names
 }
 
+/// In a real browser, the dashboard lists every process running, and
+/// draws the paid booking's trace across the services it went through,
+/// with the log lines that carry it. Screenshots go to target/artifacts.
+async fn dashboard_shows(url: &str, processes: &[looklook_dev::Process], trace: &str) {
+    let browser = |path: &str, extra: &[&str]| {
+        // The page keeps a connection open for its live updates: the
+        // browser is stopped by time.
+        let out = Command::new("chromium")
+            .args(["--headless=new", "--no-sandbox", "--disable-gpu"])
+            .args(["--timeout=3000", "--window-size=1400,1000"])
+            .args(extra)
+            .arg(format!("{url}{path}"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let page = browser("", &["--dump-dom"]);
+    assert_eq!(processes.len(), 12);
+    for p in processes {
+        let row = format!("<td>{}</td><td class=\"running\">running</td>", p.name);
+        assert!(
+            page.contains(&row),
+            "{row} is not on the dashboard:\n{page}"
+        );
+    }
+    let waterfall = browser(&format!("trace/{trace}"), &["--dump-dom"]);
+    for row in [
+        "payment-api: POST /payment/v1/thirdPayment/thirdPaymentWxPay (",
+        "payment-api: wechat pay notification (",
+        "order-mq: ",
+        "mqueue-job: job notify_paid (",
+    ] {
+        assert!(
+            waterfall.contains(row),
+            "{row:?} is not in the waterfall:\n{waterfall}"
+        );
+    }
+    assert!(
+        waterfall.contains("order-mq | "),
+        "order-mq's lines of the trace are not beside it:\n{waterfall}"
+    );
+    let artifacts = workspace().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    for (path, file) in [
+        (String::new(), "dashboard-reference.png"),
+        (format!("trace/{trace}"), "trace-paid-booking.png"),
+    ] {
+        let shot = format!("--screenshot={}", artifacts.join(file).display());
+        browser(&path, &[&shot]);
+    }
+}
+
 /// An OTLP/gRPC collector on 127.0.0.1 that keeps every span it is sent,
-/// with its service's name.
-#[derive(Clone, Default)]
-struct Collector(Arc<Mutex<Vec<(String, Span)>>>);
+/// with its service's name, and hands them to the dashboard's store too.
+#[derive(Clone)]
+struct Collector {
+    spans: Arc<Mutex<Vec<(String, Span)>>>,
+    store: Arc<Mutex<TraceStore>>,
+}
 
 #[tonic::async_trait]
 impl TraceService for Collector {
@@ -1315,8 +1422,12 @@ impl TraceService for Collector {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let mut kept = self.0.lock().unwrap();
-        for rs in request.into_inner().resource_spans {
+        let request = request.into_inner();
+        for span in records(request.clone()) {
+            self.store.lock().unwrap().add(span);
+        }
+        let mut kept = self.spans.lock().unwrap();
+        for rs in request.resource_spans {
             let service = rs
                 .resource
                 .iter()
@@ -1342,7 +1453,10 @@ impl Collector {
     async fn start() -> (Collector, String) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let collector = Collector::default();
+        let collector = Collector {
+            spans: Arc::default(),
+            store: Arc::new(Mutex::new(TraceStore::new(dashboard::MAX_SPANS))),
+        };
         let serving = collector.clone();
         tokio::spawn(async move {
             tonic::transport::Server::builder()
@@ -1354,7 +1468,7 @@ impl Collector {
     }
 
     fn spans(&self) -> Vec<(String, Span)> {
-        self.0.lock().unwrap().clone()
+        self.spans.lock().unwrap().clone()
     }
 }
 
