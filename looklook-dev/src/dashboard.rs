@@ -42,7 +42,14 @@ pub struct Dashboard {
     pub otlp: Otlp,
     /// The OpenAPI documents' directory, for the reference.
     pub openapi: Option<PathBuf>,
+    /// Grafana's address when it is up (`GRAFANA_UI`): the page links to
+    /// the services' dashboard there.
+    pub grafana: String,
 }
+
+/// The uid of the services' Grafana dashboard
+/// (observability/grafana/dashboards/looklook.json).
+pub const GRAFANA_DASHBOARD: &str = "looklook";
 
 #[derive(Debug, Clone, Serialize)]
 pub enum Otlp {
@@ -182,6 +189,8 @@ struct Page {
     source: String,
     reference: bool,
     jaeger: String,
+    /// The services' dashboard in Grafana, when it is up.
+    grafana: String,
     /// The newest lines of every process, and the `seq` of the last.
     logs: Vec<String>,
     last_seq: u64,
@@ -228,6 +237,13 @@ fn clock(ns: u64) -> String {
 }
 
 impl Dashboard {
+    fn grafana(&self) -> String {
+        match self.grafana.trim_end_matches('/') {
+            "" => String::new(),
+            base => format!("{base}/d/{GRAFANA_DASHBOARD}"),
+        }
+    }
+
     fn jaeger(&self) -> String {
         match &self.otlp {
             Otlp::Elsewhere { jaeger, .. } => jaeger.trim_end_matches('/').to_string(),
@@ -309,6 +325,7 @@ async fn page(State(d): State<Dashboard>) -> Response {
         source,
         reference: d.openapi.is_some(),
         jaeger: d.jaeger(),
+        grafana: d.grafana(),
     };
     html(page.render())
 }
@@ -427,4 +444,99 @@ async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Eve
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::traces::SpanRecord;
+
+    /// A dashboard of one process and one trace, its traces sent to a
+    /// collector with Jaeger's UI, and Grafana up.
+    fn observed() -> Dashboard {
+        let board = Board::new([("order-api".to_string(), None, None)]);
+        let mut traces = TraceStore::new(MAX_SPANS);
+        traces.add(SpanRecord {
+            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+            span_id: "00f067aa0ba902b7".into(),
+            parent_id: String::new(),
+            service: "order-api".into(),
+            name: "GET /order/v1/homestayOrder/userHomestayOrderList".into(),
+            start: 1,
+            end: 2,
+            error: false,
+            attributes: Vec::new(),
+        });
+        Dashboard {
+            board: Arc::new(Mutex::new(board)),
+            traces: Arc::new(Mutex::new(traces)),
+            scraper: Default::default(),
+            otlp: Otlp::Elsewhere {
+                endpoint: "http://127.0.0.1:4317".into(),
+                jaeger: "http://127.0.0.1:16686/".into(),
+            },
+            openapi: None,
+            grafana: "http://127.0.0.1:3000".into(),
+        }
+    }
+
+    async fn get(dashboard: Dashboard, path: &str) -> String {
+        let request = Request::get(path)
+            .header(header::HOST, "127.0.0.1")
+            .body(Body::empty())
+            .unwrap();
+        let response = router(dashboard).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    /// With Jaeger and Grafana up, the page links a process to its traces
+    /// in Jaeger and to the services' dashboard in Grafana, and a trace's
+    /// page to the same trace in Jaeger.
+    #[tokio::test]
+    async fn links_to_jaeger_and_grafana_when_they_are_up() {
+        let page = get(observed(), "/").await;
+        for link in [
+            r#"<a href="http://127.0.0.1:16686/search?service=order-api">order-api</a>"#,
+            r#"<a href="http://127.0.0.1:3000/d/looklook">Grafana</a>"#,
+            r#"<a href="http://127.0.0.1:16686">Jaeger</a>"#,
+        ] {
+            assert!(page.contains(link), "{link} is not on the page:\n{page}");
+        }
+        let trace = get(observed(), "/trace/4bf92f3577b34da6a3ce929d0e0e4736").await;
+        let link = r#"<a href="http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736">in Jaeger</a>"#;
+        assert!(trace.contains(link), "{link} is not on the page:\n{trace}");
+
+        // Without them, no link leads nowhere.
+        let alone = Dashboard {
+            otlp: Otlp::Here("http://127.0.0.1:4317".into()),
+            grafana: String::new(),
+            ..observed()
+        };
+        let page = get(alone, "/").await;
+        assert!(
+            !page.contains(">Jaeger</a>")
+                && !page.contains(">Grafana</a>")
+                && !page.contains("search?service=order-api"),
+            "{page}"
+        );
+        assert!(page.contains("<td>order-api</td>"), "{page}");
+    }
+
+    /// The Grafana link names the dashboard observability/ provisions.
+    #[test]
+    fn the_grafana_link_names_the_provisioned_dashboard() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../observability/grafana/dashboards/looklook.json");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(json["uid"], GRAFANA_DASHBOARD);
+    }
 }

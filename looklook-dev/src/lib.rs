@@ -344,10 +344,11 @@ pub(crate) async fn open_dashboard(
     let traces = Arc::new(std::sync::Mutex::new(traces::TraceStore::new(
         dashboard::MAX_SPANS,
     )));
+    let stack_file = base.join(manifest::STACK_FILE);
     let otlp = match std::env::var(OTLP_ENDPOINT) {
         Ok(endpoint) if !endpoint.is_empty() => dashboard::Otlp::Elsewhere {
             endpoint,
-            jaeger: std::env::var("JAEGER_UI").unwrap_or_default(),
+            jaeger: stack_ui("JAEGER_UI", &stack_file, "jaeger").await,
         },
         _ => match traces::start(traces.clone()).await {
             Ok(endpoint) => dashboard::Otlp::Here(endpoint),
@@ -377,6 +378,7 @@ pub(crate) async fn open_dashboard(
         scraper: Default::default(),
         otlp,
         openapi: openapi.clone(),
+        grafana: stack_ui("GRAFANA_UI", &stack_file, "grafana").await,
     };
     let feed = dashboard.board.clone();
     let on: Sink = Arc::new(move |event: DevEvent| {
@@ -398,6 +400,33 @@ pub(crate) async fn open_dashboard(
         }),
     }
     (on, receiver)
+}
+
+/// Where a web UI of the stack is, when it is up: `var` from looklook's
+/// environment, else the first published port of the stack file's
+/// `service` (`looklook up -p observability`), if something answers there.
+/// Empty otherwise: the dashboard links only to what is there.
+async fn stack_ui(var: &str, stack_file: &Path, service: &str) -> String {
+    if let Ok(url) = std::env::var(var) {
+        return url;
+    }
+    let Ok((_, stack)) = looklook_stack::load(stack_file) else {
+        return String::new();
+    };
+    let Some(map) = stack
+        .services
+        .iter()
+        .find(|(name, _)| name.get_ref() == service)
+        .and_then(|(_, def)| def.port_maps().into_iter().next())
+    else {
+        return String::new();
+    };
+    let addr = format!("{}:{}", map.host_ip, map.host_port);
+    let connect = tokio::net::TcpStream::connect(addr.as_str());
+    match tokio::time::timeout(Duration::from_millis(300), connect).await {
+        Ok(Ok(_)) => format!("http://{addr}"),
+        _ => String::new(),
+    }
 }
 
 type Sink = Arc<dyn Fn(DevEvent) + Send + Sync>;
@@ -900,5 +929,35 @@ fn describe(status: ExitStatus) -> String {
         (Some(code), _) => format!("exit status {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
         _ => status.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stack UI is linked while something answers on its published port,
+    /// and not once it is gone.
+    #[tokio::test]
+    async fn a_stack_ui_is_linked_only_while_it_is_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stack = dir.path().join(manifest::STACK_FILE);
+        std::fs::write(
+            &stack,
+            format!(
+                "project = \"ui\"\n\n[services.grafana]\nimage = \"grafana/grafana:latest\"\nports = [\"127.0.0.1:{port}:{port}\"]\n"
+            ),
+        )
+        .unwrap();
+        let var = "LOOKLOOK_TEST_UNSET_UI";
+        assert_eq!(
+            stack_ui(var, &stack, "grafana").await,
+            format!("http://127.0.0.1:{port}")
+        );
+        assert_eq!(stack_ui(var, &stack, "jaeger").await, "");
+        drop(listener);
+        assert_eq!(stack_ui(var, &stack, "grafana").await, "");
     }
 }

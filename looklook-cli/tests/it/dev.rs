@@ -640,6 +640,14 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
         "changed hello/api/src/logic/hello.rs; rebuilding hello-api",
         at,
     );
+    // The browser shows the restart: running again, on the same port,
+    // restarted once.
+    let restarted = format!("<td>{port}</td><td>1</td>");
+    let shown = (0..10).any(|_| {
+        let dom = browser("/", &["--dump-dom"]);
+        dom.contains(&restarted) && dom.contains("<td>hello-api</td><td class=\"running\">")
+    });
+    assert!(shown, "{restarted:?} is not on the dashboard");
     dev.signal("-INT");
 
     // `looklook demo`: the process started on its port, then the walk the

@@ -450,6 +450,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             scraper: Default::default(),
             otlp: dashboard::Otlp::Here(infra["OTLP_ENDPOINT"].clone()),
             openapi: Some(root.join("docs/api")),
+            grafana: String::new(),
         },
         0,
     )
