@@ -26,7 +26,6 @@ pub mod kafka;
 pub mod limit;
 #[cfg(feature = "model")]
 pub mod model;
-mod otlp;
 pub mod resilience;
 #[cfg(feature = "rpc")]
 pub mod rpc;

@@ -14,12 +14,12 @@ use std::sync::OnceLock;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
+use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 
 use crate::config::TelemetryConf;
-use crate::otlp::OtlpExporter;
 
 const TRACEPARENT: &str = "traceparent";
 
@@ -40,7 +40,10 @@ pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
     if INSTALLED.get().is_some() {
         return Ok(());
     }
-    let exporter = OtlpExporter::new(endpoint)
+    let exporter = SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint)
+        .build()
         .map_err(|e| anyhow::anyhow!("cannot send traces to {endpoint}: {e}"))?;
     // A caller's decision to sample wins; new traces keep `Sampler` of them.
     let sampler = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
