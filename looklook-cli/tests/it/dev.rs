@@ -562,21 +562,7 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     // The dashboard received the request's trace (no collector is
     // configured, so looklook is the service's OTLP endpoint), and a real
     // browser draws the process, the trace and its waterfall.
-    let trace = (0..300)
-        .find_map(|_| {
-            let state: serde_json::Value =
-                serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
-            let found = state["traces"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|t| t["name"] == "GET /hello")
-                .cloned();
-            if found.is_none() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            found
-        })
+    let (_, trace) = dashboard_trace(docs, "GET /hello")
         .expect("the hello request's trace reached the dashboard");
     let id = trace["trace_id"].as_str().unwrap();
     // Metrics at a glance, read from the service's own /metrics while
@@ -688,20 +674,7 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     let serving = Dev::spawn(cmd, &dir);
     serving.wait_line(&format!("dashboard: http://127.0.0.1:{docs}/"), 0);
     serving.wait_line("the processes keep running", 0);
-    let state = (0..300)
-        .find_map(|_| {
-            let state: serde_json::Value =
-                serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
-            let walked = state["traces"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t["name"] == "GET /hello");
-            if !walked {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            walked.then_some(state)
-        })
+    let (state, _) = dashboard_trace(docs, "GET /hello")
         .expect("the walk's call reached the demo's dashboard as a trace");
     let hello = &state["processes"][0];
     assert_eq!(hello["name"], "hello-api", "{state}");
@@ -723,6 +696,25 @@ fn an_installed_looklook_makes_a_project_that_builds_runs_and_reloads_anywhere()
     assert!(progress.contains("the walk failed"), "{progress}");
 
     grow_the_project(&looklook, &dir);
+}
+
+/// The dashboard's state once it lists a trace whose root is `name`
+/// (waited for up to 30 s), and that trace.
+fn dashboard_trace(docs: u16, name: &str) -> Option<(serde_json::Value, serde_json::Value)> {
+    (0..300).find_map(|_| {
+        let state: serde_json::Value =
+            serde_json::from_str(&get(docs, "/api/state").unwrap()).unwrap();
+        let found = state["traces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .cloned();
+        if found.is_none() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some((state, found?))
+    })
 }
 
 /// The path a new user takes after `new`: `add service catalog` (API, RPC
