@@ -57,10 +57,36 @@ pub struct LogLine {
 }
 
 /// Every process of the loop, and the output of each.
+/// A line as it is kept: what it says is read from it only when it is
+/// asked for, as a busy system writes tens of thousands a second and the
+/// page reads a few hundred.
+#[derive(Debug)]
+struct Kept {
+    seq: u64,
+    at: u64,
+    text: String,
+    stderr: bool,
+}
+
+impl Kept {
+    fn line(&self, process: &str) -> LogLine {
+        LogLine {
+            seq: self.seq,
+            process: process.to_string(),
+            at: self.at,
+            level: level(&self.text),
+            text: self.text.clone(),
+            trace_id: hex_after(&self.text, "trace_id", 32),
+            span_id: hex_after(&self.text, "span_id", 16),
+            stderr: self.stderr,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Board {
     processes: BTreeMap<String, ProcessView>,
-    logs: BTreeMap<String, VecDeque<LogLine>>,
+    logs: BTreeMap<String, VecDeque<Kept>>,
     seq: u64,
     /// The processes of the build under way, and when it began.
     building: Vec<String>,
@@ -190,22 +216,24 @@ impl Board {
                 stderr,
             } => {
                 self.seq += 1;
-                let (trace_id, span_id) = (
-                    hex_after(line, "trace_id", 32),
-                    hex_after(line, "span_id", 16),
-                );
-                let lines = self.logs.entry(process.clone()).or_default();
-                if lines.len() == LOG_LINES {
-                    lines.pop_front();
+                if !self.logs.contains_key(process) {
+                    self.logs.insert(process.clone(), VecDeque::new());
                 }
-                lines.push_back(LogLine {
+                let Some(lines) = self.logs.get_mut(process) else {
+                    return;
+                };
+                // The oldest line's buffer takes the new text: no allocation
+                // once a process has written its first LOG_LINES.
+                let mut text = match lines.len() {
+                    LOG_LINES => lines.pop_front().map(|k| k.text).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                text.clear();
+                text.push_str(line);
+                lines.push_back(Kept {
                     seq: self.seq,
-                    process: process.clone(),
                     at: millis(now),
-                    level: level(line),
-                    text: line.clone(),
-                    trace_id,
-                    span_id,
+                    text,
                     stderr: *stderr,
                 });
             }
@@ -227,7 +255,7 @@ impl Board {
         };
         let wanted = query.level.as_deref().and_then(rank);
         let search = query.search.as_deref().unwrap_or_default().to_lowercase();
-        let mut lines: Vec<&LogLine> = self
+        let mut lines: Vec<LogLine> = self
             .logs
             .iter()
             .filter(|(p, _)| {
@@ -236,14 +264,17 @@ impl Board {
                     .as_deref()
                     .is_none_or(|q| q.is_empty() || q == *p)
             })
-            .flat_map(|(_, lines)| lines)
-            .filter(|l| l.seq > query.after.unwrap_or(0))
+            .flat_map(|(p, lines)| lines.iter().map(move |k| (p, k)))
+            .filter(|(_, k)| k.seq > query.after.unwrap_or(0))
+            .filter(|(_, k)| search.is_empty() || k.text.to_lowercase().contains(&search))
+            // A line can carry the trace only if its id is in it somewhere.
+            .filter(|(_, k)| query.trace_id.as_deref().is_none_or(|t| k.text.contains(t)))
+            .map(|(p, k)| k.line(p))
             .filter(|l| match (wanted, rank(l.level)) {
                 (Some(w), Some(r)) => r <= w,
                 (Some(_), None) => false,
                 (None, _) => true,
             })
-            .filter(|l| search.is_empty() || l.text.to_lowercase().contains(&search))
             .filter(|l| {
                 query
                     .trace_id
@@ -254,7 +285,7 @@ impl Board {
         lines.sort_by_key(|l| l.seq);
         let limit = query.limit.unwrap_or(500).min(LOG_LINES);
         let skip = lines.len().saturating_sub(limit);
-        lines.into_iter().skip(skip).cloned().collect()
+        lines.into_iter().skip(skip).collect()
     }
 }
 
