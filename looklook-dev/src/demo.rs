@@ -186,16 +186,10 @@ pub fn run(
             .collect();
         // The dashboard, as `looklook dev` serves it: what the walk did is
         // there to see, above all with `serve`.
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
         let names = plan.processes.iter().map(|p| p.name.clone());
-        let (board, receiver) =
-            crate::open_dashboard(&plan.manifest, &plan.root, names, move |event| {
-                if let DevEvent::Dashboard { url } = event {
-                    let _ = url_tx.send(url);
-                }
-            })
-            .await;
-        if let Ok(url) = url_rx.try_recv() {
+        let opened = crate::open_dashboard(&plan.manifest, &plan.root, names, |_| {}).await;
+        let (board, receiver) = (opened.sink, opened.receiver);
+        if let Some(url) = opened.url {
             on(DemoEvent::Dashboard { url });
         }
         // The processes send their traces to the dashboard's receiver,

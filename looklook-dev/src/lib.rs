@@ -315,24 +315,34 @@ pub fn run(
         let shutdown = shutdown_signal().map_err(DevError::Runtime)?;
         let base = opts.manifest.parent().unwrap_or(Path::new("."));
         let names = processes.iter().map(|p| p.name.clone());
-        let (on, receiver) = open_dashboard(&manifest, base, names, on).await;
+        let opened = open_dashboard(&manifest, base, names, on).await;
+        let (on, receiver) = (opened.sink, opened.receiver);
         let mut main = Loop::new(opts, manifest, graph, processes, on);
         main.otlp = receiver;
         main.run(shutdown).await
     })
 }
 
+/// A dashboard being served.
+pub(crate) struct Opened {
+    /// Every event given to it reaches the dashboard's board as well as
+    /// the caller's `on`.
+    pub(crate) sink: Sink,
+    /// The trace receiver's endpoint, for the processes' `OTLP_ENDPOINT`.
+    pub(crate) receiver: Option<String>,
+    /// Where the page is; `None` when its port was taken.
+    pub(crate) url: Option<String>,
+}
+
 /// Serve the dashboard of `processes` on the manifest's `docs_port`, with
 /// the trace receiver unless a collector is configured (`OTLP_ENDPOINT` in
-/// looklook's environment). Every event given to the returned sink reaches
-/// the dashboard's board as well as `on`; the receiver's endpoint, for the
-/// processes' `OTLP_ENDPOINT`.
+/// looklook's environment).
 pub(crate) async fn open_dashboard(
     manifest: &manifest::Manifest,
     base: &Path,
     processes: impl Iterator<Item = String>,
     on: impl Fn(DevEvent) + Send + Sync + 'static,
-) -> (Sink, Option<String>) {
+) -> Opened {
     let ports = manifest.ports();
     let board = board::Board::new(processes.map(|name| {
         let (serve, metrics) = (
@@ -344,11 +354,13 @@ pub(crate) async fn open_dashboard(
     let traces = Arc::new(std::sync::Mutex::new(traces::TraceStore::new(
         dashboard::MAX_SPANS,
     )));
-    let stack_file = base.join(manifest::STACK_FILE);
+    let stack = looklook_stack::load(&base.join(manifest::STACK_FILE))
+        .ok()
+        .map(|(_, stack)| stack);
     let otlp = match std::env::var(OTLP_ENDPOINT) {
         Ok(endpoint) if !endpoint.is_empty() => dashboard::Otlp::Elsewhere {
             endpoint,
-            jaeger: stack_ui("JAEGER_UI", &stack_file, "jaeger").await,
+            jaeger: stack_ui("JAEGER_UI", stack.as_ref(), "jaeger").await,
         },
         _ => match traces::start(traces.clone()).await {
             Ok(endpoint) => dashboard::Otlp::Here(endpoint),
@@ -378,7 +390,7 @@ pub(crate) async fn open_dashboard(
         scraper: Default::default(),
         otlp,
         openapi: openapi.clone(),
-        grafana: stack_ui("GRAFANA_UI", &stack_file, "grafana").await,
+        grafana: stack_ui("GRAFANA_UI", stack.as_ref(), "grafana").await,
     };
     let feed = dashboard.board.clone();
     let on: Sink = Arc::new(move |event: DevEvent| {
@@ -386,7 +398,7 @@ pub(crate) async fn open_dashboard(
         on(event);
     });
     let port = manifest.dev.docs_port;
-    match dashboard::start(dashboard, port).await {
+    let url = match dashboard::start(dashboard, port).await {
         Ok(url) => {
             on(DevEvent::Dashboard { url: url.clone() });
             if openapi.is_some() {
@@ -394,28 +406,33 @@ pub(crate) async fn open_dashboard(
                     url: format!("{url}reference/"),
                 });
             }
+            Some(url)
         }
-        Err(e) => on(DevEvent::Notice {
-            message: format!("the dashboard is not served: 127.0.0.1:{port}: {e}"),
-        }),
+        Err(e) => {
+            on(DevEvent::Notice {
+                message: format!("the dashboard is not served: 127.0.0.1:{port}: {e}"),
+            });
+            None
+        }
+    };
+    Opened {
+        sink: on,
+        receiver,
+        url,
     }
-    (on, receiver)
 }
 
 /// Where a web UI of the stack is, when it is up: `var` from looklook's
 /// environment, else the first published port of the stack file's
 /// `service` (`looklook up -p observability`), if something answers there.
 /// Empty otherwise: the dashboard links only to what is there.
-async fn stack_ui(var: &str, stack_file: &Path, service: &str) -> String {
+async fn stack_ui(var: &str, stack: Option<&looklook_stack::StackFile>, service: &str) -> String {
     if let Ok(url) = std::env::var(var) {
         return url;
     }
-    let Ok((_, stack)) = looklook_stack::load(stack_file) else {
-        return String::new();
-    };
     let Some(map) = stack
-        .services
-        .iter()
+        .into_iter()
+        .flat_map(|stack| &stack.services)
         .find(|(name, _)| name.get_ref() == service)
         .and_then(|(_, def)| def.port_maps().into_iter().next())
     else {
@@ -952,12 +969,14 @@ mod tests {
         )
         .unwrap();
         let var = "LOOKLOOK_TEST_UNSET_UI";
+        let (_, stack) = looklook_stack::load(&stack).unwrap();
+        let stack = Some(&stack);
         assert_eq!(
-            stack_ui(var, &stack, "grafana").await,
+            stack_ui(var, stack, "grafana").await,
             format!("http://127.0.0.1:{port}")
         );
-        assert_eq!(stack_ui(var, &stack, "jaeger").await, "");
+        assert_eq!(stack_ui(var, stack, "jaeger").await, "");
         drop(listener);
-        assert_eq!(stack_ui(var, &stack, "grafana").await, "");
+        assert_eq!(stack_ui(var, stack, "grafana").await, "");
     }
 }
