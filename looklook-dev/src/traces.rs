@@ -15,6 +15,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use serde::Serialize;
 
@@ -168,17 +169,22 @@ fn summary(id: &str, spans: &[SpanRecord]) -> TraceSummary {
     }
 }
 
+/// The `service.name` of the process that exported `spans`.
+pub fn service_name(spans: &ResourceSpans) -> String {
+    spans
+        .resource
+        .iter()
+        .flat_map(|r| &r.attributes)
+        .find(|a| a.key == "service.name")
+        .map(text)
+        .unwrap_or_default()
+}
+
 /// The spans of one OTLP export request.
 pub fn records(request: ExportTraceServiceRequest) -> Vec<SpanRecord> {
     let mut out = Vec::new();
     for rs in request.resource_spans {
-        let service = rs
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|a| a.key == "service.name")
-            .map(text)
-            .unwrap_or_default();
+        let service = service_name(&rs);
         for span in rs.scope_spans.into_iter().flat_map(|ss| ss.spans) {
             out.push(SpanRecord {
                 trace_id: hex(&span.trace_id),

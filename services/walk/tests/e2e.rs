@@ -15,7 +15,7 @@ use looklook_dev::board::Board;
 use looklook_dev::build;
 use looklook_dev::dashboard;
 use looklook_dev::system::{System, free_ports};
-use looklook_dev::traces::{TraceStore, records};
+use looklook_dev::traces::{TraceStore, records, service_name};
 use looklook_walk::{Gateway, wait_for_state, walk, wechat_login};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -24,7 +24,6 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::json;
 
@@ -1429,16 +1428,7 @@ impl TraceService for Collector {
         }
         let mut kept = self.spans.lock().unwrap();
         for rs in request.resource_spans {
-            let service = rs
-                .resource
-                .iter()
-                .flat_map(|r| &r.attributes)
-                .find(|a| a.key == "service.name")
-                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
-                    Value::StringValue(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default();
+            let service = service_name(&rs);
             for span in rs.scope_spans.into_iter().flat_map(|ss| ss.spans) {
                 kept.push((service.clone(), span));
             }
