@@ -23,9 +23,9 @@ use futures_util::Stream;
 use serde::Serialize;
 use tokio::net::TcpListener;
 
-use crate::board::{Board, LogQuery};
+use crate::board::{Board, LogLine, LogQuery};
 use crate::metrics::{self, Scraper};
-use crate::traces::TraceStore;
+use crate::traces::{SpanRecord, TraceStore};
 
 /// Spans kept in memory, across traces.
 pub const MAX_SPANS: usize = 10_000;
@@ -237,6 +237,17 @@ fn clock(ns: u64) -> String {
 }
 
 impl Dashboard {
+    /// A trace's spans, parents first, and the log lines that carry its
+    /// id; `None` when the store no longer has it.
+    fn trace_and_logs(&self, id: &str) -> Option<(Vec<SpanRecord>, Vec<LogLine>)> {
+        let spans = lock(&self.traces).trace(id)?;
+        let logs = lock(&self.board).logs(&LogQuery {
+            trace_id: Some(id.to_string()),
+            ..LogQuery::default()
+        });
+        Some((spans, logs))
+    }
+
     fn grafana(&self) -> String {
         match self.grafana.trim_end_matches('/') {
             "" => String::new(),
@@ -337,15 +348,19 @@ fn html(rendered: askama::Result<String>) -> Response {
     }
 }
 
+fn no_such_trace() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "no such trace (it may have been dropped: the newest are kept)",
+    )
+        .into_response()
+}
+
 /// A trace as a waterfall across services, drawn on the server, with the
 /// log lines written inside it.
 async fn trace_page(State(d): State<Dashboard>, UrlPath(id): UrlPath<String>) -> Response {
-    let Some(spans) = lock(&d.traces).trace(&id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            "no such trace (it may have been dropped: the newest are kept)",
-        )
-            .into_response();
+    let Some((spans, logs)) = d.trace_and_logs(&id) else {
+        return no_such_trace();
     };
     let start = spans.iter().map(|s| s.start).min().unwrap_or_default();
     let end = spans.iter().map(|s| s.end).max().unwrap_or_default();
@@ -383,11 +398,7 @@ async fn trace_page(State(d): State<Dashboard>, UrlPath(id): UrlPath<String>) ->
     let mut services: Vec<&str> = spans.iter().map(|s| s.service.as_str()).collect();
     services.sort();
     services.dedup();
-    let logs = lock(&d.board)
-        .logs(&LogQuery {
-            trace_id: Some(id.clone()),
-            ..LogQuery::default()
-        })
+    let logs = logs
         .into_iter()
         .map(|l| format!("{} | {}", l.process, l.text))
         .collect();
@@ -413,17 +424,9 @@ async fn logs(State(d): State<Dashboard>, Query(q): Query<LogQuery>) -> Response
 }
 
 async fn trace(State(d): State<Dashboard>, UrlPath(id): UrlPath<String>) -> Response {
-    let Some(spans) = lock(&d.traces).trace(&id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            "no such trace (it may have been dropped: the newest are kept)",
-        )
-            .into_response();
+    let Some((spans, logs)) = d.trace_and_logs(&id) else {
+        return no_such_trace();
     };
-    let logs = lock(&d.board).logs(&LogQuery {
-        trace_id: Some(id),
-        ..LogQuery::default()
-    });
     (
         [(header::CACHE_CONTROL, "no-store")],
         Json(serde_json::json!({ "spans": spans, "logs": logs })),
@@ -453,7 +456,6 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::traces::SpanRecord;
 
     /// A dashboard of one process and one trace, its traces sent to a
     /// collector with Jaeger's UI, and Grafana up.
