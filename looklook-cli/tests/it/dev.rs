@@ -182,6 +182,22 @@ fn dashboard_processes(port: u16) -> std::collections::BTreeMap<String, serde_js
         .collect()
 }
 
+/// The dashboard's processes once `ready` holds of them (or, after half a
+/// minute, as they are, for the assertions to report).
+fn dashboard_processes_once(
+    port: u16,
+    ready: impl Fn(&std::collections::BTreeMap<String, serde_json::Value>) -> bool,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let processes = dashboard_processes(port);
+        if ready(&processes) || Instant::now() > deadline {
+            return processes;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The status line of `GET path`.
 fn get_head(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -249,7 +265,12 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
 
     // The dashboard: both processes running, each with its pid and port.
     dev.wait_line(&format!("dashboard: http://127.0.0.1:{}/", ws.docs), 0);
-    let processes = dashboard_processes(ws.docs);
+    // Its readiness probe may lag what this test saw on the wire by a tick.
+    let processes = dashboard_processes_once(ws.docs, |p| {
+        ["alpha", "beta"]
+            .iter()
+            .all(|n| p.get(*n).is_some_and(|p| p["state"] == "running"))
+    });
     for (name, pid, port) in [("alpha", &a, ws.alpha), ("beta", &b, ws.beta)] {
         let p = &processes[name];
         assert_eq!(p["state"], "running", "{processes:?}");
