@@ -45,6 +45,9 @@ pub struct Dashboard {
     /// Grafana's address when it is up (`GRAFANA_UI`): the page links to
     /// the services' dashboard there.
     pub grafana: String,
+    /// The gateway's address (`GATEWAY_ADDR`, else the stack's): the
+    /// reference's "try it" calls go through it.
+    pub gateway: Option<String>,
 }
 
 /// The uid of the services' Grafana dashboard
@@ -125,7 +128,10 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/events", get(events))
         .with_state(dashboard.clone());
     let router = match dashboard.openapi {
-        Some(dir) => router.merge(crate::docs::router(dir)),
+        Some(dir) => {
+            let try_it = crate::docs::TryIt::new(dashboard.gateway, dashboard.board);
+            router.merge(crate::docs::router(dir, try_it))
+        }
         None => router,
     };
     router.layer(axum::middleware::from_fn(local_host_only))
@@ -483,6 +489,7 @@ mod tests {
             },
             openapi: None,
             grafana: "http://127.0.0.1:3000".into(),
+            gateway: None,
         }
     }
 

@@ -391,6 +391,10 @@ pub(crate) async fn open_dashboard(
         otlp,
         openapi: openapi.clone(),
         grafana: stack_ui("GRAFANA_UI", stack.as_ref(), "grafana").await,
+        gateway: manifest
+            .gateway
+            .as_ref()
+            .and_then(|_| gateway_address(stack.as_ref())),
     };
     let feed = dashboard.board.clone();
     let on: Sink = Arc::new(move |event: DevEvent| {
@@ -430,19 +434,37 @@ async fn stack_ui(var: &str, stack: Option<&looklook_stack::StackFile>, service:
     if let Ok(url) = std::env::var(var) {
         return url;
     }
-    let Some(map) = stack
-        .into_iter()
-        .flat_map(|stack| &stack.services)
-        .find(|(name, _)| name.get_ref() == service)
-        .and_then(|(_, def)| def.port_maps().into_iter().next())
-    else {
+    let Some(addr) = stack_address(stack, service) else {
         return String::new();
     };
-    let addr = format!("{}:{}", map.host_ip, map.host_port);
     let connect = tokio::net::TcpStream::connect(addr.as_str());
     match tokio::time::timeout(Duration::from_millis(300), connect).await {
         Ok(Ok(_)) => format!("http://{addr}"),
         _ => String::new(),
+    }
+}
+
+/// The first published address of the stack file's `service`.
+fn stack_address(stack: Option<&looklook_stack::StackFile>, service: &str) -> Option<String> {
+    let map = stack
+        .into_iter()
+        .flat_map(|stack| &stack.services)
+        .find(|(name, _)| name.get_ref() == service)
+        .and_then(|(_, def)| def.port_maps().into_iter().next())?;
+    Some(format!("{}:{}", map.host_ip, map.host_port))
+}
+
+/// The stack service in front of the API services (looklook.stack.toml's
+/// `[services.gateway]`).
+const GATEWAY_SERVICE: &str = "gateway";
+
+/// Where the gateway answers: its address variable (`GATEWAY_ADDR`, as
+/// the demo's walk reads it) from looklook's environment, else where the
+/// stack publishes it.
+fn gateway_address(stack: Option<&looklook_stack::StackFile>) -> Option<String> {
+    match std::env::var(manifest::addr_var(GATEWAY_SERVICE)) {
+        Ok(addr) if !addr.is_empty() => Some(addr),
+        _ => stack_address(stack, GATEWAY_SERVICE),
     }
 }
 

@@ -167,7 +167,10 @@ fn the_api_reference_renders_in_a_browser() {
     let url = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/reference/", listener.local_addr().unwrap());
-        let reference = looklook_dev::docs::router(workspace().join("docs/api"));
+        // No process runs here: "try it" has nowhere to go.
+        let board = looklook_dev::board::Board::new([]);
+        let try_it = looklook_dev::docs::TryIt::new(None, std::sync::Arc::new(board.into()));
+        let reference = looklook_dev::docs::router(workspace().join("docs/api"), try_it);
         tokio::spawn(async move { axum::serve(listener, reference).await });
         url
     });

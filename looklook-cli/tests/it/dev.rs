@@ -330,6 +330,27 @@ fn dev_rebuilds_and_restarts_exactly_what_an_edit_reaches() {
         let head = get_head(ws.docs, attack);
         assert!(head.starts_with("HTTP/1.1 404"), "{attack}: {head}");
     }
+    // "Try it" calls go through the dashboard to the process the document
+    // names (this project has no gateway), and to nothing else.
+    let try_it = |upstream: String| {
+        let mut stream = TcpStream::connect(("127.0.0.1", ws.docs)).unwrap();
+        write!(
+            stream,
+            "GET /reference/try/?who=reference HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+             x-looklook-upstream: {upstream}\r\nconnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let answered = try_it(format!("127.0.0.1:{}", ws.alpha));
+    assert!(
+        answered.starts_with("HTTP/1.1 200") && answered.contains("alpha v1 hello"),
+        "{answered}"
+    );
+    let refused = try_it("127.0.0.1:22".into());
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
 
     // An edit in the shared library restarts both.
     ws.edit("shared/src/lib.rs", "\"v1\"", "\"v2\"");

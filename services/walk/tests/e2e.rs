@@ -442,6 +442,14 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             after: Duration::ZERO,
         });
     }
+    // The gateway in front of the API services, as `looklook demo` runs
+    // it: its config generated for this run's ports, Debian's nginx started
+    // by the native engine. Every API call below goes through it.
+    let gateway = start_gateway(&root, &system.env()).await;
+    let mut addresses = system.env();
+    addresses.insert("GATEWAY_ADDR".into(), gateway.address.clone());
+
+    // The dashboard's reference sends its "try it" calls through it.
     let dashboard = dashboard::start(
         dashboard::Dashboard {
             board,
@@ -450,18 +458,12 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
             otlp: dashboard::Otlp::Here(infra["OTLP_ENDPOINT"].clone()),
             openapi: Some(root.join("docs/api")),
             grafana: String::new(),
+            gateway: Some(gateway.address.clone()),
         },
         0,
     )
     .await
     .unwrap();
-
-    // The gateway in front of the API services, as `looklook demo` runs
-    // it: its config generated for this run's ports, Debian's nginx started
-    // by the native engine. Every API call below goes through it.
-    let gateway = start_gateway(&root, &system.env()).await;
-    let mut addresses = system.env();
-    addresses.insert("GATEWAY_ADDR".into(), gateway.address.clone());
 
     // The demo's walk: register, log in, browse, book, pay, paid via Kafka,
     // an unpaid order closed by the job.
@@ -480,6 +482,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // the log lines of each process on the way carry its id.
     let trace = paid_booking_trace(&collector).await;
     dashboard_shows(&dashboard, &processes, &trace).await;
+    try_homestay_list(&dashboard, &gw).await;
     // And the walk's cancel is one trace, WeChat's refund notification in
     // it, though WeChat gives nothing of ours back with it.
     cancel_trace(&collector).await;
@@ -1406,6 +1409,158 @@ async fn dashboard_shows(url: &str, processes: &[looklook_dev::Process], trace: 
         let shot = format!("--screenshot={}", artifacts.join(file).display());
         browser(&path, &[&shot]);
     }
+}
+
+/// chromedriver on a free port of 127.0.0.1, stopped when dropped.
+struct WebDriver {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl WebDriver {
+    async fn start() -> WebDriver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver (scripts/setup installs chromium-driver)");
+        let driver = WebDriver { child, port };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chromedriver did not listen on {port}");
+    }
+
+    /// A headless chromium session.
+    async fn session(&self) -> fantoccini::Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,2400"]}),
+        );
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a chromium session")
+    }
+}
+
+impl Drop for WebDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A learner's click-through of the dashboard's API reference: open
+/// `homestayList`, "Try it out", send a page of five, and read the answer
+/// Swagger UI shows: the homestays the gateway returns to anyone.
+async fn try_homestay_list(dashboard: &str, gw: &Gateway) {
+    use fantoccini::Locator;
+    let driver = WebDriver::start().await;
+    let browser = driver.session().await;
+    browser
+        .goto(&format!("{dashboard}reference/"))
+        .await
+        .unwrap();
+    let path = "/travel/v1/homestay/homestayList";
+    // The operation's block (class `opblock`, not the tag's section).
+    let op = format!(
+        "//div[contains(concat(' ', @class, ' '), ' opblock ')][.//*[@data-path='{path}']]"
+    );
+    let wait = |xpath: String| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::XPath(&xpath))
+                .await
+                .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        }
+    };
+    wait(format!(
+        "{op}//*[contains(@class, 'opblock-summary-control')]"
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait(format!("{op}//button[contains(@class, 'try-out__btn')]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let body = wait(format!(
+        "{op}//textarea[contains(@class, 'body-param__text')]"
+    ))
+    .await;
+    body.clear().await.unwrap();
+    body.send_keys(r#"{"page": 1, "pageSize": 5}"#)
+        .await
+        .unwrap();
+    wait(format!("{op}//button[contains(@class, 'execute')]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let answered = format!("{op}//table[contains(@class, 'live-responses-table')]/tbody");
+    let status = wait(format!(
+        "{answered}//td[contains(@class, 'response-col_status')]"
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    let shown = wait(format!("{answered}//*[contains(@class, 'microlight')]"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let artifacts = workspace().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    // The operation as the learner sees it: the request and the answer.
+    std::fs::write(
+        artifacts.join("try-it-homestay-list.png"),
+        wait(op.clone()).await.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+
+    assert_eq!(status.trim(), "200", "{shown}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&shown).unwrap_or_else(|e| panic!("{e}: {shown}"));
+    let direct = gw
+        .call("travel-api", path, &json!({"page": 1, "pageSize": 5}), None)
+        .await
+        .unwrap();
+    // Swagger UI prints 40.0 as JavaScript does (40): the homestays are
+    // compared by id and title.
+    let homestays = |list: &serde_json::Value| -> Vec<(i64, String)> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| (h["id"].as_i64().unwrap(), h["title"].to_string()))
+            .collect()
+    };
+    assert!(!homestays(&direct["list"]).is_empty(), "{direct}");
+    assert_eq!(
+        homestays(&shown["data"]["list"]),
+        homestays(&direct["list"]),
+        "the page shows what the gateway answers"
+    );
 }
 
 /// An OTLP/gRPC collector on 127.0.0.1 that keeps every span it is sent,
