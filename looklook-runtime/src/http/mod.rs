@@ -52,17 +52,23 @@ impl<T: Serialize> IntoResponse for Envelope<T> {
 pub type ApiResult<T> = crate::Result<Envelope<T>>;
 
 /// A handler's [`RequestCtx`]: the request id, the trace context and the
-/// JWT claims of the request.
+/// deadline the server put in the request, and the JWT claims of the
+/// request. (Outside [`app`], from the request's own headers.)
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestCtx {
-            request_id: parts.headers.get(server::REQUEST_ID).cloned(),
-            traceparent: parts.headers.get(server::TRACEPARENT).cloned(),
-            claims: parts.extensions.get::<jwt::Claims>().cloned(),
-            deadline: parts.extensions.get().copied(),
-        })
+        let mut ctx = match parts.extensions.get::<RequestCtx>() {
+            Some(ctx) => ctx.clone(),
+            None => RequestCtx {
+                request_id: parts.headers.get(server::REQUEST_ID).cloned(),
+                traceparent: parts.headers.get(server::TRACEPARENT).cloned(),
+                claims: None,
+                deadline: parts.extensions.get().copied(),
+            },
+        };
+        ctx.claims = parts.extensions.get::<jwt::Claims>().cloned();
+        Ok(ctx)
     }
 }
 

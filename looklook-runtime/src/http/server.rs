@@ -26,7 +26,7 @@ use tower::{Layer, Service, ServiceExt};
 use super::timer::HeaderClock;
 use crate::codes;
 use crate::config::{HttpLimits, RestConf};
-use crate::ctx::Deadline;
+use crate::ctx::{Deadline, RequestCtx};
 use crate::resilience::Shedder;
 use crate::telemetry::{self, MetricCache};
 use crate::trace::CallSpan;
@@ -206,14 +206,11 @@ where
         let start = Instant::now();
         let request_id = match req.headers().get(&REQUEST_ID) {
             Some(id) => id.clone(),
-            None => {
-                let id = new_request_id();
-                req.headers_mut().insert(REQUEST_ID, id.clone());
-                id
-            }
+            None => new_request_id(),
         };
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
+        let incoming = req.headers().get(TRACEPARENT);
         // The request's trace span; the handler's `RequestCtx` carries it
         // on as the parent of the calls it makes.
         let traced = CallSpan::server(
@@ -221,7 +218,7 @@ where
                 let route = route.as_ref().map_or("unmatched", |r| r.as_str());
                 [method.as_str(), " ", route].concat()
             },
-            req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
+            incoming.and_then(|v| v.to_str().ok()),
             || {
                 // With room for the status code the span ends with.
                 let mut attributes = Vec::with_capacity(3);
@@ -236,9 +233,12 @@ where
             request_id.to_str().unwrap_or_default(),
             traceparent.as_deref(),
         );
-        if let Some(tp) = traceparent.and_then(|tp| tp.parse().ok()) {
-            req.headers_mut().insert(TRACEPARENT, tp);
-        }
+        // The trace this request continues: its own span when traced, else
+        // what the caller sent.
+        let traceparent = match traceparent {
+            Some(tp) => tp.parse().ok(),
+            None => incoming.cloned(),
+        };
         let done = Done {
             start,
             method,
@@ -267,10 +267,16 @@ where
             }
         };
         let timeout = self.guard.timeout;
-        if let Some(limit) = timeout {
-            // The handler's `RequestCtx` passes what is left of it on.
-            req.extensions_mut().insert(Deadline(start + limit));
-        }
+        // The handler's `RequestCtx`, made here once: the request id, the
+        // trace, and what is left of `Timeout` for the calls it makes. One
+        // extension rather than headers written into the request for the
+        // handler to find again.
+        req.extensions_mut().insert(RequestCtx {
+            request_id: Some(done.request_id.clone()),
+            traceparent,
+            claims: None,
+            deadline: timeout.map(|limit| Deadline(start + limit)),
+        });
         let call = log.in_scope(|| self.inner.call(req));
         let call = tracing::Instrument::instrument(call, log);
         ObserveFuture {
