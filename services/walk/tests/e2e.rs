@@ -481,8 +481,7 @@ async fn a_booking_end_to_end_and_what_must_be_refused_or_survive() {
     // notification, Kafka and order-mq to the job that tells the user, and
     // the log lines of each process on the way carry its id.
     let trace = paid_booking_trace(&collector).await;
-    dashboard_shows(&dashboard, &processes, &trace).await;
-    try_homestay_list(&dashboard, &gw).await;
+    dashboard_shows(&dashboard, &processes, &trace, &gw).await;
     // And the walk's cancel is one trace, WeChat's refund notification in
     // it, though WeChat gives nothing of ours back with it.
     cancel_trace(&collector).await;
@@ -1359,32 +1358,42 @@ fn dashboard_metrics() -> std::collections::BTreeSet<String> {
     names
 }
 
-/// In a real browser, the dashboard lists every process running, and
-/// draws the paid booking's trace across the services it went through,
-/// with the log lines that carry it. Screenshots go to target/artifacts.
-async fn dashboard_shows(url: &str, processes: &[looklook_dev::Process], trace: &str) {
-    let browser = |path: &str, extra: &[&str]| {
-        // The page keeps a connection open for its live updates: the
-        // browser is stopped by time.
-        let out = Command::new("chromium")
-            .args(["--headless=new", "--no-sandbox", "--disable-gpu"])
-            .args(["--timeout=3000", "--window-size=1400,1000"])
-            .args(extra)
-            .arg(format!("{url}{path}"))
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+/// In a real browser (chromium through WebDriver), the dashboard lists
+/// every process running, and draws the paid booking's trace across the
+/// services it went through, with the log lines that carry it; then a
+/// learner tries `homestayList` from the API reference. Screenshots go to
+/// target/artifacts.
+async fn dashboard_shows(
+    url: &str,
+    processes: &[looklook_dev::Process],
+    trace: &str,
+    gw: &Gateway,
+) {
+    let driver = WebDriver::start().await;
+    let browser = driver.session().await;
+    let artifacts = workspace().join("target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shoot = |file: &'static str| {
+        let browser = browser.clone();
+        let path = artifacts.join(file);
+        async move { std::fs::write(path, browser.screenshot().await.unwrap()).unwrap() }
     };
-    let page = browser("", &["--dump-dom"]);
+
+    browser.set_window_size(1400, 1000).await.unwrap();
+    browser.goto(url).await.unwrap();
     assert_eq!(processes.len(), 12);
     for p in processes {
-        let row = format!("<td>{}</td><td class=\"running\">running</td>", p.name);
-        assert!(
-            page.contains(&row),
-            "{row} is not on the dashboard:\n{page}"
-        );
+        wait_for(
+            &browser,
+            format!("//tr[td[1]='{}']/td[@class='running']", p.name),
+        )
+        .await;
     }
-    let waterfall = browser(&format!("trace/{trace}"), &["--dump-dom"]);
+    shoot("dashboard-reference.png").await;
+
+    browser.goto(&format!("{url}trace/{trace}")).await.unwrap();
+    wait_for(&browser, "//div[@class='label']".into()).await;
+    let waterfall = browser.source().await.unwrap();
     for row in [
         "payment-api: POST /payment/v1/thirdPayment/thirdPaymentWxPay (",
         "payment-api: wechat pay notification (",
@@ -1400,15 +1409,20 @@ async fn dashboard_shows(url: &str, processes: &[looklook_dev::Process], trace: 
         waterfall.contains("order-mq | "),
         "order-mq's lines of the trace are not beside it:\n{waterfall}"
     );
-    let artifacts = workspace().join("target/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    for (path, file) in [
-        (String::new(), "dashboard-reference.png"),
-        (format!("trace/{trace}"), "trace-paid-booking.png"),
-    ] {
-        let shot = format!("--screenshot={}", artifacts.join(file).display());
-        browser(&path, &[&shot]);
-    }
+    shoot("trace-paid-booking.png").await;
+
+    try_homestay_list(&browser, url, gw, &artifacts).await;
+    browser.close().await.unwrap();
+}
+
+/// The element at `xpath`, once the page has it (half a minute at most).
+async fn wait_for(browser: &fantoccini::Client, xpath: String) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
 }
 
 /// chromedriver on a free port of 127.0.0.1, stopped when dropped.
@@ -1447,7 +1461,7 @@ impl WebDriver {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,2400"]}),
+            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu"]}),
         );
         fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -1467,10 +1481,14 @@ impl Drop for WebDriver {
 /// A learner's click-through of the dashboard's API reference: open
 /// `homestayList`, "Try it out", send a page of five, and read the answer
 /// Swagger UI shows: the homestays the gateway returns to anyone.
-async fn try_homestay_list(dashboard: &str, gw: &Gateway) {
-    use fantoccini::Locator;
-    let driver = WebDriver::start().await;
-    let browser = driver.session().await;
+async fn try_homestay_list(
+    browser: &fantoccini::Client,
+    dashboard: &str,
+    gw: &Gateway,
+    artifacts: &Path,
+) {
+    // Tall enough for the operation, its request and its answer at once.
+    browser.set_window_size(1400, 2400).await.unwrap();
     browser
         .goto(&format!("{dashboard}reference/"))
         .await
@@ -1480,17 +1498,7 @@ async fn try_homestay_list(dashboard: &str, gw: &Gateway) {
     let op = format!(
         "//div[contains(concat(' ', @class, ' '), ' opblock ')][.//*[@data-path='{path}']]"
     );
-    let wait = |xpath: String| {
-        let browser = browser.clone();
-        async move {
-            browser
-                .wait()
-                .at_most(Duration::from_secs(30))
-                .for_element(Locator::XPath(&xpath))
-                .await
-                .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        }
-    };
+    let wait = |xpath: String| wait_for(browser, xpath);
     wait(format!(
         "{op}//*[contains(@class, 'opblock-summary-control')]"
     ))
@@ -1529,15 +1537,12 @@ async fn try_homestay_list(dashboard: &str, gw: &Gateway) {
         .text()
         .await
         .unwrap();
-    let artifacts = workspace().join("target/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
     // The operation as the learner sees it: the request and the answer.
     std::fs::write(
         artifacts.join("try-it-homestay-list.png"),
         wait(op.clone()).await.screenshot().await.unwrap(),
     )
     .unwrap();
-    browser.close().await.unwrap();
 
     assert_eq!(status.trim(), "200", "{shown}");
     let shown: serde_json::Value =
