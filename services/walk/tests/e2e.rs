@@ -1391,6 +1391,43 @@ async fn dashboard_shows(
     }
     shoot("dashboard-reference.png").await;
 
+    // The log pane, filtered as a learner would: the trace's id typed into
+    // the search box (a query a key, answered in any order), then order-mq
+    // picked from the processes. The pane shows exactly those lines.
+    wait_for(&browser, "//input[@id='log-search']".into())
+        .await
+        .send_keys(trace)
+        .await
+        .unwrap();
+    wait_for(
+        &browser,
+        "//select[@id='log-process']/option[.='order-mq']".into(),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    let pane = wait_for(&browser, "//pre[@id='log']".into()).await;
+    let mut shown = String::new();
+    for _ in 0..150 {
+        shown = pane.text().await.unwrap();
+        let lines: Vec<&str> = shown.lines().filter(|l| !l.is_empty()).collect();
+        if !lines.is_empty()
+            && lines
+                .iter()
+                .all(|l| l.starts_with("order-mq | ") && l.contains(trace))
+        {
+            break;
+        }
+        shown.clear();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !shown.is_empty(),
+        "the log pane never showed only order-mq's lines of {trace}:\n{}",
+        pane.text().await.unwrap()
+    );
+
     browser.goto(&format!("{url}trace/{trace}")).await.unwrap();
     wait_for(&browser, "//div[@class='label']".into()).await;
     let waterfall = browser.source().await.unwrap();
