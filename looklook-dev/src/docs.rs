@@ -45,7 +45,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 const MERGED: &str = "openapi.yaml";
 
 /// The header the page puts on a "try it" call: the server the document
-/// named for it (`127.0.0.1:1001`). A page of another site cannot set it
+/// named for it (`127.0.0.1:8080`, say). A page of another site cannot set it
 /// without the browser asking first, which nothing here answers.
 const UPSTREAM: &str = "x-looklook-upstream";
 
@@ -331,7 +331,7 @@ mod tests {
     async fn a_call_goes_through_the_gateway() {
         let gateway = echo().await;
         let router = reference(Some(format!("127.0.0.1:{gateway}")), 1);
-        let (status, body) = call(router, Some("127.0.0.1:1004")).await;
+        let (status, body) = call(router, Some("127.0.0.1:9")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let sent: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(sent["method"], "POST");
@@ -370,8 +370,7 @@ mod tests {
             .unwrap()
             .local_addr()
             .unwrap();
-        let (status, body) =
-            call(reference(Some(down.to_string()), 1), Some("127.0.0.1:1004")).await;
+        let (status, body) = call(reference(Some(down.to_string()), 1), Some("127.0.0.1:9")).await;
         assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
         assert!(body.contains(&down.to_string()), "{body}");
     }

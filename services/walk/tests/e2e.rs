@@ -1536,18 +1536,13 @@ async fn try_homestay_list(
         "//div[contains(concat(' ', @class, ' '), ' opblock ')][.//*[@data-path='{path}']]"
     );
     let wait = |xpath: String| wait_for(browser, xpath);
-    wait(format!(
+    let click =
+        |xpath: String| async move { wait_for(browser, xpath).await.click().await.unwrap() };
+    click(format!(
         "{op}//*[contains(@class, 'opblock-summary-control')]"
     ))
-    .await
-    .click()
-    .await
-    .unwrap();
-    wait(format!("{op}//button[contains(@class, 'try-out__btn')]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    .await;
+    click(format!("{op}//button[contains(@class, 'try-out__btn')]")).await;
     let body = wait(format!(
         "{op}//textarea[contains(@class, 'body-param__text')]"
     ))
@@ -1556,11 +1551,7 @@ async fn try_homestay_list(
     body.send_keys(r#"{"page": 1, "pageSize": 5}"#)
         .await
         .unwrap();
-    wait(format!("{op}//button[contains(@class, 'execute')]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(format!("{op}//button[contains(@class, 'execute')]")).await;
     let answered = format!("{op}//table[contains(@class, 'live-responses-table')]/tbody");
     let status = wait(format!(
         "{answered}//td[contains(@class, 'response-col_status')]"
