@@ -259,13 +259,7 @@ fn stack_addresses(stack_file: &Path, only: &[String]) -> BTreeMap<String, Strin
                 only.contains(name.get_ref())
             }
         })
-        .filter_map(|(name, def)| {
-            let map = def.port_maps().into_iter().next()?;
-            Some((
-                manifest::addr_var(name.get_ref()),
-                format!("{}:{}", map.host_ip, map.host_port),
-            ))
-        })
+        .filter_map(|(name, def)| Some((manifest::addr_var(name.get_ref()), def.address()?)))
         .collect()
 }
 

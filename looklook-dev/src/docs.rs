@@ -53,10 +53,10 @@ const UPSTREAM: &str = "x-looklook-upstream";
 #[derive(Clone)]
 pub struct TryIt {
     /// The gateway's address (`127.0.0.1:8888`): every call goes through it.
-    pub gateway: Option<String>,
+    gateway: Option<String>,
     /// Without a gateway, a call may go to these processes' own ports.
-    pub board: Arc<Mutex<Board>>,
-    pub client: reqwest::Client,
+    board: Arc<Mutex<Board>>,
+    client: reqwest::Client,
 }
 
 impl TryIt {

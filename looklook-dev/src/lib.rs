@@ -446,12 +446,7 @@ async fn stack_ui(var: &str, stack: Option<&looklook_stack::StackFile>, service:
 
 /// The first published address of the stack file's `service`.
 fn stack_address(stack: Option<&looklook_stack::StackFile>, service: &str) -> Option<String> {
-    let map = stack
-        .into_iter()
-        .flat_map(|stack| &stack.services)
-        .find(|(name, _)| name.get_ref() == service)
-        .and_then(|(_, def)| def.port_maps().into_iter().next())?;
-    Some(format!("{}:{}", map.host_ip, map.host_port))
+    stack?.service(service)?.address()
 }
 
 /// The stack service in front of the API services (looklook.stack.toml's

@@ -841,10 +841,7 @@ impl<'a> Containers<'a> {
 
     fn status(&self, name: &str, running: bool, ready: bool) -> Status {
         let def = self.stack.service(name).expect("a service");
-        let address = def
-            .port_maps()
-            .first()
-            .map(|p| format!("{}:{}", p.host_ip, p.host_port));
+        let address = def.address();
         Status {
             service: name.to_string(),
             url: def.url_at(address.as_deref()),

@@ -658,6 +658,13 @@ impl ServiceDef {
             .collect()
     }
 
+    /// Where the service answers on the host: its first published port
+    /// (`127.0.0.1:8888`).
+    pub fn address(&self) -> Option<String> {
+        let p = self.port_maps().into_iter().next()?;
+        Some(format!("{}:{}", p.host_ip, p.host_port))
+    }
+
     /// The host port published for a container port.
     pub fn host_port(&self, container_port: u16) -> Option<u16> {
         self.port_maps()
