@@ -56,7 +56,6 @@ pub struct LogLine {
     pub stderr: bool,
 }
 
-/// Every process of the loop, and the output of each.
 /// A line as it is kept: what it says is read from it only when it is
 /// asked for, as a busy system writes tens of thousands a second and the
 /// page reads a few hundred.
@@ -83,6 +82,7 @@ impl Kept {
     }
 }
 
+/// Every process of the loop, and the output of each.
 #[derive(Debug, Default)]
 pub struct Board {
     processes: BTreeMap<String, ProcessView>,
@@ -243,6 +243,11 @@ impl Board {
 
     pub fn processes(&self) -> Vec<ProcessView> {
         self.processes.values().cloned().collect()
+    }
+
+    /// Whether one of the processes serves on `port`.
+    pub fn serves_on(&self, port: u16) -> bool {
+        self.processes.values().any(|p| p.port == Some(port))
     }
 
     /// Lines after `after` (a `seq`), of one process or all, at `level` or

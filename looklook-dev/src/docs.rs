@@ -82,7 +82,7 @@ impl TryIt {
             .and_then(|p| p.parse::<u16>().ok())
             .ok_or("the reference sends only to this machine's processes")?;
         let board = self.board.lock().unwrap_or_else(|e| e.into_inner());
-        if board.processes().iter().any(|p| p.port == Some(port)) {
+        if board.serves_on(port) {
             Ok(upstream.to_string())
         } else {
             Err("no process of this project listens there")
