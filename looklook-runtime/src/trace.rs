@@ -14,12 +14,13 @@ use std::sync::OnceLock;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 
 use crate::config::TelemetryConf;
+
+mod otlp;
 
 const TRACEPARENT: &str = "traceparent";
 
@@ -40,10 +41,10 @@ pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
     if INSTALLED.get().is_some() {
         return Ok(());
     }
-    let exporter = SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(endpoint)
-        .build()
+    let resource = Resource::builder()
+        .with_service_name(service.to_string())
+        .build();
+    let exporter = otlp::OtlpExporter::new(endpoint, &resource)
         .map_err(|e| anyhow::anyhow!("cannot send traces to {endpoint}: {e}"))?;
     // A caller's decision to sample wins; new traces keep `Sampler` of them.
     let sampler = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
@@ -52,11 +53,7 @@ pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
     let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
         .with_sampler(sampler)
-        .with_resource(
-            Resource::builder()
-                .with_service_name(service.to_string())
-                .build(),
-        )
+        .with_resource(resource)
         .build();
     let tracer = provider.tracer("looklook");
     let _ = INSTALLED.set(Installed { provider, tracer });
