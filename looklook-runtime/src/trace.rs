@@ -8,79 +8,132 @@
 //! span) and the time the server worked (its server span, a child).
 //!
 //! With no endpoint nothing is set up and a request costs one atomic load.
+//!
+//! A span is recorded by this module rather than by the OpenTelemetry SDK:
+//! it is a plain value while it is open, finished spans wait in one queue,
+//! and a thread of their own writes them to the collector in batches
+//! (`otlp`). The SDK's span (its builder, a context map, a shared lock, a
+//! record copied through a channel) cost twice as much a request, for
+//! features these services do not use (events, links, span processors).
+//! The semantics are the SDK's: W3C trace context, a parent's sampling
+//! decision kept, new traces sampled by the ratio of their trace ids.
 
-use std::sync::OnceLock;
+use std::mem;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
-use opentelemetry::propagation::{Extractor, TextMapPropagator};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
-use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
+use opentelemetry::KeyValue;
 
 use crate::config::TelemetryConf;
 
 mod otlp;
 
-const TRACEPARENT: &str = "traceparent";
+/// How many finished spans go in one export.
+const BATCH: usize = 512;
+/// How many may wait: past it (the collector is down or slow), new ones
+/// are dropped and counted rather than kept without bound.
+const MAX_QUEUED: usize = 32 * BATCH;
+/// How long a finished span waits at most when there are few.
+const DELAY: Duration = Duration::from_secs(1);
 
-struct Installed {
-    provider: SdkTracerProvider,
-    tracer: SdkTracer,
+struct Tracer {
+    /// A new trace is sampled when the low 63 bits of its id fall below
+    /// this: the ratio of `Telemetry.Sampler`, as the SDK's ratio sampler.
+    sample_below: u64,
+    queue: Mutex<Queue>,
+    /// Wakes the exporting thread: a batch is full, or a flush is asked.
+    wake: Condvar,
+    dropped: AtomicU64,
 }
 
-static INSTALLED: OnceLock<Installed> = OnceLock::new();
+#[derive(Default)]
+struct Queue {
+    spans: Vec<otlp::Finished>,
+    /// Flushes waiting for the spans queued before them to be sent.
+    flushes: Vec<mpsc::Sender<()>>,
+}
+
+static TRACER: OnceLock<Tracer> = OnceLock::new();
 
 /// Start exporting spans of `service` to `conf.endpoint`; nothing when the
 /// endpoint is empty or tracing is already set up. Call it inside the
-/// Tokio runtime: the gRPC exporter runs there.
+/// Tokio runtime: the gRPC client runs there.
 pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
     let Some(endpoint) = conf.endpoint.as_deref().filter(|e| !e.is_empty()) else {
         return Ok(());
     };
-    if INSTALLED.get().is_some() {
+    if TRACER.get().is_some() {
         return Ok(());
     }
-    let resource = Resource::builder()
-        .with_service_name(service.to_string())
-        .build();
-    let exporter = otlp::OtlpExporter::new(endpoint, &resource)
+    let exporter = otlp::OtlpExporter::new(endpoint, service)
         .map_err(|e| anyhow::anyhow!("cannot send traces to {endpoint}: {e}"))?;
-    // A caller's decision to sample wins; new traces keep `Sampler` of them.
-    let sampler = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
-        conf.sampler.clamp(0.0, 1.0),
-    )));
-    let provider = SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_sampler(sampler)
-        .with_resource(resource)
-        .build();
-    let tracer = provider.tracer("looklook");
-    let _ = INSTALLED.set(Installed { provider, tracer });
+    let ratio = conf.sampler.clamp(0.0, 1.0);
+    let tracer = Tracer {
+        sample_below: (ratio * (1u64 << 63) as f64) as u64,
+        queue: Mutex::new(Queue::default()),
+        wake: Condvar::new(),
+        dropped: AtomicU64::new(0),
+    };
+    if TRACER.set(tracer).is_err() {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("trace-export".into())
+        .spawn(move || export_loop(&exporter, &runtime))?;
     tracing::info!(endpoint, "sending traces");
     Ok(())
 }
 
-/// Send the spans still buffered; the servers call it once they have stopped.
-pub fn flush() {
-    if let Some(installed) = INSTALLED.get()
-        && let Err(e) = installed.provider.force_flush()
-    {
-        tracing::warn!(error = %e, "traces not sent");
+/// The exporting thread: a batch when one is full, when the oldest span
+/// has waited `DELAY`, or when a flush asks; then the flushes are told.
+fn export_loop(exporter: &otlp::OtlpExporter, runtime: &tokio::runtime::Handle) {
+    let Some(tracer) = TRACER.get() else { return };
+    loop {
+        let (spans, flushes) = {
+            let Ok(mut queue) = tracer.queue.lock() else {
+                return;
+            };
+            let deadline = Instant::now() + DELAY;
+            while queue.spans.len() < BATCH && queue.flushes.is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                queue = match tracer.wake.wait_timeout(queue, left) {
+                    Ok((queue, _)) => queue,
+                    Err(_) => return,
+                };
+            }
+            (mem::take(&mut queue.spans), mem::take(&mut queue.flushes))
+        };
+        for batch in spans.chunks(BATCH) {
+            if let Err(e) = runtime.block_on(exporter.export(batch)) {
+                tracing::warn!(error = %e, spans = batch.len(), "traces not sent");
+            }
+        }
+        let dropped = tracer.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::warn!(dropped, "spans dropped: the collector is not keeping up");
+        }
+        for flush in flushes {
+            let _ = flush.send(());
+        }
     }
 }
 
-/// A request's one `traceparent` header, as the propagator reads it: no
-/// map to build for every request.
-struct Carrier<'a>(Option<&'a str>);
-
-impl Extractor for Carrier<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.filter(|_| key == TRACEPARENT)
+/// Send the spans still queued, and wait (up to 10 s) until they are; the
+/// servers call it once they have stopped.
+pub fn flush() {
+    let Some(tracer) = TRACER.get() else { return };
+    let (sent, done) = mpsc::channel();
+    if let Ok(mut queue) = tracer.queue.lock() {
+        queue.flushes.push(sent);
     }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.map(|_| TRACEPARENT).into_iter().collect()
+    tracer.wake.notify_one();
+    if done.recv_timeout(Duration::from_secs(10)).is_err() {
+        tracing::warn!("traces not sent: the collector did not answer in time");
     }
 }
 
@@ -114,21 +167,104 @@ pub(crate) fn log_span(
     span
 }
 
+/// What a span is to the caller and callee: `Span.SpanKind` of OTLP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Server = 2,
+    Client = 3,
+}
+
+/// A span's place in its trace: what `traceparent` carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpanContext {
+    pub(crate) trace_id: [u8; 16],
+    pub(crate) span_id: [u8; 8],
+    pub(crate) sampled: bool,
+}
+
+impl SpanContext {
+    /// Read a W3C `traceparent`: `<version>-<trace id>-<span id>-<flags>`
+    /// in lower-case hex. None when it is malformed, or names the all-zero
+    /// (invalid) trace or span; version `ff` is invalid, a later version
+    /// may add fields after these.
+    pub(crate) fn parse(header: &str) -> Option<SpanContext> {
+        let bytes = header.as_bytes();
+        if bytes.len() < 55 || bytes[2] != b'-' || bytes[35] != b'-' || bytes[52] != b'-' {
+            return None;
+        }
+        let version = hex::<1>(&bytes[0..2])?;
+        if version[0] == 0xff || (version[0] == 0 && bytes.len() != 55) {
+            return None;
+        }
+        if bytes.len() > 55 && bytes[55] != b'-' {
+            return None;
+        }
+        let context = SpanContext {
+            trace_id: hex(&bytes[3..35])?,
+            span_id: hex(&bytes[36..52])?,
+            sampled: hex::<1>(&bytes[53..55])?[0] & 1 == 1,
+        };
+        let valid = context.trace_id != [0; 16] && context.span_id != [0; 8];
+        valid.then_some(context)
+    }
+
+    /// This context as a `traceparent`, version 00.
+    pub(crate) fn traceparent(&self) -> String {
+        String::from_utf8_lossy(&self.traceparent_bytes()).into_owned()
+    }
+
+    /// `00-<trace id>-<span id>-<flags>` in lower-case hex, written digit
+    /// by digit: `format!` spends thousands of instructions a request on
+    /// the padding of a 128-bit number.
+    fn traceparent_bytes(&self) -> [u8; 55] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        // The trace id's 32 digits from 3, the span id's 16 from 36.
+        for (at, bytes) in [(3, &self.trace_id[..]), (36, &self.span_id[..])] {
+            for (i, b) in bytes.iter().enumerate() {
+                text[at + 2 * i] = DIGITS[usize::from(b >> 4)];
+                text[at + 2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+            }
+        }
+        if self.sampled {
+            text[54] = b'1';
+        }
+        text
+    }
+}
+
+/// `N` bytes from `2N` lower-case hex digits.
+fn hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
+    let value = |d: u8| match d {
+        b'0'..=b'9' => Some(d - b'0'),
+        b'a'..=b'f' => Some(d - b'a' + 10),
+        _ => None,
+    };
+    let mut bytes = [0; N];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = (value(pair[0])? << 4) | value(pair[1])?;
+    }
+    Some(bytes)
+}
+
 /// The span of one request or call, ended by [`CallSpan::end`].
 pub struct CallSpan {
-    cx: Option<Context>,
+    /// None when tracing is off.
+    context: Option<SpanContext>,
+    /// What is recorded of it; None when it is not sampled.
+    open: Option<otlp::Finished>,
 }
 
 impl CallSpan {
     /// Start the span of a request or call served, as a child of the
     /// caller's `traceparent` (a new trace without one). `name` and
-    /// `attributes` are called only when tracing is on.
+    /// `attributes` are called only when the span is recorded.
     pub fn server(
         name: impl FnOnce() -> String,
         traceparent: Option<&str>,
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> CallSpan {
-        Self::start(SpanKind::Server, name, traceparent, attributes)
+        Self::start(Kind::Server, name, traceparent, attributes)
     }
 
     /// Start the span of a call made, as a child of `traceparent` (the
@@ -140,75 +276,99 @@ impl CallSpan {
         traceparent: Option<&str>,
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> CallSpan {
-        Self::start(SpanKind::Client, name, traceparent, attributes)
+        Self::start(Kind::Client, name, traceparent, attributes)
     }
 
     fn start(
-        kind: SpanKind,
+        kind: Kind,
         name: impl FnOnce() -> String,
         traceparent: Option<&str>,
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> CallSpan {
-        let Some(installed) = INSTALLED.get() else {
-            return CallSpan { cx: None };
+        let Some(tracer) = TRACER.get() else {
+            return CallSpan {
+                context: None,
+                open: None,
+            };
         };
-        let parent = TraceContextPropagator::new().extract(&Carrier(traceparent));
-        let span = installed
-            .tracer
-            .span_builder(name())
-            .with_kind(kind)
-            .with_attributes(attributes())
-            .start_with_context(&installed.tracer, &parent);
+        let parent = traceparent.and_then(SpanContext::parse);
+        let span_id = nonzero(|| fastrand::u64(..).to_be_bytes());
+        let context = match parent {
+            // A caller's decision wins.
+            Some(parent) => SpanContext { span_id, ..parent },
+            None => {
+                let trace_id = nonzero(|| fastrand::u128(..).to_be_bytes());
+                let low = u64::from_be_bytes(trace_id[8..].try_into().unwrap_or_default());
+                SpanContext {
+                    trace_id,
+                    span_id,
+                    sampled: low >> 1 < tracer.sample_below,
+                }
+            }
+        };
+        let open = context.sampled.then(|| otlp::Finished {
+            context,
+            parent: parent.map(|p| p.span_id),
+            kind,
+            name: name(),
+            start: SystemTime::now(),
+            end: SystemTime::UNIX_EPOCH,
+            attributes: attributes(),
+            failed: false,
+        });
         CallSpan {
-            cx: Some(parent.with_span(span)),
+            context: Some(context),
+            open,
         }
     }
 
     /// The `traceparent` that makes a call a child of this span; None when
     /// tracing is off (the caller's header then goes on as it came).
     pub fn traceparent(&self) -> Option<String> {
-        let cx = self.cx.as_ref()?;
-        let span = cx.span();
-        let sc = span.span_context();
-        if !sc.is_valid() {
-            return None;
-        }
-        // `00-<trace id>-<span id>-<flags>`, in lower-case hex: written
-        // byte by byte, as `format!` spends thousands of instructions a
-        // request on the padding of its 128-bit number.
-        let mut text = String::with_capacity(55);
-        text.push_str("00-");
-        push_hex(&mut text, &sc.trace_id().to_bytes());
-        text.push('-');
-        push_hex(&mut text, &sc.span_id().to_bytes());
-        text.push('-');
-        push_hex(&mut text, &[sc.trace_flags().to_u8()]);
-        Some(text)
+        self.context.as_ref().map(SpanContext::traceparent)
+    }
+
+    /// [`traceparent`](Self::traceparent) as a header value, made once:
+    /// its copies (the handler's context, the calls it makes) share it.
+    pub fn traceparent_value(&self) -> Option<axum::http::HeaderValue> {
+        let text = self.context.as_ref()?.traceparent_bytes();
+        axum::http::HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text)).ok()
     }
 
     /// End the span with what the answer was; `failed` marks it as an error.
     pub fn end(self, attributes: impl IntoIterator<Item = KeyValue>, failed: bool) {
-        let Some(cx) = self.cx else { return };
-        let span = cx.span();
-        span.set_attributes(attributes);
-        if failed {
-            span.set_status(Status::error(""));
+        let (Some(mut span), Some(tracer)) = (self.open, TRACER.get()) else {
+            return;
+        };
+        span.end = SystemTime::now();
+        span.attributes.extend(attributes);
+        span.failed = failed;
+        let Ok(mut queue) = tracer.queue.lock() else {
+            return;
+        };
+        if queue.spans.len() >= MAX_QUEUED {
+            tracer.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
         }
-        span.end();
+        queue.spans.push(span);
+        if queue.spans.len() == BATCH {
+            tracer.wake.notify_one();
+        }
+    }
+}
+
+/// An id that is not all zeros (the W3C's invalid id).
+fn nonzero<const N: usize>(random: impl Fn() -> [u8; N]) -> [u8; N] {
+    loop {
+        let id = random();
+        if id != [0; N] {
+            return id;
+        }
     }
 }
 
 /// What the tests of this crate share: one OTLP collector for the whole
 /// test binary (tracing is set up once a process), and how to read it.
-/// Bytes as lower-case hex.
-fn push_hex(text: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     use std::sync::{Arc, Mutex, OnceLock};
@@ -349,33 +509,84 @@ mod tests {
     use super::testing::{collector, get_traced, int_attribute};
     use crate::ctx::RequestCtx;
 
-    /// The `traceparent` written by hand is the one the W3C propagator
-    /// writes for the same span, sampled or not.
+    /// The `traceparent` written by hand is the one the W3C propagator of
+    /// the OpenTelemetry SDK writes for the same span, sampled or not, and
+    /// reading it back gives the same span.
     #[test]
     fn the_traceparent_is_the_propagators() {
         use opentelemetry::propagation::TextMapPropagator;
         use opentelemetry::trace::{
             SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
         };
-        for flags in [TraceFlags::SAMPLED, TraceFlags::NOT_SAMPLED] {
+        use opentelemetry_sdk::propagation::TraceContextPropagator;
+        for (flags, sampled) in [
+            (TraceFlags::SAMPLED, true),
+            (TraceFlags::NOT_SAMPLED, false),
+        ] {
+            let (trace_id, span_id) = (fastrand::u128(1..), fastrand::u64(1..));
             let sc = SpanContext::new(
-                TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
-                SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+                TraceId::from(trace_id),
+                SpanId::from(span_id),
                 flags,
                 true,
                 TraceState::default(),
             );
             let cx = opentelemetry::Context::new().with_remote_span_context(sc);
             let mut written = std::collections::HashMap::new();
-            super::TraceContextPropagator::new().inject_context(&cx, &mut written);
-            let ours = super::CallSpan { cx: Some(cx) }.traceparent();
-            assert_eq!(ours.as_ref(), written.get("traceparent"));
+            TraceContextPropagator::new().inject_context(&cx, &mut written);
+            let ours = super::SpanContext {
+                trace_id: trace_id.to_be_bytes(),
+                span_id: span_id.to_be_bytes(),
+                sampled,
+            };
+            assert_eq!(Some(&ours.traceparent()), written.get("traceparent"));
+            assert_eq!(super::SpanContext::parse(&ours.traceparent()), Some(ours));
         }
-        assert_eq!(
-            super::CallSpan { cx: None }.traceparent(),
-            None,
-            "tracing off"
-        );
+    }
+
+    /// What the W3C says is not a `traceparent` starts a new trace.
+    #[test]
+    fn a_malformed_traceparent_is_refused() {
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert!(super::SpanContext::parse(good).is_some());
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
+            assert_eq!(super::SpanContext::parse(bad), None, "{bad:?}");
+        }
+        // A later version may add fields after a dash.
+        let later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-comes";
+        assert!(super::SpanContext::parse(later).is_some());
+    }
+
+    /// Traced, a request's span continues the caller's trace and keeps its
+    /// sampling decision; without a caller, a new trace is started.
+    #[test]
+    fn a_span_keeps_its_callers_trace_and_decision() {
+        collector();
+        for flags in ["01", "00"] {
+            let caller = format!("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}");
+            let span = super::CallSpan::server(|| "x".into(), Some(&caller), Vec::new);
+            let own = span.traceparent().unwrap();
+            assert_eq!(own[..36], caller[..36]);
+            assert_eq!(own[52..], caller[52..], "the caller's decision");
+            assert_ne!(own[36..52], caller[36..52], "a span of its own");
+            assert_eq!(span.open.is_some(), flags == "01", "recorded when sampled");
+            span.end([], false);
+        }
+        let root = super::CallSpan::client(|| "x".into(), None, Vec::new);
+        let own = root.traceparent().unwrap();
+        assert!(own.ends_with("-01"), "the test's sampler keeps all: {own}");
+        assert_ne!(&own[3..35], "0af7651916cd43dd8448eb211c80319c");
+        root.end([], false);
     }
 
     /// A request that comes with a `traceparent` gets a span in that trace,

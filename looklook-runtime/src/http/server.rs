@@ -227,18 +227,15 @@ where
                 attributes
             },
         );
-        let traceparent = traced.traceparent();
+        let traceparent = traced.traceparent_value();
         let log = crate::trace::log_span(
             "http",
             request_id.to_str().unwrap_or_default(),
-            traceparent.as_deref(),
+            traceparent.as_ref().and_then(|v| v.to_str().ok()),
         );
         // The trace this request continues: its own span when traced, else
         // what the caller sent.
-        let traceparent = match traceparent {
-            Some(tp) => tp.parse().ok(),
-            None => incoming.cloned(),
-        };
+        let traceparent = traceparent.or_else(|| incoming.cloned());
         let done = Done {
             start,
             method,

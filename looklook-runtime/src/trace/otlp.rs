@@ -5,22 +5,20 @@
 //! message types, groups them in a hash map by scope, and then measures
 //! each nested message again at every level while encoding: about 12,000
 //! instructions a span, two thirds of what tracing a request cost. This
-//! one walks the batch once and writes it into one buffer (about a tenth of
+//! walks the batch once and writes it into one buffer (about a tenth of
 //! that). The message layout is OTLP's `trace/v1/trace.proto`; the tests
-//! decode the output with the generated types and compare it with the
-//! upstream conversion.
+//! decode the output with the generated types and compare it, byte for
+//! byte, with the upstream conversion of the same spans.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Buf, BufMut, Bytes};
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceFlags};
-use opentelemetry::{Array, InstrumentationScope, Key, KeyValue, Value};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry::{Array, Key, KeyValue, Value};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
+
+use super::{Kind, SpanContext};
 
 /// The collector's method: `TraceService.Export` of OTLP.
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -28,71 +26,73 @@ const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Expor
 /// How long one export may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Sends each batch the SDK's batch processor hands it in one `Export`
-/// call.
+/// The instrumentation scope every span is reported under.
+const SCOPE: &str = "looklook";
+
+/// A span as it is recorded: open while the request is served, then
+/// queued for export.
+pub(super) struct Finished {
+    pub(super) context: SpanContext,
+    /// The caller's span; None for the first span of a trace.
+    pub(super) parent: Option<[u8; 8]>,
+    pub(super) kind: Kind,
+    pub(super) name: String,
+    pub(super) start: SystemTime,
+    pub(super) end: SystemTime,
+    pub(super) attributes: Vec<KeyValue>,
+    pub(super) failed: bool,
+}
+
+/// Sends batches of finished spans in `Export` calls.
 pub(super) struct OtlpExporter {
     grpc: tonic::client::Grpc<Channel>,
     endpoint: String,
-    /// The `Resource` message (the service's name, the SDK's), written
+    /// The `Resource` message (the service's name, what sent it), written
     /// once: every batch carries the same one.
     resource: Vec<u8>,
-    resource_schema: Option<String>,
 }
 
 impl OtlpExporter {
-    /// An exporter to `endpoint`, connecting on its first export. Call it
-    /// inside the Tokio runtime, which drives the connection.
-    pub(super) fn new(
-        endpoint: &str,
-        resource: &Resource,
-    ) -> Result<Self, tonic::transport::Error> {
+    /// An exporter to `endpoint` for `service`, connecting on its first
+    /// export. Call it inside the Tokio runtime, which drives the
+    /// connection.
+    pub(super) fn new(endpoint: &str, service: &str) -> Result<Self, tonic::transport::Error> {
         let channel = tonic::transport::Endpoint::from_shared(endpoint.to_string())?
             .timeout(TIMEOUT)
             .connect_lazy();
-        let mut exporter = OtlpExporter {
+        Ok(OtlpExporter {
             grpc: tonic::client::Grpc::new(channel),
             endpoint: endpoint.to_string(),
-            resource: Vec::new(),
-            resource_schema: None,
-        };
-        exporter.set_resource(resource);
-        Ok(exporter)
+            resource: resource(service),
+        })
     }
-}
 
-impl fmt::Debug for OtlpExporter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OtlpExporter")
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SpanExporter for OtlpExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let body = encode_request(&self.resource, self.resource_schema.as_deref(), &batch);
-        drop(batch);
-        let failed = |status: tonic::Status| {
-            OTelSdkError::InternalFailure(format!("{}: {}", self.endpoint, status.message()))
-        };
+    /// Send one batch.
+    pub(super) async fn export(&self, batch: &[Finished]) -> Result<(), String> {
+        let body = encode_request(&self.resource, batch);
+        let failed = |e: &dyn fmt::Display| format!("{}: {e}", self.endpoint);
         let mut grpc = self.grpc.clone();
-        grpc.ready()
-            .await
-            .map_err(|e| failed(tonic::Status::unavailable(e.to_string())))?;
+        grpc.ready().await.map_err(|e| failed(&e))?;
         let path = axum::http::uri::PathAndQuery::from_static(EXPORT);
         grpc.unary(tonic::Request::new(Bytes::from(body)), path, Raw)
             .await
             .map(drop)
-            .map_err(failed)
+            .map_err(|status| failed(&status.message()))
     }
+}
 
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource.clear();
-        for (key, value) in resource.iter() {
-            message(&mut self.resource, 1, |b| key_value(b, key, value));
-        }
-        self.resource_schema = resource.schema_url().map(str::to_string);
-    }
+/// The resource's attributes: the service, and what reported it (the
+/// `telemetry.sdk.*` of OpenTelemetry's semantic conventions).
+fn resource(service: &str) -> Vec<u8> {
+    let attributes = [
+        KeyValue::new("service.name", service.to_string()),
+        KeyValue::new("telemetry.sdk.language", "rust"),
+        KeyValue::new("telemetry.sdk.name", "looklook"),
+        KeyValue::new("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
+    ];
+    let mut buf = Vec::new();
+    attributes_field(&mut buf, 1, &attributes);
+    buf
 }
 
 /// The gRPC codec of a body already encoded: sent as it is. The answer
@@ -136,96 +136,47 @@ impl Decoder for Raw {
     }
 }
 
-/// An `ExportTraceServiceRequest` of `batch`: one `ResourceSpans`, and a
-/// `ScopeSpans` for each run of spans of one scope (a provider's spans all
-/// come from one tracer, so there is one).
-fn encode_request(resource: &[u8], resource_schema: Option<&str>, batch: &[SpanData]) -> Vec<u8> {
+/// An `ExportTraceServiceRequest` of `batch`: one `ResourceSpans` (this
+/// service), with one `ScopeSpans`.
+fn encode_request(resource: &[u8], batch: &[Finished]) -> Vec<u8> {
     // About what a server span takes, so that the buffer grows rarely.
     let mut buf = Vec::with_capacity(resource.len() + 64 + batch.len() * 192);
     message(&mut buf, 1, |rs| {
         bytes_field(rs, 1, resource);
-        for group in batch.chunk_by(|a, b| a.instrumentation_scope == b.instrumentation_scope) {
-            let scope = &group[0].instrumentation_scope;
-            message(rs, 2, |ss| {
-                message(ss, 1, |b| instrumentation_scope(b, scope));
-                for span in group {
-                    message(ss, 2, |b| write_span(b, span));
-                }
-                string(ss, 3, scope.schema_url().unwrap_or_default());
-            });
-        }
-        string(rs, 3, resource_schema.unwrap_or_default());
+        message(rs, 2, |ss| {
+            message(ss, 1, |b| string(b, 1, SCOPE));
+            for span in batch {
+                message(ss, 2, |b| write_span(b, span));
+            }
+        });
     });
     buf
 }
 
 /// A `Span`'s fields, in the order of their numbers in trace.proto.
-fn write_span(buf: &mut Vec<u8>, span: &SpanData) {
-    let context = &span.span_context;
-    bytes_field(buf, 1, &context.trace_id().to_bytes());
-    bytes_field(buf, 2, &context.span_id().to_bytes());
-    string(buf, 3, &context.trace_state().header());
-    if span.parent_span_id != SpanId::INVALID {
-        bytes_field(buf, 4, &span.parent_span_id.to_bytes());
+fn write_span(buf: &mut Vec<u8>, span: &Finished) {
+    let context = &span.context;
+    bytes_field(buf, 1, &context.trace_id);
+    bytes_field(buf, 2, &context.span_id);
+    if let Some(parent) = &span.parent {
+        bytes_field(buf, 4, parent);
     }
     string(buf, 5, &span.name);
-    uint(buf, 6, kind(&span.span_kind));
-    fixed64(buf, 7, nanos(span.start_time));
-    fixed64(buf, 8, nanos(span.end_time));
-    attributes(buf, 9, &span.attributes);
-    uint(buf, 10, u64::from(span.dropped_attributes_count));
-    for event in &span.events.events {
-        message(buf, 11, |b| {
-            fixed64(b, 1, nanos(event.timestamp));
-            string(b, 2, &event.name);
-            attributes(b, 3, &event.attributes);
-            uint(b, 4, u64::from(event.dropped_attributes_count));
-        });
-    }
-    uint(buf, 12, u64::from(span.events.dropped_count));
-    for link in &span.links.links {
-        let context = &link.span_context;
-        message(buf, 13, |b| {
-            bytes_field(b, 1, &context.trace_id().to_bytes());
-            bytes_field(b, 2, &context.span_id().to_bytes());
-            string(b, 3, &context.trace_state().header());
-            attributes(b, 4, &link.attributes);
-            uint(b, 5, u64::from(link.dropped_attributes_count));
-            fixed32(b, 6, flags(context.trace_flags(), context.is_remote()));
-        });
-    }
-    uint(buf, 14, u64::from(span.links.dropped_count));
+    uint(buf, 6, span.kind as u64);
+    fixed64(buf, 7, nanos(span.start));
+    fixed64(buf, 8, nanos(span.end));
+    attributes_field(buf, 9, &span.attributes);
     // The status is always written, unset or not, as collectors expect.
-    message(buf, 15, |b| match &span.status {
-        Status::Unset => {}
-        Status::Ok => uint(b, 3, 1),
-        Status::Error { description } => {
-            string(b, 2, description);
+    message(buf, 15, |b| {
+        if span.failed {
             uint(b, 3, 2);
         }
     });
-    fixed32(
-        buf,
-        16,
-        flags(context.trace_flags(), span.parent_span_is_remote),
-    );
-}
-
-/// `SpanFlags`: the W3C trace flags in the low byte, then whether the
-/// parent's being remote is known (it is, bit 8) and whether it is (bit 9).
-fn flags(trace: TraceFlags, remote: bool) -> u32 {
-    u32::from(trace.to_u8()) | 0x100 | if remote { 0x200 } else { 0 }
-}
-
-/// `Span.SpanKind`'s numbers.
-fn kind(kind: &SpanKind) -> u64 {
-    match kind {
-        SpanKind::Internal => 1,
-        SpanKind::Server => 2,
-        SpanKind::Client => 3,
-        SpanKind::Producer => 4,
-        SpanKind::Consumer => 5,
-    }
+    // `SpanFlags`: the W3C trace flags (sampled) in the low byte, then
+    // whether the parent's being remote is known (bit 8) and is (bit 9):
+    // a parent always came from another process here.
+    let remote = if span.parent.is_some() { 0x200 } else { 0 };
+    fixed32(buf, 16, u32::from(context.sampled) | 0x100 | remote);
 }
 
 fn nanos(time: SystemTime) -> u64 {
@@ -233,15 +184,7 @@ fn nanos(time: SystemTime) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-fn instrumentation_scope(buf: &mut Vec<u8>, scope: &InstrumentationScope) {
-    string(buf, 1, scope.name());
-    string(buf, 2, scope.version().unwrap_or_default());
-    for kv in scope.attributes() {
-        message(buf, 3, |b| key_value(b, &kv.key, &kv.value));
-    }
-}
-
-fn attributes(buf: &mut Vec<u8>, field: u32, attributes: &[KeyValue]) {
+fn attributes_field(buf: &mut Vec<u8>, field: u32, attributes: &[KeyValue]) {
     for kv in attributes {
         message(buf, field, |b| key_value(b, &kv.key, &kv.value));
     }
@@ -399,47 +342,38 @@ fn message(buf: &mut Vec<u8>, field: u32, write: impl FnOnce(&mut Vec<u8>)) {
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
-    use std::time::Duration;
 
-    use opentelemetry::trace::{Event, Link, SpanContext, SpanId, TraceId, TraceState};
+    use opentelemetry::InstrumentationScope;
+    use opentelemetry::trace::{SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value;
     use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
     use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
-    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
     use prost::Message;
 
     use super::*;
 
-    fn context(trace: u128, span: u64, remote: bool) -> SpanContext {
-        SpanContext::new(
-            TraceId::from(trace),
-            SpanId::from(span),
-            TraceFlags::SAMPLED,
-            remote,
-            TraceState::from_key_value([("vendor", "x")]).unwrap(),
-        )
-    }
-
-    /// A span with every kind of field set, values at zero included.
-    fn full_span(scope: &InstrumentationScope) -> SpanData {
+    /// A server span continuing a caller's trace, with every kind of
+    /// attribute value, zeros included.
+    fn served() -> Finished {
         let start = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_764_000_000_123_456_789);
-        let long = "x".repeat(300);
-        SpanData {
-            span_context: context(
-                0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736,
-                0x00f0_67aa_0ba9_02b7,
-                false,
-            ),
-            parent_span_id: SpanId::from(7),
-            parent_span_is_remote: true,
-            span_kind: SpanKind::Server,
-            name: Cow::Owned("POST /order/create".into()),
-            start_time: start,
-            end_time: start + Duration::from_micros(1500),
+        Finished {
+            context: SpanContext {
+                trace_id: 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128.to_be_bytes(),
+                span_id: 0x00f0_67aa_0ba9_02b7_u64.to_be_bytes(),
+                sampled: true,
+            },
+            parent: Some(7_u64.to_be_bytes()),
+            kind: Kind::Server,
+            name: "POST /order/create".into(),
+            start,
+            end: start + Duration::from_micros(1500),
             attributes: vec![
                 KeyValue::new("http.request.method", "POST"),
                 KeyValue::new("empty", ""),
-                KeyValue::new("long", long),
+                KeyValue::new("long", "x".repeat(300)),
                 KeyValue::new("status", 200_i64),
                 KeyValue::new("negative", -3_i64),
                 KeyValue::new("zero", 0_i64),
@@ -452,108 +386,107 @@ mod tests {
                 ),
                 KeyValue::new("codes", Value::Array(Array::I64(vec![1, -1]))),
             ],
-            dropped_attributes_count: 2,
-            events: {
-                let mut events = SpanEvents::default();
-                events.events.push(Event::new(
-                    "retry",
-                    start + Duration::from_micros(10),
-                    vec![KeyValue::new("attempt", 2_i64)],
-                    1,
-                ));
-                events.dropped_count = 3;
-                events
-            },
-            links: {
-                let mut links = SpanLinks::default();
-                links.links.push(Link::new(
-                    context(9, 10, true),
-                    vec![KeyValue::new("kind", "batch")],
-                    0,
-                ));
-                links
-            },
-            status: Status::error("payment refused"),
-            instrumentation_scope: scope.clone(),
+            failed: true,
         }
     }
 
-    /// The smallest span: a root, no attributes, no status.
-    fn bare_span(scope: &InstrumentationScope) -> SpanData {
-        let mut span = full_span(scope);
-        span.span_context = SpanContext::new(
-            TraceId::from(1),
-            SpanId::from(2),
-            TraceFlags::default(),
-            false,
-            TraceState::default(),
-        );
-        span.parent_span_id = SpanId::INVALID;
-        span.parent_span_is_remote = false;
-        span.span_kind = SpanKind::Internal;
-        span.name = Cow::Borrowed("tick");
+    /// A root client span with nothing but its name.
+    fn called() -> Finished {
+        let mut span = served();
+        span.context.trace_id = [1; 16];
+        span.parent = None;
+        span.kind = Kind::Client;
+        span.name = "wechat".into();
         span.attributes.clear();
-        span.dropped_attributes_count = 0;
-        span.events = SpanEvents::default();
-        span.links = SpanLinks::default();
-        span.status = Status::Unset;
+        span.failed = false;
         span
     }
 
-    /// What the collector decodes from this exporter's bytes is what the
-    /// upstream conversion builds from the same spans, field for field.
-    #[test]
-    fn a_batch_decodes_to_what_the_upstream_conversion_builds() {
-        let scope = InstrumentationScope::builder("looklook")
-            .with_version("1.2.3")
-            .with_attributes([KeyValue::new("lib", "runtime")])
-            .build();
-        let resource = Resource::builder_empty()
-            .with_service_name("order-api")
-            .with_attribute(KeyValue::new("deployment.environment", "dev"))
-            .build();
-        let mut ok = bare_span(&scope);
-        ok.status = Status::Ok;
-        ok.span_kind = SpanKind::Consumer;
-        let batch = vec![full_span(&scope), bare_span(&scope), ok];
-        let exporter_resource = {
-            let mut b = Vec::new();
-            for (key, value) in resource.iter() {
-                message(&mut b, 1, |b| key_value(b, key, value));
-            }
-            b
+    /// The same span as the OpenTelemetry SDK records it.
+    fn sdk_span(span: &Finished) -> SpanData {
+        let flags = if span.context.sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
         };
+        let mut data = SpanData {
+            span_context: opentelemetry::trace::SpanContext::new(
+                TraceId::from_bytes(span.context.trace_id),
+                SpanId::from_bytes(span.context.span_id),
+                flags,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: span.parent.map_or(SpanId::INVALID, SpanId::from_bytes),
+            parent_span_is_remote: span.parent.is_some(),
+            span_kind: match span.kind {
+                Kind::Server => SpanKind::Server,
+                Kind::Client => SpanKind::Client,
+            },
+            name: Cow::Owned(span.name.clone()),
+            start_time: span.start,
+            end_time: span.end,
+            attributes: span.attributes.clone(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder(SCOPE).build(),
+        };
+        if span.failed {
+            data.status = Status::error("");
+        }
+        data
+    }
 
-        let ours = encode_request(&exporter_resource, None, &batch);
-        let decoded = ExportTraceServiceRequest::decode(ours.as_slice()).unwrap();
+    /// What the collector decodes from these bytes is what the upstream
+    /// conversion builds from the same spans, byte for byte.
+    #[test]
+    fn a_batch_is_what_the_upstream_conversion_writes() {
+        let batch = [served(), called()];
+        let service = Resource::builder_empty()
+            .with_service_name("order-api")
+            .build();
+        let mut resource = Vec::new();
+        attributes_field(
+            &mut resource,
+            1,
+            &[KeyValue::new("service.name", "order-api")],
+        );
+
+        let ours = encode_request(&resource, &batch);
         let upstream = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(
-                batch,
-                &ResourceAttributesWithSchema::from(&resource),
+                batch.iter().map(sdk_span).collect(),
+                &ResourceAttributesWithSchema::from(&service),
             ),
         };
-        assert_eq!(decoded, upstream);
-        // And byte for byte what prost writes for that message.
+        assert_eq!(
+            ExportTraceServiceRequest::decode(ours.as_slice()).unwrap(),
+            upstream
+        );
         assert_eq!(ours, upstream.encode_to_vec());
     }
 
-    /// Spans of two scopes go in two `ScopeSpans`, each span once.
+    /// The resource names the service and what reported it.
     #[test]
-    fn each_run_of_one_scope_is_one_scope_spans() {
-        let (a, b) = (
-            InstrumentationScope::builder("a").build(),
-            InstrumentationScope::builder("b").build(),
-        );
-        let batch = vec![bare_span(&a), bare_span(&a), bare_span(&b)];
-        let decoded =
-            ExportTraceServiceRequest::decode(encode_request(&[], None, &batch).as_slice())
-                .unwrap();
-        let scopes: Vec<(String, usize)> = decoded.resource_spans[0]
-            .scope_spans
-            .iter()
-            .map(|s| (s.scope.as_ref().unwrap().name.clone(), s.spans.len()))
-            .collect();
-        assert_eq!(scopes, [("a".to_string(), 2), ("b".to_string(), 1)]);
+    fn the_resource_names_the_service() {
+        let decoded = opentelemetry_proto::tonic::resource::v1::Resource::decode(
+            resource("order-api").as_slice(),
+        )
+        .unwrap();
+        let text = |key: &str| {
+            decoded
+                .attributes
+                .iter()
+                .find(|kv| kv.key == key)
+                .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                    any_value::Value::StringValue(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
+        assert_eq!(text("service.name").as_deref(), Some("order-api"));
+        assert_eq!(text("telemetry.sdk.language").as_deref(), Some("rust"));
     }
 
     /// A length past one byte moves the body along: every length from 0
@@ -562,13 +495,11 @@ mod tests {
     fn a_nested_message_of_any_length_decodes() {
         for len in [0, 1, 127, 128, 129, 16_383, 16_384, 70_000] {
             let mut buf = Vec::new();
+            // A message whose field 1 is a message whose field 1 is text:
+            // a resource's first attribute (a KeyValue) and its key.
             message(&mut buf, 1, |b| string(b, 1, &"y".repeat(len)));
-            let resource = opentelemetry_proto::tonic::resource::v1::Resource::decode(
-                // A message whose field 1 is a message: read it as a
-                // resource's first attribute (a KeyValue, key = the text).
-                buf.as_slice(),
-            )
-            .unwrap();
+            let resource =
+                opentelemetry_proto::tonic::resource::v1::Resource::decode(buf.as_slice()).unwrap();
             let key = resource.attributes.first().map_or(0, |kv| kv.key.len());
             assert_eq!(key, len);
         }
