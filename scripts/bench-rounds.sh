@@ -4,9 +4,10 @@
 # next, so servers are compared within a round (seconds apart), and a run's
 # ratio is the median of its rounds' ratios.
 
-# The median, in percent, of column $1 over column 1 of the rounds in $2.
+# The median, in percent, of column $1 over column 1 of the rounds in $2
+# (over column $3 when given).
 median_ratio() {
-  awk -v c="$1" '{print 100 * $c / $1}' "$2" | sort -n |
+  awk -v c="$1" -v b="${3:-1}" '{print 100 * $c / $b}' "$2" | sort -n |
     awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m}'
 }
 
