@@ -70,7 +70,7 @@ pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot send traces to {endpoint}: {e}"))?;
     let ratio = conf.sampler.clamp(0.0, 1.0);
     let tracer = Tracer {
-        sample_below: (ratio * (1u64 << 63) as f64) as u64,
+        sample_below: sample_below(ratio),
         queue: Mutex::new(Queue::default()),
         wake: Condvar::new(),
         dropped: AtomicU64::new(0),
@@ -298,11 +298,10 @@ impl CallSpan {
             Some(parent) => SpanContext { span_id, ..parent },
             None => {
                 let trace_id = nonzero(|| fastrand::u128(..).to_be_bytes());
-                let low = u64::from_be_bytes(trace_id[8..].try_into().unwrap_or_default());
                 SpanContext {
                     trace_id,
                     span_id,
-                    sampled: low >> 1 < tracer.sample_below,
+                    sampled: sampled(&trace_id, tracer.sample_below),
                 }
             }
         };
@@ -355,6 +354,19 @@ impl CallSpan {
             tracer.wake.notify_one();
         }
     }
+}
+
+/// The bound under which a trace is sampled at `ratio` (0 to 1).
+fn sample_below(ratio: f64) -> u64 {
+    (ratio * (1u64 << 63) as f64) as u64
+}
+
+/// Whether a new trace is sampled: the low 63 bits of its id under the
+/// bound, as the SDK's ratio sampler decides (the ids are random, so the
+/// share sampled is the ratio, and every process decides alike).
+fn sampled(trace_id: &[u8; 16], below: u64) -> bool {
+    let low = u64::from_be_bytes(trace_id[8..].try_into().unwrap_or_default());
+    low >> 1 < below
 }
 
 /// An id that is not all zeros (the W3C's invalid id).
@@ -541,6 +553,37 @@ mod tests {
             };
             assert_eq!(Some(&ours.traceparent()), written.get("traceparent"));
             assert_eq!(super::SpanContext::parse(&ours.traceparent()), Some(ours));
+        }
+    }
+
+    /// A new trace is sampled as the SDK's ratio sampler samples it, for
+    /// the same id and ratio.
+    #[test]
+    fn new_traces_are_sampled_as_the_sdks_ratio_sampler_does() {
+        use opentelemetry::trace::{SamplingDecision, SpanKind, TraceId};
+        use opentelemetry_sdk::trace::{Sampler, ShouldSample};
+        for ratio in [0.0, 0.1, 0.5, 0.9, 1.0] {
+            let sdk = Sampler::TraceIdRatioBased(ratio);
+            let below = super::sample_below(ratio);
+            let mut kept = 0;
+            for _ in 0..2_000 {
+                let id = fastrand::u128(1..).to_be_bytes();
+                let theirs = sdk
+                    .should_sample(
+                        None,
+                        TraceId::from_bytes(id),
+                        "x",
+                        &SpanKind::Server,
+                        &[],
+                        &[],
+                    )
+                    .decision
+                    == SamplingDecision::RecordAndSample;
+                assert_eq!(super::sampled(&id, below), theirs, "ratio {ratio}");
+                kept += usize::from(theirs);
+            }
+            let share = kept as f64 / 2_000.0;
+            assert!((share - ratio).abs() < 0.05, "ratio {ratio}: {share}");
         }
     }
 
