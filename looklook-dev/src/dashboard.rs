@@ -459,7 +459,14 @@ async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Eve
 mod tests {
     use axum::body::Body;
     use axum::http::Request;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
     use tower::ServiceExt;
+
+    use crate::traces::spans_of;
 
     use super::*;
 
@@ -468,17 +475,35 @@ mod tests {
     fn observed() -> Dashboard {
         let board = Board::new([("order-api".to_string(), None, None)]);
         let mut traces = TraceStore::new(MAX_SPANS);
-        traces.add(SpanRecord {
-            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
-            span_id: "00f067aa0ba902b7".into(),
-            parent_id: String::new(),
-            service: "order-api".into(),
+        let span = Span {
+            trace_id: hex::decode("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+            span_id: hex::decode("00f067aa0ba902b7").unwrap(),
             name: "GET /order/v1/homestayOrder/userHomestayOrderList".into(),
-            start: 1,
-            end: 2,
-            error: false,
-            attributes: Vec::new(),
-        });
+            start_time_unix_nano: 1,
+            end_time_unix_nano: 2,
+            ..Span::default()
+        };
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(Resource {
+                    attributes: vec![KeyValue {
+                        key: "service.name".into(),
+                        value: Some(AnyValue {
+                            value: Some(Value::StringValue("order-api".into())),
+                        }),
+                    }],
+                    ..Resource::default()
+                }),
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![span],
+                    ..ScopeSpans::default()
+                }],
+                ..ResourceSpans::default()
+            }],
+        };
+        for span in spans_of(&request) {
+            traces.add(span);
+        }
         Dashboard {
             board: Arc::new(Mutex::new(board)),
             traces: Arc::new(Mutex::new(traces)),

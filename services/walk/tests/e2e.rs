@@ -15,7 +15,7 @@ use looklook_dev::board::Board;
 use looklook_dev::build;
 use looklook_dev::dashboard;
 use looklook_dev::system::{System, free_ports};
-use looklook_dev::traces::{TraceStore, records, service_name};
+use looklook_dev::traces::{TraceStore, service_name, spans_of};
 use looklook_walk::{Gateway, wait_for_state, walk, wechat_login};
 use looklook_wechat::pay::{self, Notification, Payer, Resource, Transaction, TransactionAmount};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -1611,7 +1611,7 @@ impl TraceService for Collector {
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
         let request = request.into_inner();
-        for span in records(request.clone()) {
+        for span in spans_of(&request) {
             self.store.lock().unwrap().add(span);
         }
         let mut kept = self.spans.lock().unwrap();
