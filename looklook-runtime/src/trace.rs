@@ -10,9 +10,9 @@
 //! With no endpoint nothing is set up and a request costs one atomic load.
 //!
 //! A span is recorded by this module rather than by the OpenTelemetry SDK:
-//! it is a plain value while it is open, finished spans wait in one queue,
-//! and a thread of their own writes them to the collector in batches
-//! (`otlp`). The SDK's span (its builder, a context map, a shared lock, a
+//! it is a plain value while it is open, it is written in OTLP's protobuf
+//! form as it ends, into one queue of batches, and a thread of their own
+//! sends the batches to the collector (`otlp`). The SDK's span (its builder, a context map, a shared lock, a
 //! record copied through a channel) cost twice as much a request, for
 //! features these services do not use (events, links, span processors).
 //! The semantics are the SDK's: W3C trace context, a parent's sampling
@@ -47,9 +47,14 @@ struct Tracer {
     dropped: AtomicU64,
 }
 
+/// Finished spans, written in OTLP's form as they end (on the thread that
+/// made them, which frees their parts: glibc's allocator frees fastest
+/// there), in batches of up to `BATCH`.
 #[derive(Default)]
 struct Queue {
-    spans: Vec<otlp::Finished>,
+    batches: Vec<otlp::Batch>,
+    /// How many spans the batches hold.
+    spans: usize,
     /// Flushes waiting for the spans queued before them to be sent.
     flushes: Vec<mpsc::Sender<()>>,
 }
@@ -91,12 +96,12 @@ pub fn init(service: &str, conf: &TelemetryConf) -> anyhow::Result<()> {
 fn export_loop(exporter: &otlp::OtlpExporter, runtime: &tokio::runtime::Handle) {
     let Some(tracer) = TRACER.get() else { return };
     loop {
-        let (spans, flushes) = {
+        let (batches, flushes) = {
             let Ok(mut queue) = tracer.queue.lock() else {
                 return;
             };
             let deadline = Instant::now() + DELAY;
-            while queue.spans.len() < BATCH && queue.flushes.is_empty() {
+            while queue.spans < BATCH && queue.flushes.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     break;
@@ -106,11 +111,13 @@ fn export_loop(exporter: &otlp::OtlpExporter, runtime: &tokio::runtime::Handle) 
                     Err(_) => return,
                 };
             }
-            (mem::take(&mut queue.spans), mem::take(&mut queue.flushes))
+            queue.spans = 0;
+            (mem::take(&mut queue.batches), mem::take(&mut queue.flushes))
         };
-        for batch in spans.chunks(BATCH) {
+        for batch in batches {
+            let spans = batch.spans;
             if let Err(e) = runtime.block_on(exporter.export(batch)) {
-                tracing::warn!(error = %e, spans = batch.len(), "traces not sent");
+                tracing::warn!(error = %e, spans, "traces not sent");
             }
         }
         let dropped = tracer.dropped.swap(0, Ordering::Relaxed);
@@ -345,13 +352,19 @@ impl CallSpan {
         let Ok(mut queue) = tracer.queue.lock() else {
             return;
         };
-        if queue.spans.len() >= MAX_QUEUED {
+        if queue.spans >= MAX_QUEUED {
             tracer.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        queue.spans.push(span);
-        if queue.spans.len() == BATCH {
-            tracer.wake.notify_one();
+        queue.spans += 1;
+        if queue.batches.last().is_none_or(|b| b.spans == BATCH) {
+            queue.batches.push(otlp::Batch::with_room_for(BATCH));
+        }
+        if let Some(batch) = queue.batches.last_mut() {
+            batch.push(&span);
+            if batch.spans == BATCH {
+                tracer.wake.notify_one();
+            }
         }
     }
 }

@@ -4,16 +4,17 @@
 //! `opentelemetry-otlp`'s exporter clones every span into the generated
 //! message types, groups them in a hash map by scope, and then measures
 //! each nested message again at every level while encoding: about 12,000
-//! instructions a span, two thirds of what tracing a request cost. This
-//! walks the batch once and writes it into one buffer (about a tenth of
-//! that). The message layout is OTLP's `trace/v1/trace.proto`; the tests
+//! instructions a span, two thirds of what tracing a request cost. Here
+//! each span is written once, as it ends, into its batch's buffer (about a
+//! tenth of that), and an export sends the buffer behind a few bytes that
+//! say whose spans they are. The message layout is OTLP's `trace/v1/trace.proto`; the tests
 //! decode the output with the generated types and compare it, byte for
 //! byte, with the upstream conversion of the same spans.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use bytes::{Buf, BufMut, Bytes};
+use bytes::{Buf, BufMut};
 use opentelemetry::{Array, Key, KeyValue, Value};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
@@ -68,17 +69,52 @@ impl OtlpExporter {
     }
 
     /// Send one batch.
-    pub(super) async fn export(&self, batch: &[Finished]) -> Result<(), String> {
-        let body = encode_request(&self.resource, batch);
+    pub(super) async fn export(&self, batch: Batch) -> Result<(), String> {
+        let body = Body {
+            head: head(&self.resource, batch.encoded.len()),
+            spans: batch.encoded,
+        };
         let failed = |e: &dyn fmt::Display| format!("{}: {e}", self.endpoint);
         let mut grpc = self.grpc.clone();
         grpc.ready().await.map_err(|e| failed(&e))?;
         let path = axum::http::uri::PathAndQuery::from_static(EXPORT);
-        grpc.unary(tonic::Request::new(Bytes::from(body)), path, Raw)
+        grpc.unary(tonic::Request::new(body), path, Raw)
             .await
             .map(drop)
             .map_err(|status| failed(&status.message()))
     }
+}
+
+/// Spans written as they finish, each a `Span` in field 2 of a
+/// `ScopeSpans`: the body of one export, but for what comes before them.
+#[derive(Default)]
+pub(super) struct Batch {
+    pub(super) spans: usize,
+    pub(super) encoded: Vec<u8>,
+}
+
+impl Batch {
+    /// About what a server span takes, so that the buffer grows rarely.
+    const SPAN_BYTES: usize = 192;
+
+    pub(super) fn with_room_for(spans: usize) -> Batch {
+        Batch {
+            spans: 0,
+            encoded: Vec::with_capacity(spans * Self::SPAN_BYTES),
+        }
+    }
+
+    pub(super) fn push(&mut self, span: &Finished) {
+        message(&mut self.encoded, 2, |b| write_span(b, span));
+        self.spans += 1;
+    }
+}
+
+/// An `ExportTraceServiceRequest` in two parts: what comes before the
+/// spans, and the spans as they were written.
+struct Body {
+    head: Vec<u8>,
+    spans: Vec<u8>,
 }
 
 /// The resource's attributes: the service, and what reported it (the
@@ -95,14 +131,14 @@ fn resource(service: &str) -> Vec<u8> {
     buf
 }
 
-/// The gRPC codec of a body already encoded: sent as it is. The answer
+/// The gRPC codec of a body already written: sent as it is. The answer
 /// (an `ExportTraceServiceResponse`, whose one field reports spans the
 /// collector rejected) is not read.
 #[derive(Clone, Copy)]
 struct Raw;
 
 impl Codec for Raw {
-    type Encode = Bytes;
+    type Encode = Body;
     type Decode = ();
     type Encoder = Raw;
     type Decoder = Raw;
@@ -117,11 +153,12 @@ impl Codec for Raw {
 }
 
 impl Encoder for Raw {
-    type Item = Bytes;
+    type Item = Body;
     type Error = tonic::Status;
 
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        dst.put(item);
+    fn encode(&mut self, item: Body, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        dst.put_slice(&item.head);
+        dst.put_slice(&item.spans);
         Ok(())
     }
 }
@@ -136,21 +173,25 @@ impl Decoder for Raw {
     }
 }
 
-/// An `ExportTraceServiceRequest` of `batch`: one `ResourceSpans` (this
-/// service), with one `ScopeSpans`.
-fn encode_request(resource: &[u8], batch: &[Finished]) -> Vec<u8> {
-    // About what a server span takes, so that the buffer grows rarely.
-    let mut buf = Vec::with_capacity(resource.len() + 64 + batch.len() * 192);
-    message(&mut buf, 1, |rs| {
-        bytes_field(rs, 1, resource);
-        message(rs, 2, |ss| {
-            message(ss, 1, |b| string(b, 1, SCOPE));
-            for span in batch {
-                message(ss, 2, |b| write_span(b, span));
-            }
-        });
-    });
-    buf
+/// What precedes `spans_len` bytes of spans in an
+/// `ExportTraceServiceRequest`: one `ResourceSpans` (this service) holding
+/// one `ScopeSpans`, each a length-delimited field whose length counts the
+/// spans too.
+fn head(resource: &[u8], spans_len: usize) -> Vec<u8> {
+    let mut scope = Vec::new();
+    message(&mut scope, 1, |b| string(b, 1, SCOPE));
+    // Inside the `ResourceSpans`: the resource, then the start of the
+    // `ScopeSpans` and its scope.
+    let mut inner = Vec::with_capacity(resource.len() + scope.len() + 16);
+    bytes_field(&mut inner, 1, resource);
+    tag(&mut inner, 2, LEN);
+    varint(&mut inner, (scope.len() + spans_len) as u64);
+    inner.extend_from_slice(&scope);
+    let mut head = Vec::with_capacity(inner.len() + 8);
+    tag(&mut head, 1, LEN);
+    varint(&mut head, (inner.len() + spans_len) as u64);
+    head.extend_from_slice(&inner);
+    head
 }
 
 /// A `Span`'s fields, in the order of their numbers in trace.proto.
@@ -454,7 +495,12 @@ mod tests {
             &[KeyValue::new("service.name", "order-api")],
         );
 
-        let ours = encode_request(&resource, &batch);
+        let mut spans = Batch::default();
+        for span in &batch {
+            spans.push(span);
+        }
+        let mut ours = head(&resource, spans.encoded.len());
+        ours.extend_from_slice(&spans.encoded);
         let upstream = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(
                 batch.iter().map(sdk_span).collect(),
