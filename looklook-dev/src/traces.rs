@@ -18,6 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use prost::Message;
@@ -144,14 +145,7 @@ impl Received {
 fn received(request: wire::ExportRequest) -> Vec<Received> {
     let mut out = Vec::new();
     for rs in request.resource_spans {
-        let service: Arc<str> = rs
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|a| a.key == "service.name")
-            .map(text)
-            .unwrap_or_default()
-            .into();
+        let service: Arc<str> = service_of(rs.resource.as_ref()).into();
         for encoded in rs.scope_spans.into_iter().flat_map(|ss| ss.spans) {
             let Ok(index) = wire::SpanIndex::decode(encoded.clone()) else {
                 continue;
@@ -351,8 +345,12 @@ fn summary(id: &[u8; 16], spans: &[Received]) -> TraceSummary {
 
 /// The `service.name` of the process that exported `spans`.
 pub fn service_name(spans: &ResourceSpans) -> String {
-    spans
-        .resource
+    service_of(spans.resource.as_ref())
+}
+
+/// A resource's `service.name`, or empty when it has none.
+fn service_of(resource: Option<&Resource>) -> String {
+    resource
         .iter()
         .flat_map(|r| &r.attributes)
         .find(|a| a.key == "service.name")
