@@ -12,9 +12,10 @@
 //! A span is recorded by this module rather than by the OpenTelemetry SDK:
 //! it is a plain value while it is open, it is written in OTLP's protobuf
 //! form as it ends, into one queue of batches, and a thread of their own
-//! sends the batches to the collector (`otlp`). The SDK's span (its builder, a context map, a shared lock, a
-//! record copied through a channel) cost twice as much a request, for
-//! features these services do not use (events, links, span processors).
+//! sends the batches to the collector (`otlp`). The SDK's span (its
+//! builder, a context map, a shared lock, a record copied through a
+//! channel) cost twice as much a request, for features these services do
+//! not use (events, links, span processors).
 //! The semantics are the SDK's: W3C trace context, a parent's sampling
 //! decision kept, new traces sampled by the ratio of their trace ids.
 

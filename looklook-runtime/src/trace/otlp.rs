@@ -7,9 +7,10 @@
 //! instructions a span, two thirds of what tracing a request cost. Here
 //! each span is written once, as it ends, into its batch's buffer (about a
 //! tenth of that), and an export sends the buffer behind a few bytes that
-//! say whose spans they are. The message layout is OTLP's `trace/v1/trace.proto`; the tests
-//! decode the output with the generated types and compare it, byte for
-//! byte, with the upstream conversion of the same spans.
+//! say whose spans they are. The message layout is OTLP's
+//! `trace/v1/trace.proto`; the tests decode the output with the generated
+//! types and compare it, byte for byte, with the upstream conversion of the
+//! same spans.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
